@@ -1,0 +1,30 @@
+"""Options and output helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..files import _json_safe
+from ..framework import Framework, load_framework
+
+
+def add_framework_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--framework", metavar="F", default=None,
+                        help="framework YAML file (default: the packaged six-strand framework)")
+
+
+def add_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+
+
+def framework_from(args: argparse.Namespace) -> Framework:
+    return load_framework(getattr(args, "framework", None))
+
+
+def print_json(data: Any) -> None:
+    """Print JSON to stdout (NaN as null)."""
+    json.dump(_json_safe(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write("\n")

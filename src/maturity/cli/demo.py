@@ -1,0 +1,35 @@
+"""``maturity demo``."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..demo import run_demo
+from ..errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "demo", parents=[common],
+        help="run the whole kit on a synthetic benchmark",
+        description="Generate a synthetic benchmark, analyse it and write the reports.",
+    )
+    p.add_argument("--out", default="outputs/demo", metavar="DIR", help="output folder (default outputs/demo)")
+    p.add_argument("--orgs", type=int, default=600, metavar="N", help="organisations to generate (default 600)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default from parameters/benchmark.yaml, else 2026)")
+    p.add_argument("--params", default=None, metavar="FILE",
+                   help="benchmark run defaults (default parameters/benchmark.yaml when it exists)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if args.orgs < 10:
+        raise UsageError("--orgs must be at least 10")
+    params = args.params
+    if params is None and Path("parameters/benchmark.yaml").is_file():
+        params = "parameters/benchmark.yaml"
+    result = run_demo(args.out, n_orgs=args.orgs, seed=args.seed, parameters=params)
+    print(result.summary())
+    return 0

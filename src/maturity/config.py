@@ -1,0 +1,73 @@
+"""Run configuration: ``parameters/benchmark.yaml`` (defaults of a benchmark run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ParametersError
+
+#: Built-in defaults; a benchmark.yaml overrides any of them.
+BENCHMARK_DEFAULTS: dict[str, Any] = {
+    "framework": None,
+    "db": "outputs/benchmark.duckdb",
+    "wave": None,
+    "seed": 2026,
+    "min_group_size": 5,
+}
+#: Privacy floor: no configuration may show statistics of smaller groups.
+MIN_GROUP_FLOOR = 3
+
+
+def load_benchmark_parameters(path: str | Path | None = None) -> dict[str, Any]:
+    """Read benchmark run defaults, resolving relative paths against the file's folder.
+
+    Parameters
+    ----------
+    path : path, optional
+        A ``benchmark.yaml``. ``None`` returns the built-in defaults.
+
+    Raises
+    ------
+    ParametersError
+        Unreadable file, unknown keys or invalid values.
+    """
+    params = dict(BENCHMARK_DEFAULTS)
+    if path is None:
+        return params
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ParametersError(f"{path}: parameters file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParametersError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ParametersError(f"{path}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ParametersError(f"{path}: expected a mapping of settings")
+    unknown = sorted(set(data) - set(BENCHMARK_DEFAULTS))
+    if unknown:
+        raise ParametersError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(BENCHMARK_DEFAULTS)}")
+    params.update(data)
+    for key in ("framework", "db"):
+        if params[key] is not None:
+            value = Path(str(params[key])).expanduser()
+            params[key] = str(value if value.is_absolute() else (path.parent / value).resolve())
+    if not isinstance(params["seed"], int) or isinstance(params["seed"], bool):
+        raise ParametersError(f"{path}: seed: expected a whole number, got {params['seed']!r}")
+    params["min_group_size"] = check_min_group_size(params["min_group_size"], where=f"{path}: min_group_size")
+    if params["wave"] is not None:
+        params["wave"] = str(params["wave"])
+    return params
+
+
+def check_min_group_size(value: Any, *, where: str = "min_group_size") -> int:
+    """Validate a minimum group size: a whole number, never below the privacy floor."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParametersError(f"{where}: expected a whole number, got {value!r}")
+    if value < MIN_GROUP_FLOOR:
+        raise ParametersError(f"{where}: {value} is below the privacy floor of {MIN_GROUP_FLOOR}")
+    return value

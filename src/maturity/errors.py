@@ -1,0 +1,90 @@
+"""The kit's single exception hierarchy.
+
+Every error a user can cause derives from :class:`MaturityError`. The command line turns
+one into a short message and an exit code (``exit_code``); a traceback is shown only with
+``--debug``. Library callers can catch ``MaturityError`` to handle all of them.
+"""
+
+from __future__ import annotations
+
+
+class MaturityError(Exception):
+    """Base class of every error the kit raises on purpose.
+
+    Parameters
+    ----------
+    message : str
+        A complete sentence a user can act on.
+    """
+
+    #: Exit code the command line uses for this error (1: input rejected or work failed).
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(MaturityError):
+    """The command was called wrongly (conflicting or missing options)."""
+
+    exit_code = 2
+
+
+class FrameworkError(MaturityError):
+    """A framework file is unreadable or breaks Contract 1.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    field : str, optional
+        The path of the offending field, e.g. ``strands[2].items[0].scale``.
+    source : str, optional
+        The file the framework came from.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, source: str | None = None):
+        self.field = field
+        self.source = source
+        where = ""
+        if source:
+            where += f"{source}: "
+        if field:
+            where += f"{field}: "
+        super().__init__(f"{where}{message}")
+
+
+class DataError(MaturityError):
+    """Response data cannot be used: unreadable, malformed or failing validation."""
+
+
+class ValidationFailed(DataError):
+    """A response file was rejected by validation; ``report`` holds every problem."""
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class StoreError(MaturityError):
+    """The benchmark database cannot be opened, read or written as asked."""
+
+
+class AnalysisError(MaturityError):
+    """An analysis cannot be computed from the data given (too few respondents, no variance...)."""
+
+
+class PrivacyError(MaturityError):
+    """A request would expose a figure the privacy rules withhold."""
+
+
+class ParametersError(MaturityError):
+    """A run or client parameters file is invalid."""
+
+
+class ReportError(MaturityError):
+    """A notebook report failed to execute or export."""

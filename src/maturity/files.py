@@ -1,0 +1,143 @@
+"""Safe file output: atomic writes and spreadsheet-safe text.
+
+Every output the kit writes goes through :func:`atomic_write` (a temporary file in the
+target folder, flushed and renamed over the target), so a reader never sees a half-written
+file and an interrupted run leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import pandas as pd
+
+#: Leading characters a spreadsheet may treat as the start of a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _umask_mode() -> int:
+    """The mode an ordinary new file gets (mkstemp would make it private, 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+    """Open a temporary file next to ``path``; on success rename it over ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        Final destination. Parent folders are created.
+    mode : {"w", "wb"}
+    encoding : str, optional
+        Text encoding (ignored for binary mode).
+
+    Yields
+    ------
+    file object
+        Write to it; on an exception the temporary file is removed and ``path`` untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, _umask_mode())
+    try:
+        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path`` for tools that write files themselves;
+    rename it over ``path`` when the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".tmp", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, _umask_mode())
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write text atomically and return the path."""
+    with atomic_write(path) as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write JSON (UTF-8, indented, NaN written as null) atomically and return the path."""
+    text = json.dumps(_json_safe(data), indent=2, ensure_ascii=False, allow_nan=False)
+    return write_text(path, text + "\n")
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace NaN/inf by None and NumPy scalars by Python ones, recursively."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Prefix text a spreadsheet would run as a formula (``= + - @``) with a quote.
+
+    Numbers are left alone, so a negative number stays a number.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose text cells and column names cannot start a formula."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(neutralise_formula)
+    out.columns = [neutralise_formula(c) if isinstance(c, str) else c for c in out.columns]
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index.dtype):
+        out.index = out.index.map(neutralise_formula)
+    return out
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame, *, index: bool = False) -> Path:
+    """Write a DataFrame as UTF-8 CSV, atomically and protected against formula injection."""
+    with atomic_write(path) as handle:
+        spreadsheet_safe(frame).to_csv(handle, index=index, lineterminator="\n")
+    return Path(path)

@@ -1,0 +1,323 @@
+"""Scoring (Contract 3): answers -> item scores (0-100) -> strand scores -> maturity index.
+
+item score   = (x - min) / (max - min) * 100, reversed as 100 - that
+strand score = weighted mean of the answered item scores, when at least ``min_answered``
+               (a fraction of the strand's item count) are answered; else missing
+index        = weighted mean of the strand scores; missing when any strand is missing
+               unless the framework sets ``index.require_all_strands: false``
+
+Everything is array arithmetic over the whole respondent x item matrix: per-group sums are
+matrix products with a (items x groups) weight matrix, so there is no Python loop over
+respondents.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .framework import INDEX_COLUMN, Framework, Item, Scale, load_framework
+
+__all__ = [
+    "answer_values",
+    "item_scores",
+    "group_scores",
+    "score_responses",
+    "score_outcomes",
+    "respondent_ids",
+]
+
+#: How many offending cells a scoring error quotes.
+_MAX_QUOTED = 5
+
+
+def respondent_ids(responses: pd.DataFrame, framework: Framework) -> pd.Index:
+    """Return the respondent ids of a response table, checked for blanks and duplicates.
+
+    The id is taken from the ``framework.id_column`` column, or from the index when the
+    index already carries that name.
+    """
+    col = framework.id_column
+    if col in responses.columns:
+        ids = responses[col]
+    elif responses.index.name == col:
+        ids = responses.index.to_series()
+    else:
+        raise DataError(f"the responses have no id column '{col}'")
+    text = ids.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    if blank.any():
+        pos = int(np.flatnonzero(blank.to_numpy())[0])
+        raise DataError(f"{int(blank.sum())} respondent(s) have a blank id (first at position {pos + 1})")
+    dup = text.duplicated(keep=False)
+    if dup.any():
+        shown = ", ".join(text[dup].unique()[:_MAX_QUOTED])
+        raise DataError(f"duplicate respondent ids: {shown}")
+    return pd.Index(text.to_numpy(dtype=object), name=col)
+
+
+def _column_values(column: pd.Series, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
+    """Convert one answer column to floats; also return a mask of cells that are not answers.
+
+    Numbers pass through; text is matched against the scale labels (trimmed, case-
+    insensitive) and otherwise parsed as a number. Blank text is missing.
+    """
+    if pd.api.types.is_bool_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        return values, np.zeros(len(values), dtype=bool)
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        return values, np.zeros(len(values), dtype=bool)
+    text = column.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    lookup = scale.label_lookup
+    norm = text.str.casefold().str.split().str.join(" ")
+    labelled = norm.map(lookup) if lookup else pd.Series(np.nan, index=column.index)
+    numeric = pd.to_numeric(text.where(~blank), errors="coerce")
+    values = labelled.astype(float).fillna(numeric.astype(float)).to_numpy(dtype=float, na_value=np.nan)
+    invalid = (~blank.to_numpy(dtype=bool)) & np.isnan(values)
+    return values, invalid
+
+
+def answer_values(
+    responses: pd.DataFrame,
+    framework: Framework,
+    items: Sequence[Item] | None = None,
+    *,
+    reverse: bool = False,
+    check: bool = True,
+) -> pd.DataFrame:
+    """Answers as numbers on their printed scale (labels mapped), one column per item.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Wide response table (Contract 2).
+    framework : Framework
+    items : sequence of Item, optional
+        Items to extract; default all strand items.
+    reverse : bool
+        Reverse reverse-coded items (``min + max - x``), as psychometric analyses need.
+    check : bool
+        Raise :class:`DataError` on values that are not valid answers (unparseable, out of
+        range, non-integer on an integer scale, infinite).
+
+    Returns
+    -------
+    DataFrame
+        Float values (NaN = missing), indexed by respondent id.
+    """
+    items = list(framework.items if items is None else items)
+    ids = respondent_ids(responses, framework)
+    matrix = _answer_matrix(responses, framework, items, check=check)
+    if reverse:
+        lo, hi, rev = _bounds(framework, items)
+        matrix[:, rev] = (lo + hi)[rev] - matrix[:, rev]
+    return pd.DataFrame(matrix, index=ids, columns=[i.id for i in items])
+
+
+def _bounds(framework: Framework, items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lo = np.array([framework.scales[i.scale].min for i in items], dtype=float)
+    hi = np.array([framework.scales[i.scale].max for i in items], dtype=float)
+    rev = np.array([i.reverse for i in items], dtype=bool)
+    return lo, hi, rev
+
+
+def _answer_matrix(
+    responses: pd.DataFrame, framework: Framework, items: Sequence[Item], *, check: bool
+) -> np.ndarray:
+    missing = [i.id for i in items if i.id not in responses.columns]
+    if missing:
+        shown = ", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")
+        raise DataError(f"the responses lack {len(missing)} item column(s): {shown}")
+    cols = [i.id for i in items]
+    block = responses[cols]
+    if all(pd.api.types.is_float_dtype(t) or pd.api.types.is_integer_dtype(t) for t in block.dtypes):
+        # Fast path: an all-numeric block converts in one go.
+        matrix = block.to_numpy(dtype=float, na_value=np.nan)
+        invalid = None
+    else:
+        matrix = np.empty((len(block), len(items)), dtype=float)
+        invalid = np.zeros(matrix.shape, dtype=bool)
+        for j, item in enumerate(items):
+            matrix[:, j], invalid[:, j] = _column_values(block.iloc[:, j], framework.scales[item.scale])
+    if check:
+        _check_answers(matrix, invalid, responses, framework, items)
+    return matrix
+
+
+def _check_answers(
+    matrix: np.ndarray,
+    invalid: np.ndarray | None,
+    responses: pd.DataFrame,
+    framework: Framework,
+    items: Sequence[Item],
+) -> None:
+    lo, hi, _ = _bounds(framework, items)
+    integer = np.array([framework.scales[i.scale].integer for i in items], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        bad = (matrix < lo) | (matrix > hi) | np.isinf(matrix)
+        if integer.any():
+            sub = matrix[:, integer]
+            bad[:, integer] |= np.isfinite(sub) & (sub != np.round(sub))
+    if invalid is not None:
+        bad |= invalid
+    if not bad.any():
+        return
+    rows, cols = np.nonzero(bad)
+    ids = respondent_ids(responses, framework)
+    quoted = []
+    for r, c in list(zip(rows, cols))[:_MAX_QUOTED]:
+        item = items[c]
+        raw = responses[item.id].iloc[r]
+        quoted.append(
+            f"respondent {ids[r]}, column {item.id}: '{raw}' "
+            f"(expected {framework.scales[item.scale].describe()})"
+        )
+    raise DataError(
+        f"{len(rows)} answer(s) are not valid for their scale; validate the file first "
+        f"(maturity validate). First: " + "; ".join(quoted)
+    )
+
+
+def item_scores(
+    responses: pd.DataFrame, framework: Framework, items: Sequence[Item] | None = None
+) -> pd.DataFrame:
+    """Item scores on 0-100 (reverse-coded items reversed), one column per item."""
+    items = list(framework.items if items is None else items)
+    values = answer_values(responses, framework, items)
+    return pd.DataFrame(
+        _to_item_scores(values.to_numpy(), framework, items), index=values.index, columns=values.columns
+    )
+
+
+def _to_item_scores(matrix: np.ndarray, framework: Framework, items: Sequence[Item]) -> np.ndarray:
+    lo, hi, rev = _bounds(framework, items)
+    # One fused affine map: forward items (x-lo)*k, reversed items 100-(x-lo)*k.
+    k = 100.0 / (hi - lo)
+    slope = np.where(rev, -k, k)
+    offset = np.where(rev, 100.0 + lo * k, -lo * k)
+    out = matrix * slope
+    out += offset
+    return out
+
+
+def group_scores(
+    scores: np.ndarray,
+    groups: Sequence[Sequence[int]],
+    weights: np.ndarray,
+    min_answered: float,
+) -> np.ndarray:
+    """Weighted mean of answered columns per group, missing below ``min_answered``.
+
+    Parameters
+    ----------
+    scores : ndarray (n, k)
+        Item scores, NaN where unanswered.
+    groups : sequence of index lists
+        Column positions of each group.
+    weights : ndarray (k,)
+        Item weights.
+    min_answered : float
+        Minimum fraction of a group's items that must be answered.
+
+    Returns
+    -------
+    ndarray (n, len(groups))
+    """
+    k = scores.shape[1]
+    weight_matrix = np.zeros((k, len(groups)))
+    member = np.zeros((k, len(groups)))
+    for g, cols in enumerate(groups):
+        weight_matrix[cols, g] = weights[cols]
+        member[cols, g] = 1.0
+    answered = ~np.isnan(scores)
+    filled = np.where(answered, scores, 0.0)
+    # Matrix products give every respondent's per-group sums without a Python loop.
+    numerator = filled @ weight_matrix
+    answered_f = answered.astype(float)
+    denominator = answered_f @ weight_matrix
+    counts = answered_f @ member
+    sizes = member.sum(axis=0)
+    needed = np.ceil(min_answered * sizes - 1e-9)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = numerator / denominator
+    out[(counts < needed) | (denominator <= 0)] = np.nan
+    return out
+
+
+def _combine_index(strands: np.ndarray, weights: np.ndarray, require_all: bool) -> np.ndarray:
+    present = ~np.isnan(strands)
+    filled = np.where(present, strands, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = (filled @ weights) / (present.astype(float) @ weights)
+    if require_all:
+        index[~present.all(axis=1)] = np.nan
+    return index
+
+
+def _score_groups(
+    responses: pd.DataFrame, framework: Framework, groups: Iterable
+) -> tuple[pd.Index, np.ndarray, list[str]]:
+    groups = list(groups)
+    items = [item for g in groups for item in g.items]
+    ids = respondent_ids(responses, framework)
+    matrix = _answer_matrix(responses, framework, items, check=True)
+    scores = _to_item_scores(matrix, framework, items)
+    positions, start = [], 0
+    for g in groups:
+        positions.append(list(range(start, start + len(g.items))))
+        start += len(g.items)
+    weights = np.array([i.weight for i in items], dtype=float)
+    result = group_scores(scores, positions, weights, framework.index.min_answered)
+    return ids, result, [g.id for g in groups]
+
+
+def score_responses(responses: pd.DataFrame, framework: Framework | None = None) -> pd.DataFrame:
+    """Score every respondent on each strand and the maturity index.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Wide response table (Contract 2): an id column (``framework.id_column``, or an index
+        of that name) and one column per item holding numbers or scale labels.
+    framework : Framework, optional
+        Default: the packaged six-strand framework.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by respondent id; one float column per strand id (0-100) and ``index``.
+
+    Raises
+    ------
+    DataError
+        Missing item columns, blank or duplicate ids, or answers that are not valid.
+
+    Examples
+    --------
+    >>> import maturity
+    >>> fw = maturity.load_framework()
+    >>> data = maturity.generate_benchmark(n_orgs=20, seed=1).responses
+    >>> maturity.score_responses(data, fw).columns[-1]
+    'index'
+    """
+    framework = framework or load_framework()
+    ids, strands, names = _score_groups(responses, framework, framework.strands)
+    weights = np.array([framework.strand_weight(s) for s in names], dtype=float)
+    index = _combine_index(strands, weights, framework.index.require_all_strands)
+    out = pd.DataFrame(strands, index=ids, columns=names)
+    out[INDEX_COLUMN] = index
+    return out
+
+
+def score_outcomes(responses: pd.DataFrame, framework: Framework | None = None) -> pd.DataFrame:
+    """Score each outcome group (0-100, same rules as strands); empty if there are none."""
+    framework = framework or load_framework()
+    if not framework.outcomes:
+        return pd.DataFrame(index=respondent_ids(responses, framework))
+    ids, scores, names = _score_groups(responses, framework, framework.outcomes)
+    return pd.DataFrame(scores, index=ids, columns=names)
