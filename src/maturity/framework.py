@@ -426,10 +426,6 @@ class _Parser:
         outcomes = tuple(self.groups(top.get("outcomes") or [], "outcomes", scales, OutcomeGroup))
         demographics = tuple(self.demographics(top.get("demographics") or []))
         barriers = tuple(self.barriers(top.get("barriers") or []))
-        strand_ids = [s.id for s in strands]
-        index = self.index(top.get("index"), strand_ids)
-        actions = self.actions(top.get("actions"), strand_ids)
-
         # Every item, outcome, demographic and barrier is a column of the response file,
         # so their ids must be unique together and differ from the id and name columns.
         seen: dict[str, str] = {id_column: "id_column", name_column: "name_column"}
@@ -456,6 +452,10 @@ class _Parser:
                 if g.id in group_seen:
                     raise self.fail(path, f"duplicate id '{g.id}' (also {group_seen[g.id]})")
                 group_seen[g.id] = path
+
+        strand_ids = [s.id for s in strands]
+        index = self.index(top.get("index"), strand_ids)
+        actions = self.actions(top.get("actions"), strand_ids)
 
         return Framework(
             id=fid,

@@ -158,15 +158,27 @@ def _check_answers(
 ) -> None:
     lo, hi, _ = _bounds(framework, items)
     integer = np.array([framework.scales[i.scale].integer for i in items], dtype=bool)
+    # Screen whole columns with cheap reductions (NaN-ignoring); only columns that fail
+    # are examined cell by cell. Infinite values fail the range test.
     with np.errstate(invalid="ignore"):
-        bad = (matrix < lo) | (matrix > hi) | np.isinf(matrix)
+        suspect = (np.fmin.reduce(matrix, axis=0) < lo) | (np.fmax.reduce(matrix, axis=0) > hi)
         if integer.any():
-            sub = matrix[:, integer]
-            bad[:, integer] |= np.isfinite(sub) & (sub != np.round(sub))
+            off = np.rint(matrix)
+            off -= matrix  # NaN stays NaN; a fractional answer leaves a non-zero remainder
+            suspect |= integer & ((np.fmax.reduce(off, axis=0) > 0) | (np.fmin.reduce(off, axis=0) < 0))
     if invalid is not None:
-        bad |= invalid
-    if not bad.any():
+        suspect |= invalid.any(axis=0)
+    if not suspect.any():
         return
+    bad = np.zeros(matrix.shape, dtype=bool)
+    for j in np.flatnonzero(suspect):
+        col = matrix[:, j]
+        with np.errstate(invalid="ignore"):
+            bad[:, j] = (col < lo[j]) | (col > hi[j])
+            if integer[j]:
+                bad[:, j] |= np.isfinite(col) & (col != np.rint(col))
+        if invalid is not None:
+            bad[:, j] |= invalid[:, j]
     rows, cols = np.nonzero(bad)
     ids = respondent_ids(responses, framework)
     quoted = []

@@ -1,0 +1,49 @@
+"""`maturity demo` end to end on a small population."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from .test_cli import run_cli
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "run"
+    result = run_cli("demo", "--out", str(out), "--orgs", "80")
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_demo_prints_where_results_are(demo_run):
+    out, result = demo_run
+    html = out / "analysis" / "benchmark_analysis.html"
+    assert str(html) in result.stdout
+    assert html.is_file()
+
+
+def test_demo_writes_the_survey(demo_run):
+    out, _ = demo_run
+    data = pd.read_csv(out / "data" / "responses.csv")
+    assert len(data) == 80 and data["respondent_id"].iloc[0] == "ORG-0001"
+
+
+def test_analysis_html_has_figures_and_no_code(demo_run):
+    out, _ = demo_run
+    html = (out / "analysis" / "benchmark_analysis.html").read_text(encoding="utf-8")
+    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 2
+    assert "load_benchmark(" not in html and "import maturity" not in html
+    assert "Traceback" not in html
+    assert "Maturity index" in html and "Strand profile" in html
+
+
+def test_analysis_notebook_ran_with_parameters(demo_run):
+    out, _ = demo_run
+    nb = json.loads((out / "analysis" / "benchmark_analysis.ipynb").read_text(encoding="utf-8"))
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert injected and "responses.csv" in "".join(injected[0]["source"])
+    assert all(o.get("output_type") != "error" for c in nb["cells"] for o in c.get("outputs", []))
