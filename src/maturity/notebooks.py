@@ -110,6 +110,7 @@ def run_notebook(
             str(tmp),
             parameters=dict(parameters),
             kernel_name=KERNEL_NAME,
+            language="python",  # templates without kernelspec metadata (hand-made ones) still run
             progress_bar=progress,
             cwd=str(cwd),
             execution_timeout=timeout,

@@ -1,9 +1,96 @@
-"""Subcommands of the `reports` group (added by later work)."""
+"""``maturity report`` (one client) and ``maturity batch`` (many clients, in parallel)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add this group's subcommands (none yet)."""
+    """Add the ``report`` and ``batch`` subcommands."""
+    p = sub.add_parser(
+        "report", parents=[common],
+        help="produce one client's report (HTML, notebook, results.json)",
+        description="Run the client report for one parameters file into OUT/clients/<client_id>/.",
+    )
+    p.add_argument("parameters", metavar="CLIENT.yaml", help="client parameters file")
+    p.add_argument("--out", default="outputs/reports", metavar="DIR", help="output folder (default outputs/reports)")
+    _add_notebook_option(p)
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="S", help="give up after S seconds")
+    p.set_defaults(func=run_report_command)
+
+    b = sub.add_parser(
+        "batch", parents=[common],
+        help="produce client reports for many parameters files, in parallel",
+        description=(
+            "Validate every client parameters file, skip clients whose outputs are up to date, and run "
+            "the others in parallel (one process and kernel each). Writes OUT/clients/<client_id>/ and "
+            "OUT/manifest.json. Exit 1 if any client failed."
+        ),
+    )
+    b.add_argument("sources", nargs="+", metavar="DIR|FILES",
+                   help="a folder of client parameters files (*.yaml) or the files themselves")
+    b.add_argument("--out", default="outputs/batch", metavar="DIR", help="output folder (default outputs/batch)")
+    b.add_argument("--workers", type=_positive_int, default=None, metavar="W",
+                   help="clients run at once (default: the number of cores)")
+    _add_notebook_option(b)
+    b.add_argument("--timeout", type=_seconds, default=None, metavar="S",
+                   help="seconds one client may take; then it is stopped and counted as failed")
+    b.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="run on this machine (default) or on a Dask cluster")
+    b.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (--executor dask)")
+    b.add_argument("--force", action="store_true", help="redo clients whose outputs are up to date")
+    b.set_defaults(func=run_batch_command)
+
+
+def _add_notebook_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--notebook", default=None, metavar="NB",
+                        help="report template with a cell tagged 'parameters' (default: the packaged client report)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def run_report_command(args: argparse.Namespace) -> int:
+    from ..batch import run_report
+
+    result = run_report(args.parameters, args.out, notebook=args.notebook, timeout=args.timeout)
+    row = result.clients[-1]  # this run's row comes after any kept from earlier runs
+    if row["status"] == "failed":
+        print(f"error: {row['client_id']}: {row['error']}", file=sys.stderr)
+        return 1
+    print(f"report: {result.out / row['report_html']}")
+    print(f"results: {result.out / row['results_json']}")
+    return 0
+
+
+def run_batch_command(args: argparse.Namespace) -> int:
+    from ..batch import run_batch
+    from ..errors import UsageError
+
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler is only used with --executor dask")
+    result = run_batch(
+        args.sources, args.out, workers=args.workers, notebook=args.notebook, timeout=args.timeout,
+        executor=args.executor, scheduler=args.scheduler, force=args.force,
+    )
+    for line in result.summary().splitlines():
+        print(line, file=sys.stderr if line.startswith("failed: ") else sys.stdout)
+    return result.exit_code
