@@ -318,7 +318,7 @@ def run_batch(
             parameters=plan.source.resolve(),
         ))
         counts = manifest.counts()
-        bar.set_postfix(ok=counts["ok"], failed=counts["failed"], skipped=counts["skipped"], refresh=False)
+        bar.set_postfix_str(f"ok={counts['ok']} failed={counts['failed']} skipped={counts['skipped']}", refresh=False)
         bar.update(1)
 
     for plan in plans:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .config import load_benchmark_parameters
 from .framework import load_framework
 from .notebooks import export_html, notebook_path, run_notebook
 from .synth import generate_benchmark
+
+if TYPE_CHECKING:
+    from .batch import BatchResult
 
 
 @dataclass
@@ -23,6 +26,7 @@ class DemoResult:
     analysis_html: Path
     seconds: float = 0.0
     extras: dict[str, Path] = field(default_factory=dict)
+    batch: "BatchResult | None" = None
 
     def summary(self) -> str:
         """Plain-text list of outputs for the terminal."""
@@ -32,6 +36,8 @@ class DemoResult:
         rows += list(self.extras.items())
         width = max(len(label) for label, _ in rows) + 2
         lines += [f"  {label + ':':<{width}}{path}" for label, path in rows]
+        if self.batch is not None:
+            lines += ["", self.batch.summary()]
         return "\n".join(lines)
 
 
@@ -43,6 +49,8 @@ def run_demo(
     parameters: str | Path | None = None,
     echo: Callable[[str], None] = print,
     progress: bool = True,
+    n_clients: int = 5,
+    workers: int | None = None,
 ) -> DemoResult:
     """Generate a synthetic benchmark and run the analysis notebook on it.
 
@@ -60,6 +68,10 @@ def run_demo(
         Receives one line per step.
     progress : bool
         Show the notebook progress bar.
+    n_clients : int
+        Client reports to write and run through the batch path (0: none).
+    workers : int, optional
+        Client reports run at once (default: the number of cores).
 
     Returns
     -------
@@ -95,4 +107,38 @@ def run_demo(
     )
     echo("[3/3] Exporting the analysis as HTML")
     html = export_html(ipynb, analysis_dir / "benchmark_analysis.html", title="Benchmark analysis")
-    return DemoResult(out, responses_csv, ipynb, html, time.perf_counter() - started)
+    result = DemoResult(out, responses_csv, ipynb, html)
+    if n_clients:
+        result.batch = _run_client_reports(out, bench.responses, framework, params, n_clients, workers, echo, progress)
+        if result.batch is not None:
+            result.extras.update({"client reports": out / "clients", "batch manifest": result.batch.manifest})
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _has_template(name: str) -> bool:
+    from .errors import ReportError
+
+    try:
+        notebook_path(name)
+    except ReportError:
+        return False
+    return True
+
+
+def _run_client_reports(out, responses, framework, params, n_clients, workers, echo, progress):
+    """Write client parameters files for a spread of organisations and run them as a batch."""
+    from .batch import run_batch
+    from .demo_clients import pick_demo_clients, write_client_files
+
+    db = out / "benchmark.duckdb"
+    missing = [what for what, ok in (("the benchmark database", db.is_file()),
+                                     ("the client report template", _has_template("client_report.ipynb"))) if not ok]
+    if missing:  # parts of the kit still being built: say so rather than fail the whole demo
+        echo(f"Client reports skipped: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not available")
+        return None
+    clients = pick_demo_clients(responses, framework, n_clients, min_group_size=params["min_group_size"],
+                                wave=params["wave"])
+    files = write_client_files(out / "parameters" / "clients", clients, db)
+    echo(f"Running {len(files)} client reports ({out / 'parameters' / 'clients'})")
+    return run_batch(files, out, workers=workers, progress=progress)

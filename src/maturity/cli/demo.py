@@ -17,6 +17,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--out", default="outputs/demo", metavar="DIR", help="output folder (default outputs/demo)")
     p.add_argument("--orgs", type=int, default=600, metavar="N", help="organisations to generate (default 600)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default from parameters/benchmark.yaml, else 2026)")
+    p.add_argument("--clients", type=int, default=5, metavar="K",
+                   help="client reports to write and run as a batch (default 5; 0 for none)")
+    p.add_argument("--workers", type=int, default=None, metavar="W",
+                   help="client reports run at once (default: the number of cores)")
     p.add_argument("--params", default=None, metavar="FILE",
                    help="benchmark run defaults (default parameters/benchmark.yaml when it exists)")
     p.set_defaults(func=run)
@@ -27,9 +31,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.orgs < 10:
         raise UsageError("--orgs must be at least 10")
+    if args.clients < 0:
+        raise UsageError("--clients must be 0 or more")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
     params = args.params
     if params is None and Path("parameters/benchmark.yaml").is_file():
         params = "parameters/benchmark.yaml"
-    result = run_demo(args.out, n_orgs=args.orgs, seed=args.seed, parameters=params)
+    result = run_demo(args.out, n_orgs=args.orgs, seed=args.seed, parameters=params,
+                      n_clients=args.clients, workers=args.workers)
     print(result.summary())
-    return 0
+    return result.batch.exit_code if result.batch is not None else 0
