@@ -101,12 +101,7 @@ def _supervise(
     # the scratch folder, which is removed even when the worker had to be killed.
     env = {**os.environ, "TMPDIR": str(scratch), "JUPYTER_RUNTIME_DIR": str(runtime), "MPLBACKEND": "Agg",
            "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    with open(log_file, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "maturity._worker", str(task_file), str(result_file)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True,  # its own process group: the terminal's Ctrl-C goes to the batch only
-        )
+    proc = _start_worker(task_file, result_file, log_file, env)
     tracker = _ProcessTracker(proc.pid)
     try:
         while True:
@@ -149,6 +144,80 @@ def _describe_crash(returncode: int, log_file: Path) -> str:
         cause = f"exited with code {returncode}"
     lines = [ln.strip() for ln in log_file.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
     return f"worker process {cause}" + (f": {lines[-1]}" if lines else "")
+
+
+class _SubprocessWorker:
+    """A worker in a fresh interpreter (``python -m maturity._worker``)."""
+
+    def __init__(self, task_file: Path, result_file: Path, log_file: Path, env: dict[str, str]) -> None:
+        with open(log_file, "wb") as log:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "maturity._worker", str(task_file), str(result_file)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                start_new_session=True,  # its own session: the terminal's Ctrl-C goes to the batch only
+            )
+        self.pid = self._proc.pid
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the worker to end; raise subprocess.TimeoutExpired after ``timeout``."""
+        self._proc.wait(timeout=timeout)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode
+
+
+class _ForkedWorker:
+    """A worker forked from the preloaded forkserver (see maturity._worker.forked_main)."""
+
+    _lock = threading.Lock()
+    _context = None
+
+    def __init__(self, task_file: Path, result_file: Path, log_file: Path, env: dict[str, str]) -> None:
+        from . import _worker
+
+        with self._lock:  # multiprocessing's bookkeeping of children is not meant for threads
+            self._proc = self.context().Process(
+                target=_worker.forked_main,
+                args=(str(task_file), str(result_file), str(log_file), env, os.getcwd(), list(sys.path)),
+                name="maturity-worker",
+            )
+            self._proc.start()
+        self.pid = self._proc.pid
+
+    @classmethod
+    def context(cls):
+        if cls._context is None:
+            import multiprocessing
+
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["maturity._worker"])
+            cls._context = context
+        return cls._context
+
+    @staticmethod
+    def usable() -> bool:
+        """Forking needs POSIX's forkserver and a parent allowed to have children (not daemonic)."""
+        import multiprocessing
+
+        return (os.environ.get("MATURITY_WORKER_START") != "subprocess"
+                and "forkserver" in multiprocessing.get_all_start_methods()
+                and not multiprocessing.current_process().daemon)
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._proc.join(timeout)
+        if self._proc.exitcode is None:
+            raise subprocess.TimeoutExpired("maturity-worker", timeout)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.exitcode
+
+
+def _start_worker(task_file: Path, result_file: Path, log_file: Path, env: dict[str, str]):
+    """Start a worker process: forked from the preloaded server when possible, else fresh."""
+    kind = _ForkedWorker if _ForkedWorker.usable() else _SubprocessWorker
+    return kind(task_file, result_file, log_file, env)
 
 
 class _ProcessTracker:
