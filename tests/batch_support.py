@@ -22,7 +22,15 @@ SLEEP_ENV = "MATURITY_TEST_SLEEP"
 
 
 def echo_results(params, *, store=None) -> dict[str, Any]:
-    """A results.json made from the parameters alone (the real one needs maturity.benchmark)."""
+    """A results.json made from the parameters alone (the real one needs maturity.benchmark).
+
+    A client id starting with ``crash`` makes the worker process itself exit abruptly.
+    """
+    if params.client_id.startswith("crash"):
+        import os
+
+        print("about to crash", flush=True)
+        os._exit(7)
     return {
         "client_id": params.client_id,
         "organisation": params.organisation,

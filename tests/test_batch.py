@@ -68,6 +68,7 @@ def fault_batch(tmp_path_factory, database):
     write_client(clients, "good-b", organisation=orgs[1], db=db_rel)
     write_client(clients, "raises-1", organisation=orgs[2], db=db_rel)
     write_client(clients, "dies-1", organisation=orgs[3], db=db_rel)
+    write_client(clients, "crash-1", organisation=orgs[8], db=db_rel)
     (clients / "malformed.yaml").write_text("client_id: broken\norganisation: [ORG-0001\n", encoding="utf-8")
     (clients / "escape.yaml").write_text(f"client_id: ../../outside\norganisation: {orgs[4]}\ndb: {db_rel}\n",
                                          encoding="utf-8")
@@ -88,7 +89,7 @@ def test_batch_exit_code_and_one_line_per_failure(fault_batch):
     result = fault_batch["result"]
     assert result.returncode == 1, result.stderr
     failures = [ln for ln in result.stderr.splitlines() if ln.startswith("failed: ")]
-    assert len(failures) == 7, result.stderr
+    assert len(failures) == 8, result.stderr
     assert "Traceback" not in result.stderr
     text = "\n".join(failures)
     assert "failed: raises-1: notebook template.ipynb failed in cell" in text and "ValueError: a figure" in text
@@ -97,7 +98,8 @@ def test_batch_exit_code_and_one_line_per_failure(fault_batch):
     assert "failed: escape: " in text and "not a safe name" in text
     assert text.count("client_id 'twin' is also used by") == 2
     assert "failed: nodb: " in text and "no-such.duckdb not found" in text
-    assert "9 client report(s)" in result.stdout and "2 ok, 7 failed, 0 skipped" in result.stdout
+    assert "failed: crash-1: worker process exited with code 7: about to crash" in text
+    assert "10 client report(s)" in result.stdout and "2 ok, 8 failed, 0 skipped" in result.stdout
 
 
 def test_manifest_records_every_client(fault_batch):
@@ -105,9 +107,9 @@ def test_manifest_records_every_client(fault_batch):
     status = {stem: row["status"] for stem, row in rows.items()}
     assert status == {
         "good-a": "ok", "good-b": "ok", "raises-1": "failed", "dies-1": "failed", "malformed": "failed",
-        "escape": "failed", "twin-1": "failed", "twin-2": "failed", "nodb": "failed",
+        "escape": "failed", "twin-1": "failed", "twin-2": "failed", "nodb": "failed", "crash-1": "failed",
     }
-    assert manifest["counts"] == {"ok": 2, "failed": 7, "skipped": 0, "pending": 0}
+    assert manifest["counts"] == {"ok": 2, "failed": 8, "skipped": 0, "pending": 0}
     assert manifest["run"]["workers"] == 2 and manifest["run"]["interrupted"] is False
     good = rows["good-a"]
     assert good["client_id"] == "good-a" and good["error"] is None and good["seconds"] > 0
@@ -146,7 +148,7 @@ def test_failed_clients_keep_their_partial_notebook(fault_batch):
 def test_nothing_written_outside_out_and_no_temporaries(fault_batch):
     root, out = fault_batch["root"], fault_batch["out"]
     assert snapshot(root, out) == fault_batch["before"]
-    assert sorted(p.name for p in (out / "clients").iterdir()) == ["dies-1", "good-a", "good-b", "raises-1"]
+    assert sorted(p.name for p in (out / "clients").iterdir()) == ["crash-1", "dies-1", "good-a", "good-b", "raises-1"]
     assert not list(root.parent.rglob("outside"))
     hidden = [p for p in out.rglob(".*")]
     assert hidden == []
@@ -308,7 +310,9 @@ def test_ctrl_c_leaves_no_half_written_files_and_the_next_run_resumes(tmp_path, 
 
 # --------------------------------------------------------------------------- report command, options
 
-def test_report_command_runs_one_client_and_updates_the_manifest(tmp_path, database):
+def test_report_command_runs_one_client_and_updates_the_manifest(tmp_path, database, monkeypatch):
+    # Also covers workers started as fresh interpreters (the fallback where forking is not possible).
+    monkeypatch.setenv("MATURITY_WORKER_START", "subprocess")
     db, orgs = database
     template = fault_template(tmp_path / "t.ipynb")
     one = write_client(tmp_path, "solo", organisation=orgs[0], db=str(db))
