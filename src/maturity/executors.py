@@ -74,6 +74,8 @@ def run_isolated(
     except MaturityError as exc:
         outcome["error"] = str(exc)
         return outcome
+    if stop is not None and stop():  # stopped while queued: start nothing
+        return {**outcome, "status": "interrupted", "error": "interrupted"}
     scratch = Path(tempfile.mkdtemp(prefix="maturity-batch-"))
     try:
         outcome.update(_supervise(task, folder, scratch, timeout, stop, started))

@@ -13,6 +13,7 @@ Output layout (Contract 5)::
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import time
@@ -105,11 +106,31 @@ def resolve_function(spec: str) -> Callable[..., Any]:
 
 
 def compute_results(params: ClientParameters, results_function: str = RESULTS_FUNCTION) -> dict:
-    """The content of a client's results.json (by default ``maturity.benchmark.client_results``)."""
-    results = resolve_function(results_function)(params)
+    """The content of a client's results.json (by default ``maturity.benchmark.client_results``).
+
+    The benchmark database is opened read-only here and handed over as ``store``: parallel
+    workers may all read one DuckDB file, but none may lock it for writing.
+    """
+    function = resolve_function(results_function)
+    with _read_only_store(params.db) as store:
+        results = function(params) if store is None else function(params, store=store)
     if not isinstance(results, dict):
         raise ReportError(f"{results_function} returned {type(results).__name__}, expected a dict")
     return results
+
+
+@contextlib.contextmanager
+def _read_only_store(db: Path):
+    """The database as a read-only ``BenchmarkStore`` (None where the store is not installed)."""
+    try:
+        from .store import BenchmarkStore
+    except ImportError:
+        yield None
+        return
+    if not db.is_file():
+        raise ParametersError(f"benchmark database {db} not found")
+    with BenchmarkStore(db, read_only=True) as store:
+        yield store
 
 
 def notebook_parameters(params: ClientParameters, results_path: str | Path) -> dict[str, Any]:
