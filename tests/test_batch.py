@@ -421,3 +421,28 @@ def test_dask_executor_gives_the_same_results_as_local(tmp_path, database):
     for client in ("alpha", "beta"):
         read = lambda base: json.loads((base / "clients" / client / "results.json").read_text())  # noqa: E731
         assert read(tmp_path / "dask") == read(tmp_path / "local")
+
+
+def test_only_a_kernel_that_never_started_is_tried_again(tmp_path):
+    import nbformat
+    from nbclient.exceptions import DeadKernelError
+
+    from maturity.reports import _is_kernel_start_failure
+
+    def failure(cause: Exception) -> ReportError:
+        error = ReportError(f"notebook t.ipynb could not run: {type(cause).__name__}: {cause}")
+        error.__cause__ = cause
+        return error
+
+    output = tmp_path / "report.ipynb"
+    assert _is_kernel_start_failure(failure(RuntimeError("Kernel didn't respond in 60 seconds")), output)
+    assert not _is_kernel_start_failure(failure(DeadKernelError("Kernel died")), output)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, output)  # written before the kernel answered: nothing ran, safe to retry
+    assert _is_kernel_start_failure(failure(RuntimeError("Kernel died before replying to kernel_info")), output)
+    assert not output.exists()
+    nb.cells[0].execution_count = 1
+    nbformat.write(nb, output)  # a cell ran: never run the client twice
+    assert not _is_kernel_start_failure(failure(RuntimeError("Kernel didn't respond in 60 seconds")), output)
+    assert output.exists()
