@@ -336,12 +336,20 @@ def _discard_stale_outputs(folder: Path, *, since: float) -> None:
             pass
 
 
+def available_cores() -> int:
+    """Cores this process may use (respects CPU affinity, e.g. in containers)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
 class LocalExecutor:
     """Run client tasks on this machine, ``workers`` at a time, each in its own process."""
 
     def __init__(self, workers: int | None = None) -> None:
         if workers is None:
-            workers = os.cpu_count() or 1
+            workers = available_cores()
         if workers < 1:
             raise UsageError("--workers must be at least 1")
         self.workers = workers
