@@ -101,8 +101,11 @@ def _supervise(
     runtime.mkdir()
     # Every transient file of the worker and its kernel (IPC sockets, connection file) goes to
     # the scratch folder, which is removed even when the worker had to be killed.
-    env = {**os.environ, "TMPDIR": str(scratch), "JUPYTER_RUNTIME_DIR": str(runtime), "MPLBACKEND": "Agg",
+    env = {**os.environ, "TMPDIR": str(scratch), "JUPYTER_RUNTIME_DIR": str(runtime),
            "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    # A global MPLBACKEND (often Agg on servers) would stop the kernel from using its inline
+    # backend, and the reports would silently lose every figure.
+    env.pop("MPLBACKEND", None)
     proc = _start_worker(task_file, result_file, log_file, env)
     tracker = _ProcessTracker(proc.pid)
     try:
