@@ -68,6 +68,11 @@ def fault_template(path: Path) -> Path:
             "        f.write(str(os.getpid()))\n"
             f"    time.sleep(float(os.environ.get('{SLEEP_ENV}', '0')))"
         ),
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\n"
+            "fig, ax = plt.subplots(figsize=(3, 2))\n"
+            "ax.plot([0, 1], [0, 1]);"
+        ),
         nbformat.v4.new_markdown_cell("## Method\nAll figures come from the library."),
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,8 +78,9 @@ def fault_batch(tmp_path_factory, database):
     write_client(clients, "nodb", organisation=orgs[7], db="no-such.duckdb")
     out = root / "out"
     before = snapshot(root, out)
+    # A global MPLBACKEND=Agg (usual on servers) must not cost the reports their figures.
     result = run_support_cli("batch", str(clients), "--out", str(out), "--notebook", str(template),
-                             "--workers", "2", timeout=600)
+                             "--workers", "2", env={"MPLBACKEND": "Agg"}, timeout=600)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     rows = {Path(r["parameters"]).stem: r for r in manifest["clients"]}
     return {"root": root, "out": out, "result": result, "manifest": manifest, "rows": rows,
@@ -129,6 +131,7 @@ def test_good_clients_have_finished_reports(fault_batch):
         html = (folder / "report.html").read_text(encoding="utf-8")
         assert f"Report for <strong>{client}</strong>" in html
         assert "json.load" not in html and "Traceback" not in html and "results_path" not in html
+        assert re.search(r"<img[^>]+src=\"data:image/png;base64", html), "the figure is embedded"
     assert json.loads((out / "clients" / "good-a" / "results.json").read_text())["peers"] == {"sector": ["Finance"]}
 
 
