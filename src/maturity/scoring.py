@@ -84,7 +84,7 @@ def parse_answers(column: pd.Series, scale: Scale, *, decimal: str = ".") -> tup
         True where a non-blank cell is neither a label nor a number (``"nan"`` included).
     """
     if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
+        values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)  # never a view of the caller's data
         return values, np.zeros(len(values), dtype=bool)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     unique_values = np.full(len(uniques) + 1, np.nan)  # last slot: the NA sentinel (-1)
