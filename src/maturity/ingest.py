@@ -489,8 +489,7 @@ def _validate(
                                row_label=table.row_label, expected=f"a column for item '{item.id}' ({item.text})"))
     for j in cols.attributes:
         report.add(Problem("unknown_column", table.source, row=table.header_row, column=checker.column_name(j),
-                           row_label=table.row_label, severity="warning",
-                           expected="a column of the framework; kept as an attribute"))
+                           row_label=table.row_label, severity="warning"))
     positions = {(framework.id_column if t == id_col else t): j for t, j in cols.by_target.items()}
     optional = [framework.name_column] + framework.demographic_ids + [i.id for i in framework.outcome_items]
     optional += framework.barrier_ids

@@ -256,7 +256,7 @@ class ValidationReport:
             each change.
         """
         lines = [self.summary()]
-        read = ", ".join(f"{k} {v}" for k, v in self.details.items() if v not in (None, ""))
+        read = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.details.items() if v not in (None, ""))
         if read:
             lines.append(f"  read as {self.format}: {read}")
         if self.metadata_columns:
