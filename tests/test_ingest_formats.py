@@ -300,3 +300,44 @@ def test_another_framework_round_trips(tmp_path, writer):
     read, report = read_responses(path, fw)
     assert report.ok and read.columns[0] == "person"
     assert_same_scores(scores_of(read, fw), scores_of(frame, fw))
+
+
+def test_excel_sep_hint_line_is_honoured_and_counted(base, tmp_path):
+    survey = base[0].copy()
+    path = tmp_path / "hinted.csv"
+    path.write_text("sep=;\r\n" + survey.csv_text(delimiter=";"), encoding="utf-8")
+    _, report = _check(path, base)
+    assert report.details["delimiter"] == "semicolon"
+    survey.set(0, "bn_1", "8")
+    path.write_text("sep=;\r\n" + survey.csv_text(delimiter=";"), encoding="utf-8")
+    problem = validate_file(path, FW).problems[0]
+    assert (problem.kind, problem.row, problem.column) == ("out_of_range", 3, "bn_1")
+
+
+def test_demographic_values_take_the_frameworks_spelling(base, tmp_path):
+    survey = base[0].copy()
+    j = survey.col("sector")
+    for r in survey.rows:
+        r[j] = f"  {r[j].upper()} "
+    frame, _ = _check(survey.write_csv(tmp_path / "shouty.csv"), base)
+    assert set(frame["sector"]) <= set(FW.demographics[0].values)
+
+
+def test_qualtrics_multi_select_choice_text(base, tmp_path):
+    survey, plain, _ = base
+    s = survey.copy()
+    names = {b.id: b.name for b in FW.barriers}
+    question = []
+    for col in s.header:
+        question.append(f"What holds you back? - {names[col]}" if col in names else col)
+        if col in names:
+            j = s.col(col)
+            for r in s.rows:
+                r[j] = names[col] if r[j] == "1" else ""
+    ids = [f"Q9_{n}" if c in names else c for n, c in enumerate(s.header)]
+    imports = [json.dumps({"ImportId": h}) for h in ids]
+    path = Survey(ids, s.rows).write_csv(tmp_path / "q.csv", header_rows=[ids, question, imports])
+    frame, report = _check(path, base)
+    assert report.details["barrier_blanks"] == "not selected" and not report.problems
+    ticked = (plain[FW.barrier_ids] == 1).to_numpy()
+    assert (frame[FW.barrier_ids].to_numpy() == 1).tolist() == ticked.tolist()

@@ -435,7 +435,9 @@ class _Checker:
         for barrier, j in found:
             raw = self.table.data[j]
             yes_words = set(_TRUE_WORDS) | {_normalise_label(barrier.name)}
-            yes_words |= {_normalise_label(t) for t in (row[j] for row in self.table.header_rows[1:]) if t}
+            for text in (row[j] for row in self.table.header_rows[1:] if row[j]):
+                # the option's text: a whole header cell, or the part after "Question - "
+                yes_words |= {_normalise_label(text), _normalise_label(text.rsplit(" - ", 1)[-1])}
             state = _barrier_states(raw, yes_words)  # 1 yes, 0 no, -1 blank, -2 invalid
             explicit_no |= bool((state == 0).any())
             bad = state == -2

@@ -40,6 +40,7 @@ _DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SNIFF_CHARS = 256 * 1024
 _SNIFF_RECORDS = 200
+_SEP_HINT = re.compile(r"^sep=([,;\t|])\r?\n")
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 _DECIMAL_POINT = re.compile(r"^\s*[+-]?\d+\.\d+\s*$")
 #: SurveyMonkey's second header row holds these over single-answer columns.
@@ -300,14 +301,23 @@ def _read_delimited(path: Path, table: RawTable) -> RawTable:
     if not text.strip():
         table.problem("empty", expected="a header row and at least one row of answers")
         return table
-    delimiter = _sniff_delimiter(text, prefer_tab=path.suffix.lower() in (".tsv", ".tab"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    hint = _SEP_HINT.match(text)
+    if hint:  # Excel's "sep=;" first line names the delimiter
+        delimiter = hint.group(1)
+    else:
+        delimiter = _sniff_delimiter(text, prefer_tab=path.suffix.lower() in (".tsv", ".tab"))
+    stream = io.StringIO(text, newline="")
+    previous = 0
+    if hint:
+        stream.readline()
+        previous = 1
+    reader = csv.reader(stream, delimiter=delimiter)
     records: list[list[str]] = []
     lines: list[int] = []
-    previous = 0
     try:
+        skipped = previous  # reader.line_num does not count a consumed "sep=" line
         for record in reader:
-            start, previous = previous + 1, reader.line_num
+            start, previous = previous + 1, reader.line_num + skipped
             if any(record):  # blank lines and rows of bare delimiters carry nothing
                 records.append(record)
                 lines.append(start)
