@@ -102,15 +102,6 @@ def valid_survey(n: int = 40, framework: Framework | None = None, seed: int = 7)
     return Survey.from_frame(bench.responses), bench.responses
 
 
-def answered_row(survey: Survey, framework: Framework, min_answers: int = 3) -> int:
-    """A data row (0-based) with at least ``min_answers`` answered items."""
-    items = [survey.col(i) for i in framework.item_ids]
-    for pos, r in enumerate(survey.rows):
-        if sum(1 for j in items if r[j] != "") >= min_answers:
-            return pos
-    raise AssertionError("no answered row")
-
-
 def scores_of(frame: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     return pd.concat([maturity.score_responses(frame, framework), maturity.score_outcomes(frame, framework)], axis=1)
 

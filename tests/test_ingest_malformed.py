@@ -17,7 +17,7 @@ from maturity.errors import ValidationFailed
 from maturity.ingest import read_responses, validate_file
 from maturity.validation import CELL_KINDS, FILE_KINDS, PROBLEM_KINDS, ROW_KINDS, WARNING_KINDS
 
-from .survey_files import Survey, answered_row, valid_survey
+from .survey_files import Survey, valid_survey
 
 FW = maturity.load_framework()
 ID = FW.id_column

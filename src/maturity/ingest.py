@@ -44,8 +44,6 @@ from .framework import Framework, Item, _normalise_label
 from .readers import RawTable, read_table, table_from_frame
 from .scoring import parse_answers
 from .validation import (
-    CELL_KINDS,
-    FILE_KINDS,
     ROW_KINDS,
     ROW_SKIPPED,
     SET_TO_MISSING,
