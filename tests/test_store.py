@@ -396,3 +396,18 @@ def test_several_readers_at_once(db):
         n = len(store.responses())
         out = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and int(out.stdout) == n
+
+
+def test_framework_document_round_trips_a_full_framework():
+    import dataclasses
+
+    import yaml
+
+    from maturity.framework_io import framework_document, framework_to_dict
+
+    moved = dataclasses.replace(FW, source="/nowhere/fw.yaml")  # no file: the document is a dump
+    text = framework_document(moved)
+    assert not text.startswith("#")
+    again = parse_framework(yaml.safe_load(text))
+    assert same_framework(again, FW) and again.actions == FW.actions and again.outcomes == FW.outcomes
+    assert framework_to_dict(again) == framework_to_dict(FW)
