@@ -89,21 +89,13 @@ def write_client(folder: Path, name: str, **fields: Any) -> Path:
 
 
 def make_database(path: Path, n_orgs: int = 60, wave: str = "2026") -> tuple[Path, list[str]]:
-    """A benchmark database with one wave when the store exists, else an empty stand-in file.
-
-    Returns the path and the organisation ids of the wave.
-    """
+    """A benchmark database with one wave; returns its path and the wave's organisation ids."""
     import maturity
+    from maturity.store import BenchmarkStore
 
     bench = maturity.generate_benchmark(n_orgs, seed=7)
     fw = bench.framework
-    ids = [str(i) for i in (bench.responses[fw.id_column] if fw.id_column in bench.responses.columns
-                            else bench.responses.index)]
-    try:
-        from maturity.store import BenchmarkStore
-    except ImportError:
-        path.write_bytes(b"")
-        return path, ids
+    ids = [str(i) for i in bench.responses[fw.id_column]]
     with BenchmarkStore(path) as store:
         store.import_responses(bench.responses, fw, wave)
     return path, ids

@@ -70,6 +70,7 @@ def fault_batch(tmp_path_factory, database):
     write_client(clients, "raises-1", organisation=orgs[2], db=db_rel)
     write_client(clients, "dies-1", organisation=orgs[3], db=db_rel)
     write_client(clients, "crash-1", organisation=orgs[8], db=db_rel)
+    write_client(clients, "unknown-org", organisation="ORG-9999", db=db_rel)
     (clients / "malformed.yaml").write_text("client_id: broken\norganisation: [ORG-0001\n", encoding="utf-8")
     (clients / "escape.yaml").write_text(f"client_id: ../../outside\norganisation: {orgs[4]}\ndb: {db_rel}\n",
                                          encoding="utf-8")
@@ -91,7 +92,7 @@ def test_batch_exit_code_and_one_line_per_failure(fault_batch):
     result = fault_batch["result"]
     assert result.returncode == 1, result.stderr
     failures = [ln for ln in result.stderr.splitlines() if ln.startswith("failed: ")]
-    assert len(failures) == 8, result.stderr
+    assert len(failures) == 9, result.stderr
     assert "Traceback" not in result.stderr
     text = "\n".join(failures)
     assert "failed: raises-1: notebook template.ipynb failed in cell" in text and "ValueError: a figure" in text
@@ -101,7 +102,8 @@ def test_batch_exit_code_and_one_line_per_failure(fault_batch):
     assert text.count("client_id 'twin' is also used by") == 2
     assert "failed: nodb: " in text and "no-such.duckdb not found" in text
     assert "failed: crash-1: worker process exited with code 7: about to crash" in text
-    assert "10 client report(s)" in result.stdout and "2 ok, 8 failed, 0 skipped" in result.stdout
+    assert "failed: unknown-org: " in text and "organisation 'ORG-9999' is not in wave 2026" in text
+    assert "11 client report(s)" in result.stdout and "2 ok, 9 failed, 0 skipped" in result.stdout
 
 
 def test_manifest_records_every_client(fault_batch):
@@ -110,8 +112,9 @@ def test_manifest_records_every_client(fault_batch):
     assert status == {
         "good-a": "ok", "good-b": "ok", "raises-1": "failed", "dies-1": "failed", "malformed": "failed",
         "escape": "failed", "twin-1": "failed", "twin-2": "failed", "nodb": "failed", "crash-1": "failed",
+        "unknown-org": "failed",
     }
-    assert manifest["counts"] == {"ok": 2, "failed": 8, "skipped": 0, "pending": 0}
+    assert manifest["counts"] == {"ok": 2, "failed": 9, "skipped": 0, "pending": 0}
     assert manifest["run"]["workers"] == 2 and manifest["run"]["interrupted"] is False
     good = rows["good-a"]
     assert good["client_id"] == "good-a" and good["error"] is None and good["seconds"] > 0
@@ -381,8 +384,7 @@ def test_client_folder_refuses_paths_outside_out(tmp_path):
         client_folder(out, "linked")
 
 
-def test_organisation_missing_from_the_wave_fails_only_that_client(tmp_path, database):
-    pytest.importorskip("maturity.store")
+def test_organisation_or_wave_missing_is_found_before_running(tmp_path, database):
     db, orgs = database
     write_client(tmp_path, "known", organisation=orgs[0], db=str(db))
     write_client(tmp_path, "unknown", organisation="ORG-9999", db=str(db))
@@ -449,3 +451,39 @@ def test_only_a_kernel_that_never_started_is_tried_again(tmp_path):
     nbformat.write(nb, output)  # a cell ran: never run the client twice
     assert not _is_kernel_start_failure(failure(RuntimeError("Kernel didn't respond in 60 seconds")), output)
     assert output.exists()
+
+
+def test_resume_follows_the_wave_not_the_database_file(tmp_path):
+    import maturity
+    from maturity.store import BenchmarkStore
+    from maturity.synth import generate_wave
+
+    earlier = maturity.generate_benchmark(40, seed=5)
+    later = generate_wave(earlier, seed=6)
+    fw = earlier.framework
+    db = tmp_path / "benchmark.duckdb"
+    with BenchmarkStore(db) as store:
+        store.import_responses(earlier.responses, fw, "2026")
+    both = sorted(set(earlier.responses[fw.id_column]) & set(later.responses[fw.id_column]))
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    write_client(clients, "pinned", organisation=both[0], db=str(db), wave="2026")
+    write_client(clients, "latest", organisation=both[1], db=str(db))
+    template = fault_template(tmp_path / "t.ipynb")
+    out = tmp_path / "out"
+    first = run_batch(clients, out, notebook=template, workers=2, results_function=RESULTS_FUNCTION, progress=False)
+    assert [r["status"] for r in first.clients] == ["ok", "ok"]
+    files = collect_parameter_files([clients])
+
+    def actions():
+        return {p.client_id: p.action for p in plan_batch(files, out.resolve(), template.resolve())}
+
+    with BenchmarkStore(db) as store:  # a new wave: the database file changes
+        store.import_responses(later.responses, fw, "2027")
+    assert actions() == {"latest": "run", "pinned": "skip"}
+    changed = earlier.responses.copy()
+    item = fw.item_ids[0]
+    changed[item] = changed[item].map({1: 2, 2: 1}).fillna(changed[item])
+    with BenchmarkStore(db) as store:  # the pinned wave itself is replaced
+        store.import_responses(changed, fw, "2026", replace=True)
+    assert actions() == {"latest": "run", "pinned": "run"}

@@ -118,17 +118,15 @@ class _Wave:
 
     label: str | None = None
     modified: float = 0.0
-    organisations: frozenset[str] | None = None  # None: unknown (no store support installed)
+    organisations: frozenset[str] = frozenset()
     error: str | None = None
 
 
 def _inspect_wave(db: Path, wave: str | None) -> _Wave:
+    from .store import BenchmarkStore
+
     if not db.is_file():
         return _Wave(error=f"benchmark database {db} not found")
-    try:
-        from .store import BenchmarkStore
-    except ImportError:  # without the store module only the file's own age is known
-        return _Wave(label=wave, modified=db.stat().st_mtime)
     try:
         with BenchmarkStore(db, read_only=True) as store:
             label = store.resolve_wave(wave)
@@ -206,8 +204,7 @@ def plan_batch(
         wave = waves[key]
         if wave.error:
             plan.action, plan.error = "failed", f"{plan.source}: {wave.error}"
-        elif params.organisation is not None and wave.organisations is not None \
-                and params.organisation not in wave.organisations:
+        elif params.organisation is not None and params.organisation not in wave.organisations:
             plan.action = "failed"
             plan.error = f"{plan.source}: organisation {params.organisation!r} is not in wave {wave.label} of {params.db}"
         elif params.responses is not None and not params.responses.is_file():

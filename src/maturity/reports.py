@@ -13,7 +13,6 @@ Output layout (Contract 5)::
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import time
@@ -111,26 +110,14 @@ def compute_results(params: ClientParameters, results_function: str = RESULTS_FU
     The benchmark database is opened read-only here and handed over as ``store``: parallel
     workers may all read one DuckDB file, but none may lock it for writing.
     """
+    from .store import BenchmarkStore
+
     function = resolve_function(results_function)
-    with _read_only_store(params.db) as store:
-        results = function(params) if store is None else function(params, store=store)
+    with BenchmarkStore(params.db, read_only=True) as store:
+        results = function(params, store=store)
     if not isinstance(results, dict):
         raise ReportError(f"{results_function} returned {type(results).__name__}, expected a dict")
     return results
-
-
-@contextlib.contextmanager
-def _read_only_store(db: Path):
-    """The database as a read-only ``BenchmarkStore`` (None where the store is not installed)."""
-    try:
-        from .store import BenchmarkStore
-    except ImportError:
-        yield None
-        return
-    if not db.is_file():
-        raise ParametersError(f"benchmark database {db} not found")
-    with BenchmarkStore(db, read_only=True) as store:
-        yield store
 
 
 def notebook_parameters(params: ClientParameters, results_path: str | Path) -> dict[str, Any]:
