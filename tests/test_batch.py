@@ -487,3 +487,47 @@ def test_resume_follows_the_wave_not_the_database_file(tmp_path):
     with BenchmarkStore(db) as store:  # the pinned wave itself is replaced
         store.import_responses(changed, fw, "2026", replace=True)
     assert actions() == {"latest": "run", "pinned": "run"}
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_clients_running_on_dask(tmp_path, database, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    db, orgs = database
+    monkeypatch.setenv(SLEEP_ENV, "600")  # the Dask workers (and their kernels) inherit it
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    for i in (1, 2):
+        write_client(clients, f"slow-{i}", organisation=orgs[i], db=str(db))
+    out = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.batch_support", "batch", str(clients), "--out", str(out),
+             "--notebook", str(fault_template(tmp_path / "t.ipynb")), "--executor", "dask",
+             "--scheduler", cluster.scheduler_address],
+            env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            pids = [out / "clients" / f"slow-{i}" / "kernel.pid" for i in (1, 2)]
+
+            def both_sleeping() -> bool:
+                if proc.poll() is not None:
+                    raise AssertionError(proc.communicate())
+                return all(p.is_file() and p.read_text() for p in pids)
+
+            _wait_for(both_sleeping)
+            kernels = [int(p.read_text()) for p in pids]
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130, stderr
+
+        def kernels_gone() -> bool:
+            return all(not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+                       for pid in kernels)
+
+        _wait_for(kernels_gone, 30)  # the Dask workers stop their clients within a second or two
+    assert [p for p in out.rglob(".*")] == []
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["run"]["interrupted"] is True
