@@ -531,3 +531,13 @@ def test_ctrl_c_stops_the_clients_running_on_dask(tmp_path, database, monkeypatc
         _wait_for(kernels_gone, 30)  # the Dask workers stop their clients within a second or two
     assert [p for p in out.rglob(".*")] == []
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["run"]["interrupted"] is True
+
+
+def test_workers_get_private_scratch_folders_and_the_inline_backend(tmp_path):
+    from maturity.executors import worker_environment
+
+    env = worker_environment(tmp_path, {"PATH": "/bin", "MPLBACKEND": "Agg", "IPYTHONDIR": "/home/x/.ipython"})
+    assert env["PATH"] == "/bin" and "MPLBACKEND" not in env
+    assert env["TMPDIR"] == str(tmp_path)
+    assert env["JUPYTER_RUNTIME_DIR"] == str(tmp_path / "runtime") and (tmp_path / "runtime").is_dir()
+    assert env["IPYTHONDIR"] == str(tmp_path / "ipython") and (tmp_path / "ipython").is_dir()

@@ -97,15 +97,7 @@ def _supervise(
 ) -> Outcome:
     task_file, result_file, log_file = scratch / "task.json", scratch / "result.json", scratch / "worker.log"
     write_json(task_file, task.to_dict())
-    runtime = scratch / "runtime"
-    runtime.mkdir()
-    # Every transient file of the worker and its kernel (IPC sockets, connection file) goes to
-    # the scratch folder, which is removed even when the worker had to be killed.
-    env = {**os.environ, "TMPDIR": str(scratch), "JUPYTER_RUNTIME_DIR": str(runtime),
-           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    # A global MPLBACKEND (often Agg on servers) would stop the kernel from using its inline
-    # backend, and the reports would silently lose every figure.
-    env.pop("MPLBACKEND", None)
+    env = worker_environment(scratch)
     proc = _start_worker(task_file, result_file, log_file, env)
     tracker = _ProcessTracker(proc.pid)
     try:
@@ -137,6 +129,26 @@ def _supervise(
         result = json.loads(result_file.read_text(encoding="utf-8"))
         return {"status": result["status"], "error": result.get("error")}
     return {"status": "failed", "error": _describe_crash(proc.returncode, log_file)}
+
+
+def worker_environment(scratch: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a worker and its kernel: the batch's, with private scratch folders.
+
+    Every transient file (IPC sockets, connection file, IPython profile and history) goes to
+    ``scratch``, removed after the client even when the worker had to be killed; parallel
+    kernels no longer contend for one IPython history database, and a user's IPython start-up
+    files cannot change a report.
+    """
+    env = dict(os.environ if base is None else base)
+    for name, sub in (("TMPDIR", ""), ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
+        folder = scratch / sub if sub else scratch
+        folder.mkdir(exist_ok=True)
+        env[name] = str(folder)
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    # A global MPLBACKEND (often Agg on servers) would stop the kernel from using its inline
+    # backend, and the reports would silently lose every figure.
+    env.pop("MPLBACKEND", None)
+    return env
 
 
 def _describe_crash(returncode: int, log_file: Path) -> str:
