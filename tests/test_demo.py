@@ -14,7 +14,7 @@ from .test_cli import run_cli
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "run"
-    result = run_cli("demo", "--out", str(out), "--orgs", "80")
+    result = run_cli("demo", "--out", str(out), "--orgs", "80", "--clients", "2", "--workers", "2")
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -64,3 +64,23 @@ def test_analysis_notebook_ran_with_parameters(demo_run):
     source = "".join(injected[0]["source"]) if injected else ""
     assert "benchmark.duckdb" in source and "2026" in source and "data = None" in source
     assert all(o.get("output_type") != "error" for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def test_demo_runs_client_reports_through_the_batch(demo_run):
+    from maturity.errors import ReportError
+    from maturity.notebooks import notebook_path
+
+    try:
+        notebook_path("client_report.ipynb")
+    except ReportError:
+        pytest.skip("the client report template is not there yet")
+    out, result = demo_run
+    files = sorted((out / "parameters" / "clients").glob("*.yaml"))
+    assert len(files) == 2 and "db: ../../benchmark.duckdb" in files[0].read_text(encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [r["status"] for r in manifest["clients"]] == ["ok", "ok"]
+    for row, path in zip(manifest["clients"], files):
+        assert row["client_id"] == path.stem
+        for key in ("report_html", "results_json", "report_ipynb"):
+            assert (out / row[key]).is_file()
+    assert str(out / "manifest.json") in result.stdout and "2 ok, 0 failed, 0 skipped" in result.stdout
