@@ -230,8 +230,8 @@ def scale_reliability(
     >>> rng = np.random.default_rng(0)
     >>> f = rng.normal(size=(300, 1))
     >>> items = pd.DataFrame(f + rng.normal(size=(300, 4)), columns=list("abcd"))
-    >>> round(scale_reliability(items)["alpha"], 2)
-    0.8
+    >>> round(float(scale_reliability(items)["alpha"]), 2)
+    0.81
     """
     _check_missing(missing)
     _check_omega(omega)
