@@ -63,6 +63,7 @@ __all__ = [
     "segment_report",
     "barriers_by_segment",
     "parse_k_range",
+    "segment_map",
 ]
 
 ALGORITHMS = ("kmeans", "gmm", "ward")
@@ -671,3 +672,53 @@ def _flag(column: pd.Series) -> pd.Series:
     text = column.astype("string").str.strip().str.casefold()
     truthy = text.isin(["1", "yes", "y", "true", "x", "selected"])
     return truthy.fillna(False).astype(float)
+
+
+def segment_map(
+    scores: pd.DataFrame,
+    labels: pd.Series,
+    strands: Sequence[str],
+    *,
+    sample: int | None = 5000,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Coordinates of organisations on the first two principal components of their
+    standardised strand scores, for a 2-D map coloured by segment.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Strand scores.
+    labels : Series
+        Segment per organisation (same index); organisations without one are left out.
+    strands : sequence of str
+        Score columns.
+    sample : int, optional
+        At most this many organisations (a seeded random sample) are returned, so that a
+        map of a very large benchmark stays readable; None returns all.
+    random_state : int
+
+    Returns
+    -------
+    DataFrame
+        ``pc1``, ``pc2``, ``segment``; ``attrs["explained"]`` holds the share of variance
+        each component explains.
+    """
+    from sklearn.decomposition import PCA
+
+    frame = scores[list(strands)].join(labels.rename("segment"), how="inner").dropna()
+    if len(frame) < 3:
+        raise AnalysisError("a segment map needs at least three organisations with every strand score")
+    x = frame[list(strands)].to_numpy(dtype=float)
+    sd = x.std(axis=0)
+    z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    pca = PCA(n_components=min(2, z.shape[1]), random_state=random_state).fit(z)
+    coords = pca.transform(z)
+    if coords.shape[1] == 1:
+        coords = np.column_stack([coords, np.zeros(len(coords))])
+    out = pd.DataFrame({"pc1": coords[:, 0], "pc2": coords[:, 1], "segment": frame["segment"].to_numpy()},
+                       index=frame.index)
+    if sample is not None and len(out) > sample:
+        out = out.sample(sample, random_state=random_state)
+    out.attrs["explained"] = [float(v) for v in pca.explained_variance_ratio_]
+    return out
