@@ -42,12 +42,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from .errors import AnalysisError
 from .framework import Framework, Strand
 from .scoring import answer_values
 
-__all__ = ["CFAResult", "strand_model", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy"]
+__all__ = ["CFAResult", "strand_model", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy", "cfa_sentences"]
 
 #: Keys of the ``maturity cfa --format json`` document (Contract 4).
 CONTRACT_KEYS = ("chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n")
@@ -242,6 +243,13 @@ def fit_cfa(data: pd.DataFrame, model: str) -> CFAResult:
         Unparseable or unidentified model, unknown items, too few complete respondents, an
         item without variance, or an estimation that does not converge.
     """
+    # The matrices are small (items x items): extra BLAS threads only add overhead, and on a
+    # shared machine they made each fit several times slower.
+    with threadpool_limits(1):
+        return _fit_cfa(data, model)
+
+
+def _fit_cfa(data: pd.DataFrame, model: str) -> CFAResult:
     import semopy  # imported here: it is slow to import and only this analysis needs it
 
     factors = _measurement_part(model)
@@ -473,3 +481,24 @@ def framework_cfa(
         for col in ("lval", "rval"):
             result.estimates[col] = result.estimates[col].map(lambda v: rename.get(v, v))
     return result
+
+
+def cfa_sentences(fit: CFAResult) -> list[str]:
+    """Plain sentences about a CFA fit, read against the common cut-offs of Hu and Bentler
+    (1999): CFI and TLI >= 0.95, RMSEA <= 0.06, SRMR <= 0.08."""
+    good = {"CFI": fit.cfi >= 0.95, "TLI": fit.tli >= 0.95, "RMSEA": fit.rmsea <= 0.06, "SRMR": fit.srmr <= 0.08}
+    met = [k for k, ok in good.items() if ok]
+    out = [
+        f"The model was fitted to the {fit.n:,} respondents who answered every item"
+        + (f" ({fit.n_excluded:,} with a missing answer were left out)." if fit.n_excluded else "."),
+        f"chi2 = {fit.chi2:.1f} on {fit.dof} degrees of freedom; CFI {fit.cfi:.3f}, TLI {fit.tli:.3f}, "
+        f"RMSEA {fit.rmsea:.3f}, SRMR {fit.srmr:.3f}.",
+    ]
+    if len(met) == 4:
+        out.append("All four indices meet the usual cut-offs: the items measure the strands they are meant to.")
+    elif met:
+        out.append(f"{', '.join(met)} meet the usual cut-offs, {', '.join(k for k in good if k not in met)} do not: "
+                   f"the structure holds only in part.")
+    else:
+        out.append("None of the indices meets the usual cut-offs: the strand structure does not fit these answers.")
+    return out

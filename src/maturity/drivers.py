@@ -28,7 +28,7 @@ from .errors import AnalysisError
 from .framework import Framework
 from .scoring import answer_values
 
-__all__ = ["driver_table", "strand_importance", "relative_weights", "improvement_rates"]
+__all__ = ["driver_table", "strand_importance", "relative_weights", "improvement_rates", "driver_sentences"]
 
 
 def _design(scores: pd.DataFrame, outcomes: pd.DataFrame, framework: Framework) -> tuple[list[str], list[str]]:
@@ -226,3 +226,27 @@ def improvement_rates(responses: pd.DataFrame, framework: Framework) -> pd.DataF
 
         index = respondent_ids(responses, framework)
     return pd.DataFrame(out, index=index)
+
+
+def driver_sentences(table: pd.DataFrame, framework: Framework) -> list[str]:
+    """Plain sentences naming the strongest driver of each outcome group."""
+    names = framework.strand_names()
+    groups = {g.id: g.name for g in framework.outcomes}
+    out = []
+    for group, rows in table.groupby("outcome", sort=False):
+        rows = rows.sort_values("beta", ascending=False)
+        top = rows.iloc[0]
+        clear = rows[rows["ci_low"] > 0] if rows["ci_low"].notna().any() else rows.iloc[:0]
+        sentence = (f"{groups.get(group, group)} rises most with {names.get(top['strand'], top['strand'])} "
+                    f"(standardised coefficient {top['beta']:.2f}, the other strands held constant)")
+        if rows["ci_low"].notna().any():
+            sentence += (f"; {len(clear)} of {len(rows)} strands have a coefficient whose 95% interval "
+                         f"lies above zero.")
+        else:
+            sentence += "."
+        out.append(sentence)
+    if len(table):
+        out.append(f"Taken one at a time every strand correlates with the outcomes (r from {table['r'].min():.2f} "
+                   f"to {table['r'].max():.2f}), because maturity moves all strands together; the coefficients "
+                   f"show which strands add to the others.")
+    return out

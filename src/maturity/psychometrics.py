@@ -69,6 +69,7 @@ __all__ = [
     "reliability_report",
     "data_quality",
     "one_factor",
+    "reliability_sentences",
 ]
 
 MISSING_POLICIES = ("pairwise", "listwise", "median")
@@ -578,3 +579,38 @@ def data_quality(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "strand"
     return table
+
+
+def reliability_sentences(table: pd.DataFrame, items: pd.DataFrame | None = None) -> list[str]:
+    """Plain sentences about a :func:`reliability` table (and optionally its item table).
+
+    Conventional reading: alpha or omega of 0.70 and above is acceptable for group
+    comparisons, 0.80 good and 0.90 excellent.
+    """
+    rated = table.dropna(subset=["alpha"])
+    if rated.empty:
+        return ["No strand has enough items for an internal-consistency estimate."]
+    low = rated[rated["alpha"] < 0.7]
+    lo, hi = rated["alpha"].idxmin(), rated["alpha"].idxmax()
+    out = [
+        f"Cronbach's alpha ranges from {rated.loc[lo, 'alpha']:.2f} ({rated.loc[lo, 'name']}) to "
+        f"{rated.loc[hi, 'alpha']:.2f} ({rated.loc[hi, 'name']}) across the {len(rated)} strands."
+    ]
+    if low.empty:
+        out.append("Every strand reaches the conventional 0.70 threshold for comparing groups.")
+    else:
+        out.append("Below the conventional 0.70 threshold: " + ", ".join(
+            f"{r['name']} ({r['alpha']:.2f})" for _, r in low.iterrows()) + "; treat these strand scores with care.")
+    omega = rated["omega_total"].dropna()
+    if len(omega):
+        gap = (rated.loc[omega.index, "omega_total"] - rated.loc[omega.index, "alpha"]).abs().max()
+        out.append(f"McDonald's omega total differs from alpha by at most {gap:.3f} on any strand, so alpha's "
+                   f"equal-loadings assumption costs little here." if gap < 0.03 else
+                   f"Omega total and alpha differ by up to {gap:.2f}: items load unequally on some strands.")
+    if items is not None and len(items):
+        alpha_of = items["strand"].map(table["alpha"])
+        raising = items[items["alpha_if_deleted"] > alpha_of + 1e-9]
+        if len(raising):
+            out.append(f"{len(raising)} item(s) would raise their strand's alpha if deleted: "
+                       + ", ".join(raising.index.astype(str)) + ".")
+    return out

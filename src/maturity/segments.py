@@ -51,7 +51,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from .errors import AnalysisError, UsageError
 from .framework import INDEX_COLUMN, Framework
@@ -64,6 +64,7 @@ __all__ = [
     "barriers_by_segment",
     "parse_k_range",
     "segment_map",
+    "segment_sentences",
 ]
 
 ALGORITHMS = ("kmeans", "gmm", "ward")
@@ -721,4 +722,34 @@ def segment_map(
     if sample is not None and len(out) > sample:
         out = out.sample(sample, random_state=random_state)
     out.attrs["explained"] = [float(v) for v in pca.explained_variance_ratio_]
+    return out
+
+
+def segment_sentences(model: SegmentModel, framework: Framework | None = None) -> list[str]:
+    """Plain sentences describing a fitted segmentation."""
+    model._check_fitted()
+    names = framework.strand_names() if framework is not None else {}
+    sel = model.selection_
+    span = f"k = {sel.index.min()}-{sel.index.max()}"
+    if len(sel) == 1:
+        reason = f"that number was fixed (silhouette {model.silhouette_:.2f})"
+    elif model.algorithm == "gmm" and model.criterion in ("auto", "bic"):
+        reason = f"it has the lowest BIC over {span} (silhouette {model.silhouette_:.2f})"
+    else:
+        reason = f"it separates the organisations most clearly (silhouette {model.silhouette_:.2f}, the highest over {span})"
+    out = [f"The organisations fall into {model.k_} segments; {model.k_} was chosen because {reason}."]
+    if model.stability_ == model.stability_:
+        word = "very stable" if model.stability_ >= 0.9 else "stable" if model.stability_ >= 0.75 else "not stable"
+        out.append(f"Refitted on bootstrap resamples the segments are {word} (mean adjusted Rand index "
+                   f"{model.stability_:.2f}; 1 means identical).")
+    prof = model.profiles_
+    parts = [f"{seg} {int(prof.loc[seg, 'n']):,} ({prof.loc[seg, 'share']:.0%})" for seg in model.segment_names_]
+    out.append("Sizes, least to most mature: " + ", ".join(parts) + ".")
+    centers = model.centers_
+    if len(model.segment_names_) >= 2:
+        first, last = model.segment_names_[0], model.segment_names_[-1]
+        gap = (centers.loc[last] - centers.loc[first]).sort_values(ascending=False)
+        out.append(f"The widest gap between {first} and {last} organisations is in "
+                   f"{names.get(gap.index[0], gap.index[0])} ({gap.iloc[0]:.0f} points), the narrowest in "
+                   f"{names.get(gap.index[-1], gap.index[-1])} ({gap.iloc[-1]:.0f}).")
     return out
