@@ -127,6 +127,7 @@ def test_segment_fixed_k_other_algorithm_and_text(survey, capsys):
         (["segment", "x.csv", "--wave", "2026"], "--wave needs --db"),
         (["segment", "x.csv", "--k-range", "1-4"], "2 <= low <= high"),
         (["segment", "x.csv", "--k", "1"], "at least 2"),
+        (["segment", "x.csv", "--criterion", "bic"], "needs the Gaussian mixture"),
     ],
 )
 def test_segment_usage_errors_exit_2(argv, message, capsys):

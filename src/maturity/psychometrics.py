@@ -52,6 +52,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from .errors import AnalysisError, UsageError
 from .framework import Framework, Strand
@@ -435,6 +436,15 @@ def _tables(
     """Strand table and item table from one pass over the answers."""
     _check_missing(missing)
     _check_omega(omega)
+    # Single-threaded BLAS: the products are thin (n x k with k ~ 7); on a shared machine
+    # extra threads only slowed them down.
+    with threadpool_limits(1):
+        return _tables_unlimited(responses, framework, missing=missing, ci=ci, omega=omega)
+
+
+def _tables_unlimited(
+    responses: pd.DataFrame, framework: Framework, *, missing: str, ci: float, omega: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, parts = {}, []
     for strand, ids, x in _strand_blocks(responses, framework):
         c = _covariance(x, missing)

@@ -61,6 +61,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     group.add_argument("--k", type=int, metavar="K", help="a fixed number of segments")
     group.add_argument("--k-range", metavar="LO-HI", default="2-8", help="range of k to choose from (default 2-8)")
     p.add_argument("--algorithm", choices=ALGORITHMS, default="kmeans", help="clustering method (default kmeans)")
+    p.add_argument("--criterion", choices=("auto", "silhouette", "bic"), default="auto",
+                   help="how k is chosen: auto (BIC for gmm, silhouette otherwise), silhouette, or bic (gmm only)")
     p.add_argument("--bootstrap", type=int, default=SEGMENT_BOOTSTRAP, metavar="B",
                    help=f"bootstrap refits per k for stability (default {SEGMENT_BOOTSTRAP}; 0 skips)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -168,13 +170,15 @@ def run_segment(args: argparse.Namespace) -> int:
         raise UsageError(f"--k must be at least 2, got {args.k}")
     if args.bootstrap < 0:
         raise UsageError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
+    if args.criterion == "bic" and args.algorithm != "gmm":
+        raise UsageError("--criterion bic needs the Gaussian mixture (--algorithm gmm)")
     k_range = parse_k_range(args.k_range)
     bench = load_benchmark(args.data, db=args.db, wave=args.wave, framework=args.framework)
     fw = bench.framework
     attributes = bench.responses[[d for d in fw.demographic_ids if d in bench.responses.columns]]
     model = SegmentModel(
         algorithm=args.algorithm, k=args.k, k_range=k_range, n_bootstrap=args.bootstrap,
-        random_state=args.seed, strands=fw.strand_ids,
+        random_state=args.seed, strands=fw.strand_ids, criterion=args.criterion,
     ).fit(bench.scores, outcomes=bench.outcomes, attributes=attributes)
     saved = _save_to_store(args.db, bench.wave, model) if args.db is not None else None
     if args.format == "json":
