@@ -218,3 +218,17 @@ def test_data_quality_counts_missing_answers_and_straight_lining(framework):
     assert row["unscored"] == pytest.approx(0.05)
     assert row["straight_lining"] >= 0.10
     assert quality.loc[framework.strands[1].id, "missing_answers"] == 0
+
+
+def test_reversal_neither_fails_on_nor_changes_a_float_table(bench):
+    """A float64 table converts to a read-only view; reversing must copy, not write into it."""
+    fw = bench.framework
+    floats = bench.responses.astype({i.id: "float64" for i in fw.items})
+    before = floats.copy()
+    reversed_ = answer_values(floats, fw, reverse=True)
+    pd.testing.assert_frame_equal(floats, before)
+    item = next(i for i in fw.items if i.reverse)
+    scale = fw.scales[item.scale]
+    expected = (scale.min + scale.max - floats[item.id]).to_numpy()
+    np.testing.assert_array_equal(reversed_[item.id].to_numpy(), expected)
+    assert ps.reliability(floats, fw)["alpha"].notna().all()
