@@ -133,3 +133,47 @@ def test_segment_fixed_k_other_algorithm_and_text(survey, capsys):
 def test_segment_usage_errors_exit_2(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """A benchmark database with two synthetic waves."""
+    from maturity.store import BenchmarkStore
+    from maturity.synth import generate_wave
+
+    path = tmp_path_factory.mktemp("db") / "bench.duckdb"
+    first = maturity.generate_benchmark(200, seed=21)
+    second = generate_wave(first, seed=22)
+    with BenchmarkStore(path) as store:
+        store.import_responses(first.responses, first.framework, "2025")
+        store.import_responses(second.responses, second.framework, "2026")
+    return path, first, second
+
+
+def test_segment_from_the_database_saves_the_model_with_its_wave(database, capsys):
+    from maturity.segments import load_segments
+    from maturity.store import BenchmarkStore
+
+    path, first, second = database
+    out = _json(capsys, "segment", "--db", str(path), "--format", "json", "--bootstrap", "2")
+    assert len(out["assignments"]) == len(second.responses)           # the latest wave by default
+    with BenchmarkStore(path, read_only=True) as store:
+        model = load_segments(store, "2026")
+        assert load_segments(store, "2025") is None
+        scores = store.scores("2026")
+    assert model is not None and model.k_ == out["k"]
+    placed = model.predict(scores)
+    assert placed.dropna().to_dict() == out["assignments"]
+    # an earlier wave, chosen explicitly, gets its own model
+    assert main(["segment", "--db", str(path), "--wave", "2025", "--k", "3", "--bootstrap", "0"]) == 0
+    assert "Saved the segment model with wave 2025" in capsys.readouterr().out
+    with BenchmarkStore(path, read_only=True) as store:
+        earlier = load_segments(store, "2025")
+        assert earlier.k_ == 3 and set(earlier.labels_.index) == set(first.responses["respondent_id"])
+        assert load_segments(store, "2026").k_ == out["k"]
+
+
+def test_segment_unknown_wave_is_an_error(database, capsys):
+    path, _first, _second = database
+    assert main(["segment", "--db", str(path), "--wave", "1999"]) == 1
+    assert "1999" in capsys.readouterr().err

@@ -65,10 +65,15 @@ __all__ = [
     "parse_k_range",
     "segment_map",
     "segment_sentences",
+    "ARTIFACT_KIND",
+    "save_segments",
+    "load_segments",
 ]
 
 ALGORITHMS = ("kmeans", "gmm", "ward")
 FORMAT = "maturity.segments/1"
+#: Kind of the benchmark-store artifact that holds a wave's fitted segment model.
+ARTIFACT_KIND = "segments"
 
 _NAMES = {
     1: ("All",),
@@ -754,3 +759,31 @@ def segment_sentences(model: SegmentModel, framework: Framework | None = None) -
                    f"{names.get(gap.index[0], gap.index[0])} ({gap.iloc[0]:.0f} points), the narrowest in "
                    f"{names.get(gap.index[-1], gap.index[-1])} ({gap.iloc[-1]:.0f}).")
     return out
+
+
+def save_segments(store: Any, wave: str | None, model: SegmentModel) -> str:
+    """Save a fitted model with its wave in a benchmark store (JSON artifact ``segments``).
+
+    Parameters
+    ----------
+    store : maturity.store.BenchmarkStore
+        Open for writing.
+    wave : str, optional
+        Wave label (None: the latest).
+    model : SegmentModel
+        Fitted.
+
+    Returns
+    -------
+    str
+        The wave label it was saved under.
+    """
+    label = store.resolve_wave(wave)
+    store.save_artifact(label, ARTIFACT_KIND, model.to_dict())
+    return label
+
+
+def load_segments(store: Any, wave: str | None = None) -> SegmentModel | None:
+    """The segment model saved with a wave, or None when the wave has none."""
+    payload = store.load_artifact(store.resolve_wave(wave), ARTIFACT_KIND)
+    return None if payload is None else SegmentModel.from_dict(payload)

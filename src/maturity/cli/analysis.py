@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -188,17 +187,13 @@ def run_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_to_store(db: str, wave: str | None, model) -> str | None:
-    """Store the fitted model as the wave's ``segments`` artifact; return the wave label."""
-    try:
-        from ..store import BenchmarkStore
-    except ImportError:  # the store module has not landed in this build
-        print("note: this build has no benchmark store; the segment model was not saved", file=sys.stderr)
-        return None
+def _save_to_store(db: str, wave: str | None, model) -> str:
+    """Store the fitted model as the wave's ``segments`` artifact (JSON); return the wave label."""
+    from ..segments import save_segments
+    from ..store import BenchmarkStore
+
     with BenchmarkStore(db) as store:
-        label = store.resolve_wave(wave)
-        store.save_artifact(label, "segments", model.to_dict())
-    return label
+        return save_segments(store, wave, model)
 
 
 def _print_segments(model, fw, n_total: int, saved: str | None) -> None:
