@@ -34,7 +34,9 @@ omega total
     model-implied total variance, i.e. ``semTools::reliability()``'s ``omega`` and
     ``compRelSEM(obs.var = FALSE)``. ``omega="minres"`` reproduces
     ``psych::omega(x, nfactors = 1)$omega.tot``: unweighted least squares (minres) on the
-    correlation matrix and the observed total, ``1 - sum(1 - h2) / sum(R)``.
+    correlation matrix and the observed total, ``1 - sum(1 - h2) / sum(R)``. Omega is
+    missing (NaN) for strands of fewer than three items (ML) and when a pairwise correlation
+    matrix is not positive definite (ML needs it).
 
 Respondents who answered none of a strand's items are left out of that strand (they carry
 no information and would only narrow the Feldt interval). Reverse-coded items are reversed

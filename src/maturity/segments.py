@@ -158,6 +158,18 @@ class SegmentModel(ClusterMixin, BaseEstimator):
     feature_names_in_ : list of str
     mean_, scale_ : ndarray
         Standardisation.
+
+    Examples
+    --------
+    >>> import maturity
+    >>> from maturity.segments import SegmentModel
+    >>> bench = maturity.generate_benchmark(600)
+    >>> scores = maturity.score_responses(bench.responses, bench.framework)
+    >>> model = SegmentModel(strands=bench.framework.strand_ids, n_bootstrap=5).fit(scores)
+    >>> model.k_, model.segment_names_
+    (4, ['Starting', 'Developing', 'Embedding', 'Leading'])
+    >>> model.predict(scores.head(2)).tolist()
+    ['Embedding', 'Starting']
     """
 
     def __init__(
