@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pingouin as pg
 from sklearn.metrics import adjusted_rand_score
 

@@ -45,7 +45,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from .errors import AnalysisError
-from .framework import Framework, Strand
+from .framework import Framework
 from .scoring import answer_values
 
 __all__ = ["CFAResult", "strand_model", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy", "cfa_sentences"]
