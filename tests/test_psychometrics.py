@@ -133,6 +133,7 @@ def test_standardised_alpha_is_alpha_of_z_scores(strand_data):
     assert ours["std_alpha"] != pytest.approx(ours["alpha"], abs=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:delta_grad == 0.0:UserWarning")
 def test_omega_ml_matches_a_one_factor_cfa_in_semopy(strand_data):
     complete = strand_data.dropna()
     items = list(complete.columns)
