@@ -167,3 +167,13 @@ def test_framework_model_on_another_framework_with_listwise_deletion():
     assert loadings.set_index("item").loc["q1_3", "std_all"] > 0.5
     assert set(fit.to_dict()) == {"chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n"}
     assert fit.description.startswith("s_zero =~ q_0 + q_1")   # the model as semopy read it
+
+
+def test_display_tables():
+    fit = cfa.fit_cfa(_two_factor_data(), TWO_FACTOR)
+    table = fit.fit_table()
+    assert table.loc["CFI", "value"] == f"{fit.cfi:.3f}" and table.loc["chi2 (dof)", "value"].endswith("(8)")
+    summary = fit.loading_summary({"f1": "First"})
+    assert list(summary.index) == ["First", "f2"] and summary["items"].tolist() == [3, 3]
+    std = fit.loadings().set_index("item")["std_all"]
+    assert summary.loc["f2", "max"] == pytest.approx(std[["d", "e", "f"]].max())

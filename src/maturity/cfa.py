@@ -116,6 +116,35 @@ class CFAResult:
             }
         )
 
+    def fit_table(self) -> pd.DataFrame:
+        """The fit statistics as a small display table: ``value`` (text) and ``guideline``."""
+        rows = [
+            ("Respondents used", f"{self.n:,}", ""),
+            ("Left out (a missing answer)", f"{self.n_excluded:,}", ""),
+            ("chi2 (dof)", f"{self.chi2:.1f} ({self.dof})", ""),
+            ("p value", "< 0.001" if self.pvalue < 0.001 else f"{self.pvalue:.3f}", "> 0.05 (rare with large n)"),
+            ("CFI", f"{self.cfi:.3f}", ">= 0.95"),
+            ("TLI", f"{self.tli:.3f}", ">= 0.95"),
+            ("RMSEA", f"{self.rmsea:.3f}", "<= 0.06"),
+            ("SRMR", f"{self.srmr:.3f}", "<= 0.08"),
+        ]
+        return pd.DataFrame(rows, columns=["measure", "value", "guideline"]).set_index("measure")
+
+    def loading_summary(self, names: dict[str, str] | None = None) -> pd.DataFrame:
+        """Standardised loadings per factor: ``items``, ``min``, ``mean``, ``max``.
+
+        Parameters
+        ----------
+        names : dict, optional
+            Display names of the factors (e.g. ``framework.strand_names()``).
+        """
+        table = self.loadings().groupby("factor", sort=False)["std_all"].agg(["count", "min", "mean", "max"])
+        table = table.rename(columns={"count": "items"})
+        if names:
+            table.index = [names.get(f, f) for f in table.index]
+        table.index.name = "factor"
+        return table
+
     def loadings(self) -> pd.DataFrame:
         """Loadings: ``factor``, ``item``, ``estimate`` and the standardised ``std_all``."""
         rows = self.estimates[self.estimates["op"] == "~"]
