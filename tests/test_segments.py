@@ -134,6 +134,15 @@ def test_profiles_and_composition(fitted, scored):
     assert centers.loc["Leading"].mean() > centers.loc["Starting"].mean()
 
 
+def test_profile_table_for_display(fitted, bench600):
+    fw = bench600.framework
+    table = fitted.profile_table(fw)
+    assert table["Organisations"].tolist() == fitted.profiles_["n"].tolist()
+    assert table["Share (%)"].sum() == pytest.approx(100, abs=2)
+    assert table["Defining business need"].tolist() == fitted.profiles_["business_need"].round(1).tolist()
+    assert "Business impact (score)" in table.columns      # fitted with outcome scores, not rates
+
+
 @pytest.mark.parametrize("algorithm", ["kmeans", "gmm", "ward"])
 def test_json_round_trip_keeps_predictions(bench600, scored, algorithm):
     scores, outcomes, attributes = scored

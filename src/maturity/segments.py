@@ -500,6 +500,36 @@ class SegmentModel(ClusterMixin, BaseEstimator):
                 composition[str(col)] = table
         self.composition_ = composition
 
+    def profile_table(self, framework: Framework | None = None) -> pd.DataFrame:
+        """``profiles_`` for display: readable column names, shares and outcome rates in
+        percent, scores to one decimal. Outcome columns whose segment means all lie in 0-1
+        are read as rates (e.g. :func:`maturity.drivers.improvement_rates`), others as scores.
+
+        Parameters
+        ----------
+        framework : Framework, optional
+            Supplies strand and outcome-group names.
+        """
+        self._check_fitted()
+        strands = framework.strand_names() if framework is not None else {}
+        groups = {g.id: g.name for g in framework.outcomes} if framework is not None else {}
+        prof = self.profiles_
+        out = pd.DataFrame(index=prof.index)
+        out["Organisations"] = prof["n"].astype(int)
+        out["Share (%)"] = (prof["share"] * 100).round(0)
+        for col in prof.columns:
+            if col in ("n", "share"):
+                continue
+            if col.startswith("outcome:"):
+                gid = col.split(":", 1)[1]
+                values = prof[col]
+                is_rate = bool(values.dropna().between(0, 1).all())
+                label = f"{groups.get(gid, gid)} ({'% improved' if is_rate else 'score'})"
+                out[label] = (values * 100).round(0) if is_rate else values.round(1)
+            else:
+                out["Maturity index" if col == INDEX_COLUMN else strands.get(col, col)] = prof[col].round(1)
+        return out
+
     # --- serialisation -----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
