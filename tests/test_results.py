@@ -228,31 +228,47 @@ def check_findings(res: dict) -> set[str]:
         kind, text = finding["kind"], finding["text"]
         kinds.add(kind)
         if kind == "position":
-            m = re.fullmatch(r"Your maturity index is (\d+), higher than (\d+)% of the ([\d,]+) (?:peers \(.+\)|other organisations in the wave)(?: and level with (\d+)%)?\.", text)
-            assert m, text
-            assert int(m[1]) == r0(res["scores"]["index"])
-            assert int(m[2]) == r0(pct["index"]["below"])
-            assert int(m[3].replace(",", "")) == stats["index"]["n"] == res["peers"]["n"]
-            assert int(m[4] or 0) == r0(pct["index"]["ties"])
+            n = stats["index"]["n"]
+            assert n == res["peers"]["n"] or res["peers"]["n"] > n  # peers without an index
+            peers = rf"(?:the )?{n:,} (?:peers \(.+\)|other organisations in the wave)"
+            assert text.startswith(f"Your maturity index is {r0(res['scores']['index'])}, "), text
+            below = round(pct["index"]["below"] * n / 100)
+            ties = round(pct["index"]["ties"] * n / 100)
+            if re.search(r"higher than all ", text):
+                assert below == n
+            elif re.search(r"lower than all ", text):
+                assert below == 0 and ties == 0
+            else:
+                m = re.search(rf"higher than (\d+)% of {peers}(?: and level with (\d+)%)?\.$", text)
+                assert m, text
+                # Rounded as shown, but never 0% of some or 100% of not all.
+                assert int(m[1]) == min(max(r0(pct["index"]["below"]), 1 if below else 0), 99 if below < n else 100)
+                assert int(m[2] or 0) == (min(max(r0(pct["index"]["ties"]), 1), 99) if ties else 0)
         elif kind == "interval":
-            m = re.fullmatch(r"That puts you at the (\w+) percentile; .* from the (\w+) to the (\w+)\.", text)
+            m = re.fullmatch(r"That puts you at the (\w+) percentile; .* (?:from the (\w+) to the (\w+)|stays at the (\w+))\.", text)
             assert m, text
-            assert [_ord(m[i]) for i in (1, 2, 3)] == [r0(pct["index"][k]) for k in ("value", "ci_low", "ci_high")]
+            low, high = (m[2], m[3]) if m[2] else (m[4], m[4])
+            assert [_ord(m[1]), _ord(low), _ord(high)] == [r0(pct["index"][k]) for k in ("value", "ci_low", "ci_high")]
         elif kind == "comparison":
-            m = re.fullmatch(r"Your index is (?:(\d+) points? (behind|ahead of)|level with) the (.+?) of (\d+) \((.+)\)\.", text)
+            m = re.fullmatch(r"Your index is (?:(\d+) points? (behind|ahead of)|level with) the (.+?) of (\d+)\.", text)
             assert m, text
             assert m[3] == res["peers"]["comparison_label"]
             assert int(m[4]) == r0(stats["index"]["comparison"])
             diff = r0(stats["index"]["comparison"]) - r0(res["scores"]["index"])
             assert (int(m[1]) if m[1] else 0) == abs(diff)
             assert m[2] == ("behind" if diff > 0 else "ahead of" if diff < 0 else None)
-            assert m[5] == res["peers"]["description"]
         elif kind == "strands":
-            m = re.fullmatch(r"You are ahead of the (.+) on (\d+) of (\d+) strands(?: with a comparison point)?\.", text)
-            assert m, text
             shown = [s for s in res["scores"] if s != "index" and stats[s]["comparison"] is not None]
-            ahead = sum(r0(stats[s]["comparison"]) < r0(res["scores"][s]) for s in shown)
-            assert (int(m[2]), int(m[3])) == (ahead, len(shown))
+            diffs = [r0(stats[s]["comparison"]) - r0(res["scores"][s]) for s in shown]
+            ahead, behind = sum(d < 0 for d in diffs), sum(d > 0 for d in diffs)
+            label = res["peers"]["comparison_label"]
+            m = re.fullmatch(rf"You are (ahead of|behind) the {label} on all (\d+) strands(?: with a comparison point)?\.", text)
+            if m:
+                assert int(m[2]) == len(shown) == (ahead if m[1] == "ahead of" else behind)
+            else:
+                m = re.fullmatch(rf"You are ahead of the {label} on (\d+) of (\d+) strands(?: with a comparison point)?(?: and level on (\d+))?\.", text)
+                assert m, text
+                assert (int(m[1]), int(m[2]), int(m[3] or 0)) == (ahead, len(shown), len(shown) - ahead - behind)
         elif kind == "strengths":
             m = re.fullmatch(r"Against peers, your strongest strand is (.+) \(score (\d+), (\w+) percentile\) and your weakest is (.+) \(score (\d+), (\w+) percentile\)\.", text)
             assert m, text
@@ -263,7 +279,7 @@ def check_findings(res: dict) -> set[str]:
             values = [pct[s]["value"] for s in res["scores"] if s != "index" and pct[s]["value"] is not None]
             assert pct[best]["value"] == max(values) and pct[worst]["value"] == min(values)
         elif kind == "priorities":
-            found = re.findall(r"([A-Z][^,(]+?) \((\d+) points behind\)", text)
+            found = re.findall(r"([A-Z][^,(]+?) \((\d+) points? behind\)", text)
             if found:
                 assert [n.removeprefix("and ").strip() for n, _ in found] == [p["name"] for p in res["priorities"]]
                 for (_, gap), p in zip(found, res["priorities"]):
@@ -271,8 +287,12 @@ def check_findings(res: dict) -> set[str]:
             else:
                 assert "at or ahead of" in text and res["priorities"][0]["name"] in text
         elif kind == "trend":
-            m = re.fullmatch(r"Your index (?:rose|fell) from (\d+) in wave (\S+) to (\d+) in wave (\S+) \(([+-]\d+) points\)\.", text)
-            assert m, text
+            m = re.fullmatch(r"Your index (?:rose|fell) from (\d+) in wave (\S+) to (\d+) in wave (\S+) \(([+-]\d+) points?\)\.", text)
+            if m is None:
+                m = re.fullmatch(r"Your index stayed at (\d+) from wave (\S+) to wave (\S+)\.", text)
+                assert m, text
+                assert r0(res["trend"][-1]["index"]) == r0(res["trend"][-2]["index"]) == int(m[1])
+                continue
             prev, cur = res["trend"][-2], res["trend"][-1]
             assert (int(m[1]), m[2], int(m[3]), m[4]) == (r0(prev["index"]), prev["wave"], r0(cur["index"]), cur["wave"])
             assert int(m[5]) == int(m[3]) - int(m[1])

@@ -168,8 +168,16 @@ def _join(parts: Sequence[str]) -> str:
 
 def _peers_phrase(comparison: PeerComparison, n: int) -> str:
     if comparison.filters:
-        return f"{n:,} peers ({comparison.description})"
-    return f"{n:,} other organisations in the wave"
+        return f"the {n:,} peers ({comparison.description})"
+    return f"the {n:,} other organisations in the wave"
+
+
+def _share(percent: float, count: int, n: int) -> str:
+    """A percentage of peers as shown: never "0%" for some or "100%" for not all."""
+    shown = _r(percent)
+    if 0 < count < n:
+        shown = min(max(shown, 1), 99)
+    return f"{shown}%"
 
 
 def _gap_phrase(client: float, point: float, label: str) -> str:
@@ -179,6 +187,130 @@ def _gap_phrase(client: float, point: float, label: str) -> str:
     if diff < 0:
         return f"{-diff} {'point' if diff == -1 else 'points'} ahead of the {label} of {fmt_score(point)}"
     return f"level with the {label} of {fmt_score(point)}"
+
+
+def _position(comparison: PeerComparison) -> list[dict[str, str]]:
+    idx = comparison.stats.loc[INDEX_COLUMN]
+    own, n = float(idx["client"]), int(idx["n"])
+    if not np.isfinite(idx["percentile"]):
+        reason = comparison.suppressed.get(INDEX_COLUMN, {}).get("percentile", "no peer has an index")
+        return [{
+            "kind": "privacy",
+            "text": f"Your maturity index is {fmt_score(own)}. Peer figures are withheld to protect "
+            f"the other participants: {reason}.",
+        }]
+    below = int(round(idx["below"] * n / 100))
+    ties = int(round(idx["ties"] * n / 100))
+    peers = _peers_phrase(comparison, n)
+    if below == n:
+        text = f"Your maturity index is {fmt_score(own)}, higher than all {peers.removeprefix('the ')}"
+    elif below == 0 and ties == 0:
+        text = f"Your maturity index is {fmt_score(own)}, lower than all {peers.removeprefix('the ')}"
+    else:
+        text = f"Your maturity index is {fmt_score(own)}, higher than {_share(idx['below'], below, n)} of {peers}"
+        if ties:
+            text += f" and level with {_share(idx['ties'], ties, n)}"
+    low, high = ordinal(idx["ci_low"]), ordinal(idx["ci_high"])
+    where = f"That puts you at the {ordinal(idx['percentile'])} percentile"
+    if low == high:
+        interval = f"{where}; allowing for which organisations happened to take part, the 95% interval stays at the {low}."
+    else:
+        interval = (
+            f"{where}; allowing for which organisations happened to take part, the 95% interval "
+            f"runs from the {low} to the {high}."
+        )
+    return [{"kind": "position", "text": text + "."}, {"kind": "interval", "text": interval}]
+
+
+def _versus_comparison(comparison: PeerComparison, framework: Framework) -> list[dict[str, str]]:
+    stats, used = comparison.stats, comparison.comparison_used
+    idx = stats.loc[INDEX_COLUMN]
+    if used is None or not np.isfinite(idx["comparison"]):
+        return []
+    label = COMPARISON_LABELS[used]
+    out = [{"kind": "comparison", "text": f"Your index is {_gap_phrase(idx['client'], idx['comparison'], label)}."}]
+    strands = stats.loc[framework.strand_ids]
+    shown = strands[np.isfinite(strands["gap"].astype(float))]
+    if len(shown):
+        diffs = [_r(r.comparison) - _r(r.client) for r in shown.itertuples()]
+        ahead, behind = sum(d < 0 for d in diffs), sum(d > 0 for d in diffs)
+        total = len(shown)
+        of = "strands" if total == len(framework.strand_ids) else "strands with a comparison point"
+        if ahead == total:
+            text = f"You are ahead of the {label} on all {total} {of}."
+        elif behind == total:
+            text = f"You are behind the {label} on all {total} {of}."
+        else:
+            text = f"You are ahead of the {label} on {ahead} of {total} {of}"
+            level = total - ahead - behind
+            text += f" and level on {level}." if level else "."
+        out.append({"kind": "strands", "text": text})
+    return out
+
+
+def _strengths(comparison: PeerComparison, framework: Framework) -> list[dict[str, str]]:
+    ranked = comparison.stats.loc[framework.strand_ids].dropna(subset=["percentile"])
+    if len(ranked) < 2:
+        return []
+    ordered = ranked.sort_values("percentile", kind="stable")
+    best, worst = ordered.iloc[-1], ordered.iloc[0]
+    return [{
+        "kind": "strengths",
+        "text": (
+            f"Against peers, your strongest strand is {best['name']} (score {fmt_score(best['client'])}, "
+            f"{ordinal(best['percentile'])} percentile) and your weakest is {worst['name']} "
+            f"(score {fmt_score(worst['client'])}, {ordinal(worst['percentile'])} percentile)."
+        ),
+    }]
+
+
+def _priorities(comparison: PeerComparison, priorities: pd.DataFrame, importance_source: str) -> list[dict[str, str]]:
+    used = comparison.comparison_used
+    if not len(priorities) or used is None:
+        return []
+    label = COMPARISON_LABELS[used]
+    if bool(priorities["behind"].any()):
+        weighted = (
+            " weighted by how strongly each strand drives outcomes in this benchmark"
+            if importance_source == "drivers" else ""
+        )
+        parts = []
+        for r in priorities.itertuples():
+            diff = _r(r.comparison) - _r(r.score)
+            parts.append(f"{r.name} ({diff} {'point' if diff == 1 else 'points'} behind)")
+        return [{"kind": "priorities", "text": f"Your priorities, ranked by the gap to the {label}{weighted}, are {_join(parts)}."}]
+    r = priorities.iloc[0]
+    return [{
+        "kind": "priorities",
+        "text": f"You are at or ahead of the {label} on every strand; your smallest lead is in "
+        f"{r['name']} ({_gap_phrase(r['score'], r['comparison'], label)}).",
+    }]
+
+
+def _trend(trend: pd.DataFrame | None) -> list[dict[str, str]]:
+    if trend is None or INDEX_COLUMN not in trend.columns:
+        return []
+    valid = trend[INDEX_COLUMN].dropna()
+    if len(valid) < 2:
+        return []
+    prev_wave, cur_wave = valid.index[-2], valid.index[-1]
+    prev, cur = _r(valid.iloc[-2]), _r(valid.iloc[-1])
+    change = cur - prev
+    if change == 0:
+        return [{"kind": "trend", "text": f"Your index stayed at {cur} from wave {prev_wave} to wave {cur_wave}."}]
+    verb = "rose" if change > 0 else "fell"
+    unit = "point" if abs(change) == 1 else "points"
+    return [{"kind": "trend", "text": f"Your index {verb} from {prev} in wave {prev_wave} to {cur} in wave {cur_wave} ({change:+d} {unit})."}]
+
+
+def _segment(segment: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    if not segment or not segment.get("name"):
+        return []
+    text = f"Your strand profile is closest to the {segment['name']} segment"
+    share = segment.get("share")
+    if share is not None and np.isfinite(share):
+        text += f", which holds {_r(share)}% of the other organisations in the wave"
+    return [{"kind": "segment", "text": text + "."}]
 
 
 def write_findings(
@@ -210,113 +342,16 @@ def write_findings(
     list of dict
         ``{"kind": ..., "text": ...}`` in reading order. Kinds: ``position``,
         ``interval``, ``comparison``, ``strands``, ``strengths``, ``priorities``,
-        ``trend``, ``segment``, ``privacy``.
+        ``trend``, ``segment``; ``privacy`` replaces the peer sentences when the peer
+        group is too small to show any figure.
     """
-    stats = comparison.stats
-    out: list[dict[str, str]] = []
-    idx = stats.loc[INDEX_COLUMN]
-    own = float(idx["client"])
+    own = float(comparison.stats.loc[INDEX_COLUMN, "client"])
     if not np.isfinite(own):
-        out.append({"kind": "position", "text": "Your organisation answered too few items for a maturity index."})
-        return out
-    n = int(idx["n"])
-    if np.isfinite(idx["percentile"]):
-        text = f"Your maturity index is {fmt_score(own)}, higher than {idx['below']:.0f}% of the {_peers_phrase(comparison, n)}"
-        if _r(idx["ties"]) > 0:
-            text += f" and level with {idx['ties']:.0f}%"
-        out.append({"kind": "position", "text": text + "."})
-        out.append(
-            {
-                "kind": "interval",
-                "text": (
-                    f"That puts you at the {ordinal(idx['percentile'])} percentile; allowing for which "
-                    f"organisations happened to take part, the 95% interval runs from the "
-                    f"{ordinal(idx['ci_low'])} to the {ordinal(idx['ci_high'])}."
-                ),
-            }
-        )
-    else:
-        reason = comparison.suppressed.get(INDEX_COLUMN, {}).get("percentile", "")
-        out.append(
-            {
-                "kind": "privacy",
-                "text": f"Your maturity index is {fmt_score(own)}. Peer figures are withheld to protect "
-                f"the other participants: {reason}.",
-            }
-        )
-    used = comparison.comparison_used
-    if used is not None and np.isfinite(idx["comparison"]):
-        label = COMPARISON_LABELS[used]
-        out.append(
-            {
-                "kind": "comparison",
-                "text": f"Your index is {_gap_phrase(own, idx['comparison'], label)} ({comparison.description}).",
-            }
-        )
-        strands = stats.loc[framework.strand_ids]
-        shown = strands[np.isfinite(strands["gap"].astype(float))]
-        if len(shown):
-            ahead = int(sum(_r(r.comparison) < _r(r.client) for r in shown.itertuples()))
-            total = len(framework.strand_ids)
-            of = f"{len(shown)} strands" if len(shown) == total else f"{len(shown)} strands with a comparison point"
-            out.append(
-                {
-                    "kind": "strands",
-                    "text": f"You are ahead of the {label} on {ahead} of {of}.",
-                }
-            )
-    ranked = stats.loc[framework.strand_ids].dropna(subset=["percentile"])
-    if len(ranked) >= 2:
-        ordered = ranked.sort_values("percentile", kind="stable")
-        best, worst = ordered.iloc[-1], ordered.iloc[0]
-        out.append(
-            {
-                "kind": "strengths",
-                "text": (
-                    f"Against peers, your strongest strand is {best['name']} (score {fmt_score(best['client'])}, "
-                    f"{ordinal(best['percentile'])} percentile) and your weakest is {worst['name']} "
-                    f"(score {fmt_score(worst['client'])}, {ordinal(worst['percentile'])} percentile)."
-                ),
-            }
-        )
-    if len(priorities) and used is not None:
-        label = COMPARISON_LABELS[used]
-        weighted = " weighted by how strongly each strand drives outcomes in this benchmark" if importance_source == "drivers" else ""
-        if bool(priorities["behind"].any()):
-            parts = [
-                f"{r.name} ({_r(r.comparison) - _r(r.score)} points behind)" for r in priorities.itertuples()
-            ]
-            out.append(
-                {
-                    "kind": "priorities",
-                    "text": f"Your priorities, ranked by the gap to the {label}{weighted}, are {_join(parts)}.",
-                }
-            )
-        else:
-            r = priorities.iloc[0]
-            out.append(
-                {
-                    "kind": "priorities",
-                    "text": f"You are at or ahead of the {label} on every strand; your smallest lead is in "
-                    f"{r['name']} ({_gap_phrase(r['score'], r['comparison'], label)}).",
-                }
-            )
-    if trend is not None and len(trend) >= 2 and INDEX_COLUMN in trend.columns:
-        valid = trend[INDEX_COLUMN].dropna()
-        if len(valid) >= 2:
-            prev_wave, cur_wave = valid.index[-2], valid.index[-1]
-            prev, cur = _r(valid.iloc[-2]), _r(valid.iloc[-1])
-            change = cur - prev
-            verb = "rose" if change > 0 else "fell" if change < 0 else "stayed"
-            if change:
-                text = f"Your index {verb} from {prev} in wave {prev_wave} to {cur} in wave {cur_wave} ({change:+d} points)."
-            else:
-                text = f"Your index stayed at {cur} from wave {prev_wave} to wave {cur_wave}."
-            out.append({"kind": "trend", "text": text})
-    if segment and segment.get("name"):
-        text = f"Your strand profile is closest to the {segment['name']} segment"
-        share = segment.get("share")
-        if share is not None and np.isfinite(share):
-            text += f", which holds {share:.0f}% of the other organisations in the wave"
-        out.append({"kind": "segment", "text": text + "."})
+        return [{"kind": "position", "text": "Your organisation answered too few items for a maturity index."}]
+    out = _position(comparison)
+    out += _versus_comparison(comparison, framework)
+    out += _strengths(comparison, framework)
+    out += _priorities(comparison, priorities, importance_source)
+    out += _trend(trend)
+    out += _segment(segment)
     return out
