@@ -302,6 +302,10 @@ def check_findings(res: dict) -> set[str]:
             assert m[1] == res["segment"]["name"]
             if m[2]:
                 assert int(m[2]) == r0(res["segment"]["share"])
+        elif kind == "note":
+            assert text in res["peers"]["notes"]
+            m = re.search(r"has (\d+) organisations?, fewer than the (\d+) needed", text)
+            assert m and int(m[1]) < int(m[2]) == res["peers"]["min_group_size"]
         elif kind == "privacy":
             assert "withheld" in text
             assert not re.search(r"\d+%", text)

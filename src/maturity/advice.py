@@ -342,7 +342,8 @@ def write_findings(
     list of dict
         ``{"kind": ..., "text": ...}`` in reading order. Kinds: ``position``,
         ``interval``, ``comparison``, ``strands``, ``strengths``, ``priorities``,
-        ``trend``, ``segment``; ``privacy`` replaces the peer sentences when the peer
+        ``trend``, ``segment``; ``note`` says when privacy changed the comparison point;
+        ``privacy`` replaces the peer sentences when the peer
         group is too small to show any figure.
     """
     own = float(comparison.stats.loc[INDEX_COLUMN, "client"])
@@ -350,6 +351,8 @@ def write_findings(
         return [{"kind": "position", "text": "Your organisation answered too few items for a maturity index."}]
     out = _position(comparison)
     out += _versus_comparison(comparison, framework)
+    # Say when privacy changed the comparison point the consultant asked for.
+    out += [{"kind": "note", "text": note} for note in comparison.notes]
     out += _strengths(comparison, framework)
     out += _priorities(comparison, priorities, importance_source)
     out += _trend(trend)

@@ -151,7 +151,13 @@ def _report_rows(results: Mapping, scores: Sequence[str] | None) -> list[str]:
     return [s for s in (scores or list(names)) if s in names]
 
 
-def peer_position(results: Mapping, *, scores: Sequence[str] | None = None, title: str | None = None) -> plt.Figure:
+def peer_position(
+    results: Mapping,
+    *,
+    scores: Sequence[str] | None = None,
+    include_index: bool = True,
+    title: str | None = None,
+) -> plt.Figure:
     """The client's scores against peer aggregates, one row per score.
 
     Each row shows the middle half of peers (the band from the lower to the upper
@@ -164,10 +170,12 @@ def peer_position(results: Mapping, *, scores: Sequence[str] | None = None, titl
         A client's results (``maturity.benchmark.client_results``).
     scores : sequence of str, optional
         Score ids to draw (default: the index and every strand).
+    include_index : bool
+        With the default ``scores``, whether the maturity index is drawn too.
     title : str, optional
     """
     _style()
-    rows = _report_rows(results, scores)
+    rows = [r for r in _report_rows(results, scores) if include_index or scores or r != INDEX_COLUMN]
     names, stats = results["strand_names"], results["peers"]["stats"]
     used = results["peers"].get("comparison_used")
     legend_in = 0.75  # inches kept under the axes for the legend
