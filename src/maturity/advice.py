@@ -352,7 +352,9 @@ def write_findings(
     out = _position(comparison)
     out += _versus_comparison(comparison, framework)
     # Say when privacy changed the comparison point the consultant asked for.
-    out += [{"kind": "note", "text": note} for note in comparison.notes]
+    # (When no comparison point is left, the privacy sentence has said why already.)
+    if comparison.comparison_used is not None:
+        out += [{"kind": "note", "text": note} for note in comparison.notes]
     out += _strengths(comparison, framework)
     out += _priorities(comparison, priorities, importance_source)
     out += _trend(trend)
