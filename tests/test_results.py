@@ -8,7 +8,6 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -18,11 +17,9 @@ from maturity.benchmark import percentile_rank
 from maturity.clients import ClientParameters
 from maturity.datasets import BenchmarkData
 from maturity.errors import DataError, ParametersError
-from maturity.framework import parse_framework
 from maturity.results import build_client_results, client_from_survey, client_from_wave
 from maturity.synth import generate_wave
 
-from .conftest import small_framework_dict
 
 CLIENT = "ORG-0010"
 

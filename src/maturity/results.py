@@ -14,8 +14,8 @@ the wave is left out of its own peer group, segment figures and benchmark contex
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -30,7 +30,6 @@ from .benchmark import (
     DEFAULT_SEED,
     TOP_DECK_SHARE,
     TOP_QUARTILE_SHARE,
-    PeerComparison,
     check_peer_filters,
     organisation_trend,
     peer_group,
@@ -53,6 +52,7 @@ __all__ = [
     "client_from_survey",
     "build_client_results",
     "client_results_from_store",
+    "wave_data",
 ]
 
 #: Identifies the layout of ``results.json`` (bump on incompatible changes).
@@ -390,40 +390,53 @@ def client_results_from_store(params: "ClientParameters", *, store: "BenchmarkSt
     from .store import BenchmarkStore
 
     if store is None:
-        if not Path(params.db).is_file():
-            raise DataError(f"benchmark database {params.db} not found")
         with BenchmarkStore(params.db, read_only=True) as opened:
             return _client_results(params, opened)
     return _client_results(params, store)
 
 
 def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict[str, Any]:
-    from .datasets import BenchmarkData
-    from .framework import load_framework
-
     wave = store.resolve_wave(params.wave)
-    framework = load_framework(params.framework) if params.framework else store.framework(wave)
-    check_peer_filters(params.peers, framework)  # fail early, before any scoring
-    responses = store.responses(wave)
-    if framework.id_column in responses.columns:
-        responses = responses.set_index(framework.id_column)
-    responses.index = responses.index.astype(str)
-    data = BenchmarkData(
-        framework, responses, score_responses(responses, framework), score_outcomes(responses, framework),
-        wave, f"{params.db} (wave {wave})",
-    )
+    data = wave_data(store, wave, framework=params.framework)
+    check_peer_filters(params.peers, data.framework)  # fail early, before any scoring
     if params.organisation is not None:
         client = client_from_wave(data, params.organisation)
         history = store.history(client.id)
     else:
         from .ingest import read_responses
 
-        own, _report = read_responses(params.responses, framework)
-        client = client_from_survey(own, framework)
+        own, _report = read_responses(params.responses, data.framework)
+        client = client_from_survey(own, data.framework)
         history = None  # a file's claimed id must not unlock a stored organisation's history
     model = _segment_model(store, wave, data)
     importance = _importance(data)
     return build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
+
+
+def wave_data(store: "BenchmarkStore", wave: str, *, framework: str | os.PathLike | None = None) -> "BenchmarkData":
+    """A wave of the store as :class:`~maturity.datasets.BenchmarkData` (read only).
+
+    The scores stored at import are used; with another ``framework`` file the answers are
+    scored again with it.
+    """
+    from .datasets import BenchmarkData
+    from .framework import load_framework
+
+    fw = load_framework(framework) if framework else store.framework(wave)
+    responses = store.responses(wave)
+    if fw.id_column in responses.columns:
+        responses = responses.set_index(fw.id_column)
+    responses.index = responses.index.astype(str)
+    stored = None if framework else store.scores(wave)
+    score_cols = [*fw.strand_ids, INDEX_COLUMN]
+    outcome_cols = [g.id for g in fw.outcomes]
+    if stored is not None and set(score_cols + outcome_cols) <= set(stored.columns):
+        stored.index = stored.index.astype(str)
+        stored = stored.reindex(responses.index)
+        scores, outcomes = stored[score_cols], stored[outcome_cols]
+    else:
+        scores, outcomes = score_responses(responses, fw), score_outcomes(responses, fw)
+    return BenchmarkData(fw, responses, scores, outcomes, wave, f"{getattr(store, 'path', 'benchmark database')} (wave {wave})")
 
 
 def _segment_model(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
