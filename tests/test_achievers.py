@@ -137,3 +137,27 @@ def test_barrier_answers_in_words():
     frame.loc[3, b] = "maybe"
     with pytest.raises(DataError, match="'maybe'"):
         barrier_flags(frame, fw)
+
+
+def test_achievers_table_for_the_analysis_notebook(wave):
+    from maturity import plots
+    from maturity.achievers import achievers_table
+
+    from .test_results import make_data
+
+    fw, responses, scores = wave
+    data = make_data(responses, fw)
+    table = achievers_table(data)
+    full = achievers_vs_others(responses, scores, fw)
+    groups = full[full["level"] == "group"]
+    assert list(table.index) == [g.name for g in fw.outcomes]
+    assert table["Top deck: % improving"].tolist() == pytest.approx(groups["top_deck_share"].tolist())
+    assert table["Likelihood"].tolist() == groups["likelihood"].tolist()
+    assert "Note" not in table.columns  # nothing withheld
+    assert len(achievers_table(data, items=True)) == len(full)
+    # Withheld rows explain themselves.
+    few = make_data(responses.iloc[:40], fw)
+    small = achievers_table(few)
+    assert small["Top deck: % improving"].isna().all() and small["Note"].str.contains("top deck").all()
+    fig = plots.achievers_bars(achievers_vs_others(few.responses, few.scores, fw))
+    assert sum("withheld" in t.get_text() for t in fig.axes[0].texts) == len(fw.outcomes)

@@ -18,7 +18,7 @@ top deck
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,11 +29,15 @@ from .framework import INDEX_COLUMN, Framework
 from .privacy import DEFAULT_MIN_GROUP_SIZE, suppress_groups
 from .scoring import answer_values
 
+if TYPE_CHECKING:
+    from .datasets import BenchmarkData
+
 __all__ = [
     "improvement_flags",
     "group_improvement",
     "barrier_flags",
     "achievers_vs_others",
+    "achievers_table",
     "maturity_quartiles",
     "outcomes_by_group",
     "barriers_by_group",
@@ -320,3 +324,51 @@ def barriers_by_group(
     flags = barrier_flags(responses, framework)
     names = {b.id: b.name for b in framework.barriers if b.id in flags.columns}
     return _shares_by_group(flags, groups, names, min_group_size=min_group_size, total_label=total_label)
+
+
+def achievers_table(
+    data: "BenchmarkData",
+    *,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    items: bool = False,
+    top_share: float = TOP_DECK_SHARE,
+) -> pd.DataFrame:
+    """Achievers vs others as a table ready to show (the analysis notebook's view).
+
+    Parameters
+    ----------
+    data : BenchmarkData
+        A wave, as from :func:`maturity.datasets.load_benchmark`.
+    min_group_size : int
+        Privacy threshold.
+    items : bool
+        Include one row per outcome item under each group (default: groups only).
+    top_share : float
+        Share of organisations forming the top deck.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by outcome name; columns ``Top deck (n)``, ``Top deck: % improving``,
+        ``Others (n)``, ``Others: % improving``, ``Likelihood`` (e.g. "1.6x as likely")
+        and ``Note`` (why a row is withheld). Item rows are indented under their group.
+    """
+    table = achievers_vs_others(data.responses, data.scores, data.framework, top_share=top_share,
+                                min_group_size=min_group_size)
+    if not items:
+        table = table[table["level"] == "group"]
+    names = [("    " + n if level == "item" else n) for n, level in zip(table["name"], table["level"])]
+    out = pd.DataFrame(
+        {
+            "Top deck (n)": table["top_deck_n"].to_numpy(),
+            "Top deck: % improving": table["top_deck_share"].to_numpy(),
+            "Others (n)": table["others_n"].to_numpy(),
+            "Others: % improving": table["others_share"].to_numpy(),
+            "Likelihood": table["likelihood"].to_numpy(),
+            "Note": table["suppressed_reason"].to_numpy(),
+        },
+        index=pd.Index(names, name="Outcome"),
+    )
+    if not out["Note"].astype(bool).any():
+        out = out.drop(columns="Note")
+    return out
