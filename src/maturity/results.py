@@ -117,10 +117,11 @@ def client_from_wave(data: "BenchmarkData", organisation: str) -> ClientProfile:
         )
     pos = int(np.flatnonzero(ids == str(organisation))[0])
     row = data.responses.iloc[pos]
+    scores = data.scores.loc[data.responses.index[pos]]  # by id: scores need not share the row order
     return ClientProfile(
         id=str(organisation),
         name=_text(row.get(fw.name_column)),
-        scores=data.scores.iloc[pos].astype(float),
+        scores=scores.astype(float),
         demographics=_demographics(row, fw),
         in_benchmark=True,
     )
