@@ -20,7 +20,7 @@ from .test_results import make_data, params  # noqa: E402
 
 BLOCKS = [report.title_markdown, report.headlines_markdown, report.index_markdown, report.peer_table_html,
           report.segment_markdown, report.trend_markdown, report.priorities_markdown,
-          report.peer_group_markdown, report.method_markdown]
+          report.peer_group_markdown, report.method_markdown, report.achievers_markdown]
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +89,16 @@ def test_load_results_reads_a_results_file(tmp_path, newcomer):
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     with pytest.raises(ReportError, match="cannot be read"):
         report.load_results(tmp_path / "bad.json")
+
+
+def test_achievers_block_matches_the_results(newcomer):
+    text = report.achievers_markdown(newcomer)
+    for a in newcomer["achievers"]:
+        m = re.search(rf"\*\*{re.escape(a['name'])}\*\*: (\d+)% of the top deck \(([\d,]+) organisations\) "
+                      rf"against (\d+)% of the others \(([\d,]+)\), ([\d.]+)x as likely\.", text)
+        assert m, text
+        assert int(m[1]) == round(a["top_deck_share"]) and int(m[3]) == round(a["others_share"])
+        assert int(m[2].replace(",", "")) == a["top_deck_n"] and int(m[4].replace(",", "")) == a["others_n"]
+        assert float(m[5]) == pytest.approx(a["ratio"], abs=0.05)
+    frame = report.achievers_frame(newcomer)
+    assert len(plots.achievers_bars(frame).axes[0].patches) == 2 * len(frame)
