@@ -17,9 +17,28 @@ from maturity.synth import generate_wave
 from .test_client_report import visible_text
 from .test_results import assert_no_other_organisation, check_findings, make_data
 
-store_module = pytest.importorskip("maturity.store")
-pytest.importorskip("maturity.segments")
-pytest.importorskip("maturity.drivers")
+from maturity import store as store_module
+
+
+def _available(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+#: Segments and drivers come from another branch; until they land the glue runs without them.
+ANALYTICS = _available("maturity.segments") and _available("maturity.drivers")
+
+
+@pytest.fixture(autouse=True)
+def _without_analytics(monkeypatch):
+    if not ANALYTICS:
+        import maturity.results as results_module
+
+        monkeypatch.setattr(results_module, "_segment_model", lambda *a, **k: None)
+        monkeypatch.setattr(results_module, "_importance", lambda *a, **k: None)
 
 RETURNING = "ORG-0011"
 
@@ -51,7 +70,8 @@ def test_results_for_a_returning_organisation(db, tmp_path):
     assert [t["wave"] for t in res["trend"]] == ["2025", "2026"]
     data = make_data(second.responses, second.framework, "2026")
     assert res["scores"]["index"] == pytest.approx(data.scores.loc[RETURNING, "index"])
-    assert res["segment"]["name"] and res["importance"]["source"] == "drivers"
+    if ANALYTICS:
+        assert res["segment"]["name"] and res["importance"]["source"] == "drivers"
     assert res["peers"]["n"] == int((data.responses["sector"] == sector).sum()) - 1
     check_findings(res)
     assert_no_other_organisation(json.dumps(res, ensure_ascii=False), data, RETURNING, res["organisation"]["name"])
@@ -91,6 +111,7 @@ def test_clear_errors(db, tmp_path):
         client_results(_params(tmp_path / "missing.duckdb", tmp_path, organisation=RETURNING))
 
 
+@pytest.mark.skipif(not ANALYTICS, reason="the kernel needs maturity.segments and maturity.drivers")
 def test_notebook_computes_results_from_the_database(db, tmp_path):
     from maturity.notebooks import export_html, notebook_path, run_notebook
 
@@ -99,7 +120,8 @@ def test_notebook_computes_results_from_the_database(db, tmp_path):
     ipynb = run_notebook(notebook_path("client_report.ipynb"), tmp_path / "report.ipynb",
                          {**params.to_notebook_parameters(), "results_path": None})
     html = export_html(ipynb, tmp_path / "report.html").read_text(encoding="utf-8")
-    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 5  # with trend and segment
+    # Index, strands, ranks, segment, trend, achievers.
+    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 6
     text = visible_text(html)
     assert "Traceback" not in html and "closest to the" in text
     data = make_data(second.responses, second.framework, "2026")
