@@ -49,8 +49,12 @@ def test_without_improved_at_any_answer_above_the_minimum_counts():
     assert flags["o1"].tolist()[:3] == [0.0, 1.0, 1.0] and np.isnan(flags["o1"].iloc[3])
     # Reverse-coded: a printed 7 is the scale minimum in the improvement direction.
     assert flags["o2"].tolist()[:3] == [0.0, 0.0, 1.0]
-    # Group: improvement on at least half of the answered items.
+    # Group: an improvement on any answered item; missing when none was answered.
     assert group_improvement(frame, fw)["gain"].tolist()[:3] == [0.0, 1.0, 1.0]
+    frame.loc[0, "o1"] = 5
+    frame.loc[1, "o2"] = np.nan
+    gain = group_improvement(frame, fw)["gain"]
+    assert gain.tolist()[:3] == [1.0, 1.0, 1.0] and np.isnan(gain.iloc[3])
 
 
 def test_achievers_vs_others_by_hand(wave):
