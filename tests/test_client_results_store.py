@@ -128,3 +128,21 @@ def test_notebook_computes_results_from_the_database(db, tmp_path):
     name = data.responses.loc[RETURNING, "name"]
     assert name in text
     assert_no_other_organisation(html, data, RETURNING, name)
+
+
+@pytest.mark.skipif(not ANALYTICS, reason="needs maturity.segments")
+def test_a_saved_segmentation_is_used_instead_of_refitting(db, tmp_path):
+    import shutil
+
+    from maturity.results import save_segments
+
+    path, _, _ = db
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(path, copy)
+    fitted = client_results(_params(copy, tmp_path, organisation=RETURNING))
+    with store_module.BenchmarkStore(copy) as store:
+        model = save_segments(store, "2026")
+        assert store.load_artifact("2026", "segments") is not None
+    saved = client_results(_params(copy, tmp_path, organisation=RETURNING))
+    assert saved["segment"] == fitted["segment"]  # same seed, same model
+    assert [s["name"] for s in saved["segment"]["segments"]] == list(model.segment_names_)

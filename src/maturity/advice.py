@@ -270,15 +270,16 @@ def _priorities(comparison: PeerComparison, priorities: pd.DataFrame, importance
         return []
     label = COMPARISON_LABELS[used]
     if bool(priorities["behind"].any()):
-        weighted = (
-            " weighted by how strongly each strand drives outcomes in this benchmark"
-            if importance_source == "drivers" else ""
-        )
         parts = []
         for r in priorities.itertuples():
             diff = _r(r.comparison) - _r(r.score)
             parts.append(f"{r.name} ({diff} {'point' if diff == 1 else 'points'} behind)")
-        return [{"kind": "priorities", "text": f"Your priorities, ranked by the gap to the {label}{weighted}, are {_join(parts)}."}]
+        if importance_source == "drivers":
+            lead = (f"Weighing each gap to the {label} by how strongly the strand drives outcomes in "
+                    f"this benchmark, your priorities are")
+        else:
+            lead = f"Your priorities, ranked by the gap to the {label}, are"
+        return [{"kind": "priorities", "text": f"{lead} {_join(parts)}."}]
     r = priorities.iloc[0]
     return [{
         "kind": "priorities",

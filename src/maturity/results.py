@@ -53,6 +53,8 @@ __all__ = [
     "build_client_results",
     "client_results_from_store",
     "wave_data",
+    "fit_segments",
+    "save_segments",
 ]
 
 #: Identifies the layout of ``results.json`` (bump on incompatible changes).
@@ -190,7 +192,7 @@ def _segment_block(
         "n": int(len(members)),
         "share": _num(100.0 * len(members) / len(complete)) if len(complete) else None,
         "profile": {s: _num(members[s].mean()) for s in strands},
-        "segments": [{"name": str(k), "n": int(v)} for k, v in counts.sort_index().items()],
+        "segments": [{"name": str(k), "n": int(counts.get(k, 0))} for k in _segment_order(model, counts)],
         "algorithm": getattr(model, "algorithm", None),
         "k": _count(getattr(model, "k_", None)),
     }
@@ -200,6 +202,12 @@ def _segment_block(
         block["profile"] = {s: None for s in strands}
         suppressed.append({"figure": "segment.profile", "reason": reason})
     return block, suppressed
+
+
+def _segment_order(model: Any, counts: pd.Series) -> list[str]:
+    """Segment names in the model's order (least mature first), else by name."""
+    names = [str(n) for n in (getattr(model, "segment_names_", None) or [])]
+    return names + sorted(str(k) for k in counts.index if str(k) not in names)
 
 
 def _benchmark_context(
@@ -440,17 +448,47 @@ def wave_data(store: "BenchmarkStore", wave: str, *, framework: str | os.PathLik
     return BenchmarkData(fw, responses, scores, outcomes, wave, f"{getattr(store, 'path', 'benchmark database')} (wave {wave})")
 
 
+#: Segment models fitted in this process, by (database, wave, when the wave last changed):
+#: a worker computing many clients of one wave fits the segmentation once.
+_FITTED_SEGMENTS: dict[tuple[str, str, str], Any] = {}
+
+
 def _segment_model(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
-    """The wave's saved segment model, else one fitted on the wave (seeded)."""
+    """The wave's saved segment model, else one fitted on the wave (seeded, cached)."""
     from .segments import SegmentModel
 
     saved = store.load_artifact(wave, "segments")
     if saved:
         return SegmentModel.from_dict(saved)
+    key = (str(getattr(store, "path", "")), str(wave), str(store.wave_modified(wave)))
+    if key not in _FITTED_SEGMENTS:
+        _FITTED_SEGMENTS[key] = fit_segments(data)
+    return _FITTED_SEGMENTS[key]
+
+
+def fit_segments(data: "BenchmarkData", *, random_state: int = 0) -> Any | None:
+    """Fit the default segmentation on a wave's strand scores (None for fewer than 10
+    organisations with every strand score)."""
+    from .segments import SegmentModel
+
     complete = data.scores[data.framework.strand_ids].dropna()
     if len(complete) < 10:
         return None
-    return SegmentModel(random_state=0).fit(complete)
+    return SegmentModel(random_state=random_state).fit(complete)
+
+
+def save_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = 0) -> Any | None:
+    """Fit the wave's segmentation once and save it as the store artifact ``"segments"``.
+
+    Client results then load it instead of fitting it for every client; run this (with the
+    store open for writing) before a batch of reports. Returns the model (None when the
+    wave is too small to segment).
+    """
+    wave = store.resolve_wave(wave)
+    model = fit_segments(wave_data(store, wave), random_state=random_state)
+    if model is not None:
+        store.save_artifact(wave, "segments", model.to_dict())
+    return model
 
 
 def _importance(data: "BenchmarkData") -> pd.Series | None:
