@@ -37,7 +37,7 @@ from .benchmark import (
 )
 from .errors import DataError, MaturityError
 from .framework import INDEX_COLUMN, Framework
-from .privacy import small_group_reason
+from .privacy import nested_group_reason, small_group_reason
 from .scoring import score_outcomes, score_responses
 
 if TYPE_CHECKING:
@@ -171,8 +171,14 @@ def _segment_block(
     client: ClientProfile,
     framework: Framework,
     min_group_size: int,
+    peer_ids: pd.Index | None = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
-    """The client's segment and the mean profile of the *other* members of it."""
+    """The client's segment and the mean profile of the *other* members of it.
+
+    ``peer_ids``: the peer group, whose strand means are shown too. When the segment's
+    members all lie inside it, the two means would reveal the mean of the peers outside
+    the segment, so that difference must pass the size rule as well.
+    """
     strands = framework.strand_ids
     own = client.scores.reindex(strands)
     if own.isna().any():
@@ -198,6 +204,9 @@ def _segment_block(
     }
     suppressed = []
     reason = small_group_reason(len(members), min_group_size, group="the segment")
+    if reason is None and peer_ids is not None and members.index.isin(peer_ids).all():
+        reason = nested_group_reason(len(peer_ids), len(members), min_group_size,
+                                     outer="the peer group", inner="the segment")
     if reason:
         block["profile"] = {s: None for s in strands}
         suppressed.append({"figure": "segment.profile", "reason": reason})
@@ -300,7 +309,7 @@ def build_client_results(
 
     segment = None
     if segment_model is not None:
-        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, params.min_group_size)
+        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, params.min_group_size, ids)
         suppressed += seg_suppressed
     achievers, ach_suppressed = _benchmark_context(data, client, params.min_group_size)
     suppressed += ach_suppressed
