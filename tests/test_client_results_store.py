@@ -83,7 +83,7 @@ def test_results_for_a_returning_organisation(db, tmp_path):
 def test_a_new_organisations_survey_does_not_join_the_benchmark(db, tmp_path):
     path, _, second = db
     newcomer = maturity.generate_benchmark(1, seed=77, id_prefix="NEW")
-    survey = newcomer.write(tmp_path / "newco.csv")
+    newcomer.write(tmp_path / "newco.csv")
     with store_module.BenchmarkStore(path, read_only=True) as store:
         before = (store.waves().to_dict("records"), store.responses("2026").shape, len(store.organisations()))
     res = client_results(_params(path, tmp_path, responses="newco.csv"))
