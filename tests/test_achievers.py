@@ -165,3 +165,11 @@ def test_achievers_table_for_the_analysis_notebook(wave):
     assert small["Top deck: % improving"].isna().all() and small["Note"].str.contains("top deck").all()
     fig = plots.achievers_bars(achievers_vs_others(few.responses, few.scores, fw))
     assert sum("withheld" in t.get_text() for t in fig.axes[0].texts) == len(fw.outcomes)
+
+
+def test_group_improvement_agrees_with_the_drivers_rule(wave):
+    from maturity.drivers import improvement_rates
+
+    fw, responses, _ = wave
+    ours, theirs = group_improvement(responses, fw), improvement_rates(responses, fw)
+    pd.testing.assert_frame_equal(ours, theirs.reindex_like(ours), check_names=False)
