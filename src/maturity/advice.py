@@ -351,11 +351,11 @@ def write_findings(
     if not np.isfinite(own):
         return [{"kind": "position", "text": "Your organisation answered too few items for a maturity index."}]
     out = _position(comparison)
-    out += _versus_comparison(comparison, framework)
-    # Say when privacy changed the comparison point the consultant asked for.
-    # (When no comparison point is left, the privacy sentence has said why already.)
+    # Say when privacy changed the comparison point the consultant asked for, before it is
+    # used. (When no comparison point is left, the privacy sentence has said why already.)
     if comparison.comparison_used is not None:
         out += [{"kind": "note", "text": note} for note in comparison.notes]
+    out += _versus_comparison(comparison, framework)
     out += _strengths(comparison, framework)
     out += _priorities(comparison, priorities, importance_source)
     out += _trend(trend)

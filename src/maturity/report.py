@@ -284,7 +284,7 @@ def priorities_markdown(results: Mapping[str, Any]) -> str:
         )
     label = results["peers"].get("comparison_label") or "comparison point"
     weighting = (
-        "weighted by how strongly each strand drives business, staff and efficiency outcomes in this benchmark"
+        "weighted by how strongly each strand drives the outcomes measured in this benchmark"
         if results.get("importance", {}).get("source") == "drivers"
         else "with every strand weighted equally"
     )
