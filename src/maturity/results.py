@@ -475,18 +475,19 @@ def _segment_model(store: "BenchmarkStore", wave: str, data: "BenchmarkData") ->
     return _FITTED_SEGMENTS[key]
 
 
-def fit_segments(data: "BenchmarkData", *, random_state: int = 0) -> Any | None:
-    """Fit the default segmentation on a wave's strand scores (None for fewer than 10
-    organisations with every strand score)."""
+def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
+    """Fit the default segmentation on a wave's strand scores, as the benchmark analysis
+    notebook does with its default seed (None for fewer than 10 organisations with every
+    strand score)."""
     from .segments import SegmentModel
 
-    complete = data.scores[data.framework.strand_ids].dropna()
-    if len(complete) < 10:
+    strands = data.framework.strand_ids
+    if len(data.scores[strands].dropna()) < 10:
         return None
-    return SegmentModel(random_state=random_state).fit(complete)
+    return SegmentModel(strands=strands, random_state=random_state).fit(data.scores)
 
 
-def save_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = 0) -> Any | None:
+def save_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = DEFAULT_SEED) -> Any | None:
     """Fit the wave's segmentation once and save it as the store artifact ``"segments"``.
 
     Client results then load it instead of fitting it for every client; run this (with the
