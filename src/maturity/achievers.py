@@ -75,12 +75,8 @@ def improvement_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataF
                 thresholds.append(group.improved_at if group.improved_at is not None else np.nextafter(scale.min, np.inf))
     if not items:
         return pd.DataFrame(index=_by_id(responses, framework).index)
-    values = answer_values(responses, framework, items)
-    # Reverse-coded items reversed here (min + max - x) so improved_at reads one way.
-    for item in items:
-        if item.reverse:
-            scale = framework.scales[item.scale]
-            values[item.id] = scale.min + scale.max - values[item.id]
+    # Reverse-coded items reversed (min + max - x), so improved_at reads one way.
+    values = answer_values(responses, framework, items, reverse=True)
     flags = values.ge(pd.Series(thresholds, index=values.columns), axis=1).astype(float)
     return flags.mask(values.isna())
 
