@@ -71,6 +71,7 @@ def fault_batch(tmp_path_factory, database):
     write_client(clients, "dies-1", organisation=orgs[3], db=db_rel)
     write_client(clients, "crash-1", organisation=orgs[8], db=db_rel)
     write_client(clients, "unknown-org", organisation="ORG-9999", db=db_rel)
+    write_client(clients, "bad-peers", organisation=orgs[9], db=db_rel, peers={"sectr": ["Finance"]})
     (clients / "malformed.yaml").write_text("client_id: broken\norganisation: [ORG-0001\n", encoding="utf-8")
     (clients / "escape.yaml").write_text(f"client_id: ../../outside\norganisation: {orgs[4]}\ndb: {db_rel}\n",
                                          encoding="utf-8")
@@ -92,7 +93,7 @@ def test_batch_exit_code_and_one_line_per_failure(fault_batch):
     result = fault_batch["result"]
     assert result.returncode == 1, result.stderr
     failures = [ln for ln in result.stderr.splitlines() if ln.startswith("failed: ")]
-    assert len(failures) == 9, result.stderr
+    assert len(failures) == 10, result.stderr
     assert "Traceback" not in result.stderr
     text = "\n".join(failures)
     assert "failed: raises-1: notebook template.ipynb failed in cell" in text and "ValueError: a figure" in text
@@ -103,7 +104,8 @@ def test_batch_exit_code_and_one_line_per_failure(fault_batch):
     assert "failed: nodb: " in text and "no-such.duckdb not found" in text
     assert "failed: crash-1: worker process exited with code 7: about to crash" in text
     assert "failed: unknown-org: " in text and "organisation 'ORG-9999' is not in wave 2026" in text
-    assert "11 client report(s)" in result.stdout and "2 ok, 9 failed, 0 skipped" in result.stdout
+    assert "failed: bad-peers: " in text and "'sectr' is not a demographic" in text
+    assert "12 client report(s)" in result.stdout and "2 ok, 10 failed, 0 skipped" in result.stdout
 
 
 def test_manifest_records_every_client(fault_batch):
@@ -112,9 +114,9 @@ def test_manifest_records_every_client(fault_batch):
     assert status == {
         "good-a": "ok", "good-b": "ok", "raises-1": "failed", "dies-1": "failed", "malformed": "failed",
         "escape": "failed", "twin-1": "failed", "twin-2": "failed", "nodb": "failed", "crash-1": "failed",
-        "unknown-org": "failed",
+        "unknown-org": "failed", "bad-peers": "failed",
     }
-    assert manifest["counts"] == {"ok": 2, "failed": 9, "skipped": 0, "pending": 0}
+    assert manifest["counts"] == {"ok": 2, "failed": 10, "skipped": 0, "pending": 0}
     assert manifest["run"]["workers"] == 2 and manifest["run"]["interrupted"] is False
     good = rows["good-a"]
     assert good["client_id"] == "good-a" and good["error"] is None and good["seconds"] > 0

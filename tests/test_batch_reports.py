@@ -9,30 +9,19 @@ import re
 import nbformat
 import pytest
 
+import maturity
 from maturity.batch import run_batch
 from maturity.demo_clients import pick_demo_clients, write_client_files
-from maturity.errors import ReportError
+from maturity.notebooks import notebook_path
+from maturity.store import BenchmarkStore
 
 CONTRACT_5_KEYS = {"client_id", "organisation", "scores", "percentiles", "peers", "segment", "priorities",
                    "actions", "findings", "suppressed"}
 
 
-def _real_path_or_skip():
-    pytest.importorskip("maturity.store")
-    pytest.importorskip("maturity.benchmark")
-    from maturity.notebooks import notebook_path
-
-    try:
-        return notebook_path("client_report.ipynb")
-    except ReportError:
-        pytest.skip("the packaged client_report.ipynb is not there yet")
-
-
 @pytest.fixture(scope="module")
 def real_batch(tmp_path_factory):
-    template = _real_path_or_skip()
-    import maturity
-    from maturity.store import BenchmarkStore
+    template = notebook_path("client_report.ipynb")
 
     root = tmp_path_factory.mktemp("real")
     bench = maturity.generate_benchmark(150, seed=11)

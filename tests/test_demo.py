@@ -67,13 +67,6 @@ def test_analysis_notebook_ran_with_parameters(demo_run):
 
 
 def test_demo_runs_client_reports_through_the_batch(demo_run):
-    from maturity.errors import ReportError
-    from maturity.notebooks import notebook_path
-
-    try:
-        notebook_path("client_report.ipynb")
-    except ReportError:
-        pytest.skip("the client report template is not there yet")
     out, result = demo_run
     files = sorted((out / "parameters" / "clients").glob("*.yaml"))
     assert len(files) == 2 and "db: ../../benchmark.duckdb" in files[0].read_text(encoding="utf-8")

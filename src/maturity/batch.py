@@ -119,6 +119,7 @@ class _Wave:
     label: str | None = None
     modified: float = 0.0
     organisations: frozenset[str] = frozenset()
+    framework: Any = None
     error: str | None = None
 
 
@@ -132,13 +133,26 @@ def _inspect_wave(db: Path, wave: str | None) -> _Wave:
             label = store.resolve_wave(wave)
             modified = store.wave_modified(label).timestamp()
             responses = store.responses(label)
-            id_column = store.framework(label).id_column
+            framework = store.framework(label)
     except MaturityError as exc:
         return _Wave(error=str(exc))
     except Exception as exc:  # duckdb and OS errors: this database is unusable for these clients
         return _Wave(error=f"cannot read benchmark database {db}: {type(exc).__name__}: {exc}")
-    ids = responses[id_column] if id_column in responses.columns else responses.index
-    return _Wave(label=label, modified=modified, organisations=frozenset(str(i) for i in ids))
+    ids = responses[framework.id_column] if framework.id_column in responses.columns else responses.index
+    return _Wave(label=label, modified=modified, organisations=frozenset(str(i) for i in ids), framework=framework)
+
+
+def _peer_filter_problem(params: ClientParameters, wave: _Wave) -> str | None:
+    """Why the client's peer filters do not fit the wave's framework (None when they do)."""
+    from .benchmark import check_peer_filters
+    from .framework import load_framework
+
+    try:
+        framework = load_framework(params.framework) if params.framework is not None else wave.framework
+        check_peer_filters(params.peers, framework)
+    except MaturityError as exc:
+        return str(exc)
+    return None
 
 
 def _inputs_modified(params: ClientParameters, source: Path, template: Path, wave: _Wave) -> float:
@@ -211,6 +225,8 @@ def plan_batch(
             plan.action, plan.error = "failed", f"{plan.source}: responses: file {params.responses} not found"
         elif params.framework is not None and not params.framework.is_file():
             plan.action, plan.error = "failed", f"{plan.source}: framework: file {params.framework} not found"
+        elif (problem := _peer_filter_problem(params, wave)) is not None:
+            plan.action, plan.error = "failed", f"{plan.source}: {problem}"
         elif not force and outputs_up_to_date(plan.folder, _inputs_modified(params, plan.source, template, wave)):
             plan.action = "skip"
         if plan.action == "run":

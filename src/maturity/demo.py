@@ -135,20 +135,9 @@ def run_demo(
     if n_clients:
         params = {**params, "wave": later_label}
         result.batch = _run_client_reports(out, later.responses, framework, params, n_clients, workers, echo, progress)
-        if result.batch is not None:
-            result.extras.update({"client reports": out / "clients", "batch manifest": result.batch.manifest})
+        result.extras.update({"client reports": out / "clients", "batch manifest": result.batch.manifest})
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _has_template(name: str) -> bool:
-    from .errors import ReportError
-
-    try:
-        notebook_path(name)
-    except ReportError:
-        return False
-    return True
 
 
 def _run_client_reports(out, responses, framework, params, n_clients, workers, echo, progress):
@@ -156,12 +145,11 @@ def _run_client_reports(out, responses, framework, params, n_clients, workers, e
     from .batch import run_batch
     from .demo_clients import pick_demo_clients, write_client_files
 
+    from .results import save_segments
+
     db = out / "benchmark.duckdb"
-    missing = [what for what, ok in (("the benchmark database", db.is_file()),
-                                     ("the client report template", _has_template("client_report.ipynb"))) if not ok]
-    if missing:  # parts of the kit still being built: say so rather than fail the whole demo
-        echo(f"Client reports skipped: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not available")
-        return None
+    with BenchmarkStore(db) as store:  # segment the wave once, as the analysis did, for every report
+        save_segments(store, params["wave"], random_state=params["seed"])
     clients = pick_demo_clients(responses, framework, n_clients, min_group_size=params["min_group_size"],
                                 wave=params["wave"])
     files = write_client_files(out / "parameters" / "clients", clients, db)

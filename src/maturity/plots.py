@@ -281,3 +281,197 @@ def barriers_chart(table: pd.DataFrame) -> plt.Figure:
     fig = heatmap(shown, title="Organisations reporting each barrier (%)", fmt=".0f", cmap="rocket_r",
                   labels=list(shown.columns))
     return fig
+
+
+# --- client report figures (from a client's results.json content only) ----------------------------
+# These draw only what a client's results hold: the client's own scores and peer
+# aggregates that passed the privacy rules. No individual organisation is ever plotted.
+
+_COMPARISON_STYLE = {
+    "median": ("Peer median", "|", "0.25"),
+    "top_quartile": ("Top-quartile mean", "^", "#edae49"),
+    "top_deck": ("Top-deck mean", "*", "#00798c"),
+}
+
+
+def _report_rows(results: Mapping, scores: Sequence[str] | None) -> list[str]:
+    names = results["strand_names"]
+    return [s for s in (scores or list(names)) if s in names]
+
+
+def peer_position(
+    results: Mapping,
+    *,
+    scores: Sequence[str] | None = None,
+    include_index: bool = True,
+    title: str | None = None,
+) -> plt.Figure:
+    """The client's scores against peer aggregates, one row per score.
+
+    Each row shows the middle half of peers (the band from the lower to the upper
+    quartile), the peer median, the top-quartile and top-deck means and the client's
+    score. Withheld figures are left out and the row says so.
+
+    Parameters
+    ----------
+    results : mapping
+        A client's results (``maturity.benchmark.client_results``).
+    scores : sequence of str, optional
+        Score ids to draw (default: the index and every strand).
+    include_index : bool
+        With the default ``scores``, whether the maturity index is drawn too.
+    title : str, optional
+    """
+    _style()
+    rows = [r for r in _report_rows(results, scores) if include_index or scores or r != INDEX_COLUMN]
+    names, stats = results["strand_names"], results["peers"]["stats"]
+    used = results["peers"].get("comparison_used")
+    legend_in = 0.75  # inches kept under the axes for the legend
+    height = 0.62 * len(rows) + 1.3 + legend_in
+    fig, ax = plt.subplots(figsize=(8.5, height))
+    y = np.arange(len(rows))
+    for i, key in enumerate(rows):
+        s = stats[key]
+        if s["q1"] is not None and s["q3"] is not None:
+            ax.barh(i, s["q3"] - s["q1"], left=s["q1"], height=0.5, color="#c6dbef",
+                    label="Middle half of peers" if i == 0 else None, zorder=1)
+        else:
+            ax.text(50, i, "peer figures withheld", ha="center", va="center", color="0.45", fontsize=9, style="italic")
+        for kind, column in (("median", "median"), ("top_quartile", "top_quartile_mean"), ("top_deck", "top_deck_mean")):
+            label, marker, colour = _COMPARISON_STYLE[kind]
+            value = s.get(column)
+            if value is None:
+                continue
+            style = {"marker": marker, "color": colour, "zorder": 3,
+                     "label": label + (" (comparison)" if kind == used else "") if i == 0 else None}
+            if kind == "median":  # an unfilled tick: its width marks the comparison point
+                ax.scatter(value, i, s=300, linewidths=3.5 if kind == used else 2, **style)
+            else:
+                ax.scatter(value, i, s=130, edgecolors="black" if kind == used else "white", linewidths=1.2, **style)
+        own = results["scores"].get(key)
+        if own is not None:
+            ax.scatter(own, i, marker="D", s=80, color=ACCENT, zorder=4, label="You" if i == 0 else None)
+            ax.annotate(f"{own:.0f}", (own, i), textcoords="offset points", xytext=(0, 9), ha="center",
+                        color=ACCENT, fontsize=9, fontweight="bold")
+    ax.set_yticks(y, [names[k] for k in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_ylim(len(rows) - 0.4, -0.8)
+    ax.set_xlabel("Score (0-100)")
+    ax.set_title(title or f"Your scores against {results['peers']['n']:,} peers")
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, legend_in / height, 1, 1))
+    return fig
+
+
+def percentile_ranks(results: Mapping, *, scores: Sequence[str] | None = None) -> plt.Figure:
+    """The client's percentile rank on each score with its 95% bootstrap interval.
+
+    Withheld ranks are left out and the row says so.
+    """
+    _style()
+    rows = _report_rows(results, scores)
+    names, pct = results["strand_names"], results["percentiles"]
+    fig, ax = plt.subplots(figsize=(8.5, 0.55 * len(rows) + 1.3))
+    ax.axvline(50, color="0.6", linestyle="--", linewidth=1)
+    for i, key in enumerate(rows):
+        p = pct[key]
+        if p["value"] is None:
+            ax.text(50, i, "withheld", ha="center", va="center", color="0.45", fontsize=9, style="italic",
+                    bbox={"facecolor": "white", "edgecolor": "none"})
+            continue
+        colour = ACCENT if key == "index" else NEUTRAL
+        ax.plot([p["ci_low"], p["ci_high"]], [i, i], color=colour, linewidth=3, alpha=0.45, solid_capstyle="round")
+        ax.scatter(p["value"], i, s=70, color=colour, zorder=3)
+        ax.annotate(f"{p['value']:.0f}", (p["value"], i), textcoords="offset points", xytext=(0, 8), ha="center",
+                    fontsize=9, color=colour)
+    ax.set_yticks(range(len(rows)), [names[k] for k in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Percentile rank among peers (bar: 95% interval)")
+    ax.set_title("Where you rank")
+    fig.tight_layout()
+    return fig
+
+
+def own_trend(results: Mapping) -> plt.Figure | None:
+    """The client's own index and strand scores across the waves it took part in
+    (None with fewer than two waves)."""
+    trend = results.get("trend") or []
+    if len(trend) < 2:
+        return None
+    _style()
+    names = results["strand_names"]
+    waves = [t["wave"] for t in trend]
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    palette = sns.color_palette("colorblind", n_colors=max(len(names) - 1, 1))
+    strands = [k for k in names if k != INDEX_COLUMN]
+    for colour, key in zip(palette, strands):
+        ax.plot(waves, [t.get(key) if t.get(key) is not None else np.nan for t in trend], marker="o",
+                color=colour, linewidth=1.2, alpha=0.8, label=names[key])
+    ax.plot(waves, [t.get(INDEX_COLUMN) if t.get(INDEX_COLUMN) is not None else np.nan for t in trend], marker="D",
+            color=ACCENT, linewidth=3, label=names[INDEX_COLUMN])
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("Wave")
+    ax.set_ylabel("Score (0-100)")
+    ax.set_title("Your scores across waves")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def segment_comparison(results: Mapping) -> plt.Figure | None:
+    """The client's strand scores against the average profile of its segment
+    (None when there is no segment or its profile is withheld)."""
+    seg = results.get("segment") or {}
+    profile = seg.get("profile") or {}
+    if not seg.get("name") or all(v is None for v in profile.values()):
+        return None
+    _style()
+    names = results["strand_names"]
+    strands = [k for k in names if k != INDEX_COLUMN]
+    y = np.arange(len(strands))
+    fig, ax = plt.subplots(figsize=(8.5, 0.55 * len(strands) + 1.3))
+    own = [results["scores"].get(s) if results["scores"].get(s) is not None else np.nan for s in strands]
+    ax.barh(y, own, color=NEUTRAL, height=0.55, label="You")
+    ax.scatter([profile.get(s) if profile.get(s) is not None else np.nan for s in strands], y, marker="|", s=400,
+               color=ACCENT, linewidths=3, zorder=3, label=f"{seg['name']} segment average")
+    ax.set_yticks(y, [names[s] for s in strands])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Score (0-100)")
+    ax.set_title(f"Your profile and the {seg['name']} segment")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def achievers_bars(table: pd.DataFrame) -> plt.Figure:
+    """Share of top-deck organisations reporting each improvement against the others.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`maturity.achievers.achievers_vs_others` (group rows are drawn;
+        withheld rows are labelled as such).
+    """
+    _style()
+    rows = table[table["level"] == "group"] if "level" in table.columns else table
+    fig, ax = plt.subplots(figsize=(8, 0.9 * len(rows) + 1.8))
+    y = np.arange(len(rows))
+    ax.barh(y - 0.18, rows["top_deck_share"].fillna(0), height=0.34, color=ACCENT, label="Top deck")
+    ax.barh(y + 0.18, rows["others_share"].fillna(0), height=0.34, color=NEUTRAL, label="Others")
+    for i, r in enumerate(rows.itertuples()):
+        label = r.likelihood if not r.suppressed else "withheld (too few organisations)"
+        ax.text(101, i, label, va="center", fontsize=9, color="0.2")
+    ax.set_yticks(y, rows["name"])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 130)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel("% of organisations reporting an improvement")
+    ax.set_title("Top deck (most mature 10%) vs the others")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.3 / (0.9 * len(rows) + 1.4)), ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig

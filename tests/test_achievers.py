@@ -1,0 +1,175 @@
+"""Achievers vs others, and outcomes and barriers by maturity quartile or segment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import maturity
+from maturity.achievers import (
+    achievers_vs_others,
+    barrier_flags,
+    barriers_by_group,
+    group_improvement,
+    improvement_flags,
+    likelihood_text,
+    maturity_quartiles,
+    outcomes_by_group,
+)
+from maturity.errors import AnalysisError, DataError
+from maturity.framework import parse_framework
+
+from .conftest import small_framework_dict
+
+
+@pytest.fixture(scope="module")
+def wave(bench600):
+    fw = bench600.framework
+    responses = bench600.responses.set_index(fw.id_column)
+    return fw, responses, maturity.score_responses(responses, fw)
+
+
+def test_improvement_means_reaching_improved_at(wave):
+    fw, responses, _ = wave
+    flags = improvement_flags(responses, fw)
+    item = fw.outcomes[0].items[0]
+    answers = responses[item.id].astype(float)
+    expected = (answers >= fw.outcomes[0].improved_at).astype(float).mask(answers.isna())
+    pd.testing.assert_series_equal(flags[item.id], expected, check_names=False)
+
+
+def test_without_improved_at_any_answer_above_the_minimum_counts():
+    d = small_framework_dict(n_strands=2, n_items=2)
+    d["outcomes"] = [{"id": "gain", "name": "Gain", "items": [
+        {"id": "o1", "scale": "seven"}, {"id": "o2", "scale": "seven", "reverse": True}]}]
+    fw = parse_framework(d)
+    frame = pd.DataFrame({"person": ["a", "b", "c", "d"], "o1": [1, 2, 7, np.nan], "o2": [7, 7, 1, np.nan]})
+    flags = improvement_flags(frame, fw)
+    assert flags["o1"].tolist()[:3] == [0.0, 1.0, 1.0] and np.isnan(flags["o1"].iloc[3])
+    # Reverse-coded: a printed 7 is the scale minimum in the improvement direction.
+    assert flags["o2"].tolist()[:3] == [0.0, 0.0, 1.0]
+    # Group: an improvement on any answered item; missing when none was answered.
+    assert group_improvement(frame, fw)["gain"].tolist()[:3] == [0.0, 1.0, 1.0]
+    frame.loc[0, "o1"] = 5
+    frame.loc[1, "o2"] = np.nan
+    gain = group_improvement(frame, fw)["gain"]
+    assert gain.tolist()[:3] == [1.0, 1.0, 1.0] and np.isnan(gain.iloc[3])
+
+
+def test_achievers_vs_others_by_hand(wave):
+    fw, responses, scores = wave
+    table = achievers_vs_others(responses, scores, fw)
+    top = scores["index"] >= scores["index"].quantile(0.9)
+    flags = group_improvement(responses, fw)
+    row = table[(table["outcome"] == "business_impact")].iloc[0]
+    t = flags.loc[top, "business_impact"].dropna()
+    o = flags.loc[~top & scores["index"].notna(), "business_impact"].dropna()
+    assert row["level"] == "group" and row["top_deck_n"] == len(t) and row["others_n"] == len(o)
+    assert row["top_deck_share"] == pytest.approx(100 * t.mean())
+    assert row["others_share"] == pytest.approx(100 * o.mean())
+    assert row["ratio"] == pytest.approx(t.mean() / o.mean())
+    assert row["likelihood"] == f"{t.mean() / o.mean():.1f}x as likely"
+    # One row per group and per item, groups first.
+    assert len(table) == len(fw.outcomes) + len(fw.outcome_items)
+    assert (table["ratio"] > 1).all()  # in the synthetic benchmark maturity pays off
+    assert not table["suppressed"].any()
+
+
+def test_achievers_withheld_when_the_top_deck_is_small(wave):
+    fw, responses, scores = wave
+    few = scores.index[:40]  # top deck of 40 is 4 organisations
+    table = achievers_vs_others(responses.loc[few], scores.loc[few], fw)
+    assert (table["top_deck_n"] <= 4).all() and table["suppressed"].all()
+    assert table[["top_deck_share", "others_share", "ratio"]].isna().all().all()
+    assert "top deck: the group has" in table["suppressed_reason"].iloc[0]
+    # Leaving organisations out (a client) changes the population analysed.
+    assert achievers_vs_others(responses, scores, fw, exclude=[scores.index[0]])["others_n"].iloc[0] < 600
+
+
+def test_achievers_need_outcomes(small_framework):
+    bench = maturity.generate_benchmark(30, framework=small_framework, seed=1)
+    with pytest.raises(AnalysisError, match="no outcomes"):
+        achievers_vs_others(bench.responses, maturity.score_responses(bench.responses, small_framework), small_framework)
+
+
+def test_likelihood_text():
+    assert likelihood_text(2.14) == "2.1x as likely" and likelihood_text(np.nan) == ""
+
+
+def test_quartiles_are_equal_groups(wave):
+    _, _, scores = wave
+    q = maturity_quartiles(scores)
+    assert q.value_counts().tolist() == [150] * 4
+    # Equal scores at a boundary may fall either side (ranked in order of appearance).
+    assert scores.loc[q == "Q4 (highest)", "index"].min() >= scores.loc[q == "Q3", "index"].max()
+    assert scores.loc[q == "Q3", "index"].min() >= scores.loc[q == "Q2", "index"].max()
+
+
+def test_outcomes_and_barriers_by_quartile(wave):
+    fw, responses, scores = wave
+    q = maturity_quartiles(scores)
+    out = outcomes_by_group(responses, fw, q)
+    assert list(out.index) == ["Q1 (lowest)", "Q2", "Q3", "Q4 (highest)", "All"]
+    flags = group_improvement(responses, fw)
+    assert out.loc["Q2", "Staff impact"] == pytest.approx(100 * flags.loc[q == "Q2", "staff_impact"].mean())
+    assert out.loc["Q4 (highest)", "Business impact"] > out.loc["Q1 (lowest)", "Business impact"]
+    bar = barriers_by_group(responses, fw, q)
+    first = fw.barriers[0]
+    assert bar.loc["All", first.name] == pytest.approx(100 * responses[first.id].mean())
+    assert bar.loc["Q1 (lowest)", first.name] > bar.loc["Q4 (highest)", first.name]
+
+
+def test_small_segment_is_withheld_with_its_complement(wave):
+    fw, responses, scores = wave
+    segment = pd.Series("Large", index=scores.index)
+    segment.iloc[:3] = "Tiny"
+    segment.iloc[3:40] = "Medium"
+    out = outcomes_by_group(responses, fw, segment.rename("segment"))
+    assert out.loc["Tiny", "suppressed"] and out.loc["Medium", "suppressed"]
+    assert not out.loc["Large", "suppressed"] and not out.loc["All", "suppressed"]
+    assert out.loc[["Tiny", "Medium"], "Business impact"].isna().all()
+    assert out.loc["Tiny", "n"] == 3
+
+
+def test_barrier_answers_in_words():
+    fw = maturity.load_framework()
+    b = fw.barriers[0].id
+    frame = pd.DataFrame({"respondent_id": ["a", "b", "c", "d"], b: ["Yes", "no", "1", ""]})
+    assert barrier_flags(frame, fw)[b].tolist()[:3] == [1.0, 0.0, 1.0]
+    assert np.isnan(barrier_flags(frame, fw)[b].iloc[3])
+    frame.loc[3, b] = "maybe"
+    with pytest.raises(DataError, match="'maybe'"):
+        barrier_flags(frame, fw)
+
+
+def test_achievers_table_for_the_analysis_notebook(wave):
+    from maturity import plots
+    from maturity.achievers import achievers_table
+
+    from .test_results import make_data
+
+    fw, responses, scores = wave
+    data = make_data(responses, fw)
+    table = achievers_table(data)
+    full = achievers_vs_others(responses, scores, fw)
+    groups = full[full["level"] == "group"]
+    assert list(table.index) == [g.name for g in fw.outcomes]
+    assert table["Top deck: % improving"].tolist() == pytest.approx(groups["top_deck_share"].tolist())
+    assert table["Likelihood"].tolist() == groups["likelihood"].tolist()
+    assert "Note" not in table.columns  # nothing withheld
+    assert len(achievers_table(data, items=True)) == len(full)
+    # Withheld rows explain themselves.
+    few = make_data(responses.iloc[:40], fw)
+    small = achievers_table(few)
+    assert small["Top deck: % improving"].isna().all() and small["Note"].str.contains("top deck").all()
+    fig = plots.achievers_bars(achievers_vs_others(few.responses, few.scores, fw))
+    assert sum("withheld" in t.get_text() for t in fig.axes[0].texts) == len(fw.outcomes)
+
+
+def test_group_improvement_agrees_with_the_drivers_rule(wave):
+    from maturity.drivers import improvement_rates
+
+    fw, responses, _ = wave
+    ours, theirs = group_improvement(responses, fw), improvement_rates(responses, fw)
+    pd.testing.assert_frame_equal(ours, theirs.reindex_like(ours), check_names=False)

@@ -1,0 +1,405 @@
+"""Client results (Contract 5 results.json) built from a wave's data: content, privacy,
+new organisations, and findings that match the figures they cite."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import maturity
+from maturity.advice import equal_importance
+from maturity.benchmark import percentile_rank
+from maturity.clients import ClientParameters
+from maturity.datasets import BenchmarkData
+from maturity.errors import DataError, ParametersError
+from maturity.results import build_client_results, client_from_survey, client_from_wave
+from maturity.synth import generate_wave
+
+
+CLIENT = "ORG-0010"
+
+
+def make_data(responses: pd.DataFrame, framework, wave="2026") -> BenchmarkData:
+    responses = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
+    return BenchmarkData(framework, responses, maturity.score_responses(responses, framework),
+                         maturity.score_outcomes(responses, framework), wave, "test")
+
+
+def params(**kw) -> ClientParameters:
+    base = dict(client_id="acme-2026", db=Path("unused.duckdb"), organisation=CLIENT, compare_to="top_quartile")
+    base.update(kw)
+    return ClientParameters(**base)
+
+
+@pytest.fixture(scope="module")
+def waves(bench600):
+    later = generate_wave(bench600, seed=7)
+    fw = bench600.framework
+    return fw, make_data(bench600.responses, fw, "2025"), make_data(later.responses, fw, "2026")
+
+
+def history_of(org, *datas):
+    rows = [{"wave": d.wave, **d.scores.loc[org].to_dict()} for d in datas if org in d.scores.index]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def results(waves):
+    fw, first, second = waves
+    assert CLIENT in second.scores.index and CLIENT in first.scores.index
+    sector = second.responses.loc[CLIENT, "sector"]
+    client = client_from_wave(second, CLIENT)
+    return build_client_results(
+        second, client, params(peers={"sector": (sector,)}, compare_to="median"),
+        history=history_of(CLIENT, first, second),
+    )
+
+
+def test_results_hold_the_contract_fields(results, waves):
+    fw, _, second = waves
+    for key in ("client_id", "organisation", "scores", "percentiles", "peers", "segment", "priorities",
+                "actions", "findings", "suppressed"):
+        assert key in results
+    json.dumps(results, allow_nan=False)  # strict JSON: no NaN
+    assert results["client_id"] == "acme-2026"
+    assert results["organisation"]["id"] == CLIENT
+    assert results["organisation"]["name"] == second.responses.loc[CLIENT, "name"]
+    assert results["scores"]["index"] == pytest.approx(second.scores.loc[CLIENT, "index"])
+    sector = second.responses.loc[CLIENT, "sector"]
+    others = second.responses.index[(second.responses["sector"] == sector) & (second.responses.index != CLIENT)]
+    assert results["peers"]["n"] == len(others) and results["peers"]["includes_client"] is False
+    expected = percentile_rank(second.scores.loc[CLIENT, "index"], second.scores.loc[others, "index"]).percentile
+    assert results["percentiles"]["index"]["value"] == pytest.approx(expected)
+    assert results["peers"]["stats"]["index"]["median"] == pytest.approx(second.scores.loc[others, "index"].median())
+    assert [t["wave"] for t in results["trend"]] == ["2025", "2026"]
+    assert results["importance"]["source"] == "equal"
+    assert 1 <= len(results["priorities"]) <= 3
+    assert {a["strand"] for a in results["actions"]} <= {p["strand"] for p in results["priorities"]}
+    assert all(a["title"] for a in results["actions"])
+
+
+def _all_text(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def assert_no_other_organisation(text: str, data: BenchmarkData, own_id: str | None, own_name: str | None):
+    """No id or name of any other organisation of the wave appears in ``text``."""
+    names = data.responses[data.framework.name_column]
+    for org_id, name in names.items():
+        if org_id == own_id:
+            continue
+        assert str(org_id) not in text, f"id {org_id} leaked"
+        # A name that is part of the client's own name cannot be told apart from it.
+        if own_name and str(name) in own_name:
+            continue
+        assert str(name) not in text, f"name {name!r} of {org_id} leaked"
+
+
+def test_results_name_no_other_organisation(results, waves):
+    _, _, second = waves
+    assert_no_other_organisation(_all_text(results), second, CLIENT, results["organisation"]["name"])
+
+
+def test_a_new_organisations_survey_is_placed_without_joining_the_benchmark(waves):
+    fw, _, second = waves
+    newcomer = maturity.generate_benchmark(1, framework=fw, seed=99, id_prefix="NEW").responses
+    before = copy.deepcopy(second)
+    client = client_from_survey(newcomer, fw)
+    assert client.id == "NEW-0001" and not client.in_benchmark
+    out = build_client_results(second, client, params(organisation=None, responses=Path("new.csv"), compare_to="top_deck"))
+    # The benchmark is untouched ...
+    pd.testing.assert_frame_equal(second.responses, before.responses)
+    pd.testing.assert_frame_equal(second.scores, before.scores)
+    # ... and the newcomer is compared with the whole wave (nobody left out).
+    own = maturity.score_responses(newcomer, fw).iloc[0]
+    assert out["peers"]["n"] == len(second.scores)
+    assert out["percentiles"]["index"]["value"] == pytest.approx(percentile_rank(own["index"], second.scores["index"]).percentile)
+    assert out["organisation"] == {"id": "NEW-0001", "name": newcomer["name"].iloc[0], "source": "own survey",
+                                   "demographics": {d.id: newcomer[d.id].iloc[0] for d in fw.demographics}}
+    assert out["trend"] == []
+    assert_no_other_organisation(_all_text(out), second, None, out["organisation"]["name"])
+
+
+def test_a_survey_claiming_a_wave_id_is_still_a_separate_organisation(waves):
+    fw, first, second = waves
+    impostor = maturity.generate_benchmark(1, framework=fw, seed=5).responses  # id ORG-0001
+    assert "ORG-0001" in second.scores.index
+    out = build_client_results(second, client_from_survey(impostor, fw), params(organisation=None, responses=Path("x.csv")),
+                               history=history_of("ORG-0001", first, second))
+    assert out["peers"]["n"] == len(second.scores)  # the stored ORG-0001 stays a peer
+    assert out["trend"] == []  # and its history is not handed to the file's author
+
+
+def test_survey_must_hold_one_organisation(waves):
+    fw, _, _ = waves
+    two = maturity.generate_benchmark(2, framework=fw, seed=1).responses
+    with pytest.raises(DataError, match="exactly one organisation, found 2"):
+        client_from_survey(two, fw)
+
+
+def test_organisation_missing_from_the_wave(waves):
+    _, _, second = waves
+    with pytest.raises(DataError, match="'ORG-9999' is not in wave 2026"):
+        client_from_wave(second, "ORG-9999")
+
+
+def test_unknown_peer_filters_are_rejected(waves):
+    _, _, second = waves
+    with pytest.raises(ParametersError, match="'country' is not a demographic"):
+        build_client_results(second, client_from_wave(second, CLIENT), params(peers={"country": ("UK",)}))
+
+
+@pytest.mark.parametrize("n_others, withheld", [(4, True), (5, False)])
+def test_a_tiny_peer_group_withholds_every_peer_figure(waves, n_others, withheld):
+    fw, _, second = waves
+    resp = second.responses
+    sector = resp.loc[CLIENT, "sector"]
+    same = resp.index[(resp["sector"] == sector) & (resp.index != CLIENT)][:n_others]
+    other = resp.index[resp["sector"] != sector][:30]
+    data = make_data(resp.loc[[CLIENT, *same, *other]], fw)
+    out = build_client_results(data, client_from_wave(data, CLIENT), params(peers={"sector": (sector,)}, compare_to="median"))
+    assert out["peers"]["n"] == n_others and out["peers"]["stats"]["index"]["n"] == n_others
+    assert (out["percentiles"]["index"]["value"] is None) == withheld
+    assert (out["peers"]["stats"]["index"]["median"] is None) == withheld
+    figures = {s["figure"] for s in out["suppressed"]}
+    assert ("peers.stats.index.median" in figures) == withheld
+    assert ("peers.stats.engagement.percentile" in figures) == withheld
+    assert "peers.stats.index.top_deck_mean" in figures  # never shown for groups this small
+    check_findings(out)
+    if withheld:
+        assert out["priorities"] == [] and out["actions"] == []
+        assert [f["kind"] for f in out["findings"]] == ["privacy"]
+        assert f"{n_others} organisations" in out["findings"][0]["text"]
+    else:
+        assert out["priorities"] and out["findings"][0]["kind"] == "position"
+
+
+def test_importance_changes_the_priorities(waves):
+    fw, _, second = waves
+    client = client_from_wave(second, CLIENT)
+    plain = build_client_results(second, client, params(compare_to="top_deck"))
+    gaps = {p["strand"]: p["gap"] for p in plain["priorities"]}
+    assert [p["strand"] for p in plain["priorities"]] == sorted(gaps, key=gaps.get, reverse=True)
+    # Put all the weight on the strand ranked last: it comes first.
+    last = plain["priorities"][-1]["strand"]
+    weights = pd.Series(0.0, index=fw.strand_ids)
+    weights[last] = 1.0
+    weighted = build_client_results(second, client, params(compare_to="top_deck"), importance=weights)
+    assert weighted["importance"]["source"] == "drivers"
+    assert weighted["priorities"][0]["strand"] == last
+    # Equal weights given explicitly count as drivers but rank like the default.
+    same = build_client_results(second, client, params(compare_to="top_deck"), importance=equal_importance(fw))
+    assert [p["strand"] for p in same["priorities"]] == [p["strand"] for p in plain["priorities"]]
+
+
+def test_another_framework_without_demographics_or_outcomes(small_framework):
+    bench = maturity.generate_benchmark(60, framework=small_framework, seed=3)
+    data = make_data(bench.responses, small_framework, wave=None)
+    out = build_client_results(data, client_from_wave(data, "ORG-0005"), params(organisation="ORG-0005"))
+    assert set(out["scores"]) == {"index", "s0", "s1", "s2"}
+    assert out["achievers"] == [] and out["actions"] == []  # no action library
+    assert out["peers"]["description"] == "all organisations in the wave" and out["peers"]["n"] == 59
+    json.dumps(out, allow_nan=False)
+
+
+# --- findings match the numbers they cite ----------------------------------------------------
+
+
+def _ord(text: str) -> int:
+    return int(re.match(r"(\d+)(st|nd|rd|th)$", text).group(1))
+
+
+def check_findings(res: dict) -> set[str]:
+    """Parse every finding back into numbers and compare them with the results."""
+    r0 = lambda v: int(f"{v:.0f}")  # noqa: E731 - the rounding the sentences use
+    names = res["strand_names"]
+    stats = res["peers"]["stats"]
+    pct = res["percentiles"]
+    kinds = set()
+    for finding in res["findings"]:
+        kind, text = finding["kind"], finding["text"]
+        kinds.add(kind)
+        if kind == "position":
+            n = stats["index"]["n"]
+            assert n == res["peers"]["n"] or res["peers"]["n"] > n  # peers without an index
+            peers = rf"(?:the )?{n:,} (?:peers \(.+\)|other organisations in the wave)"
+            assert text.startswith(f"Your maturity index is {r0(res['scores']['index'])}, "), text
+            below = round(pct["index"]["below"] * n / 100)
+            ties = round(pct["index"]["ties"] * n / 100)
+            if re.search(r"higher than all ", text):
+                assert below == n
+            elif re.search(r"lower than all ", text):
+                assert below == 0 and ties == 0
+            else:
+                m = re.search(rf"higher than (\d+)% of {peers}(?: and level with (\d+)%)?\.$", text)
+                assert m, text
+                # Rounded as shown, but never 0% of some or 100% of not all.
+                assert int(m[1]) == min(max(r0(pct["index"]["below"]), 1 if below else 0), 99 if below < n else 100)
+                assert int(m[2] or 0) == (min(max(r0(pct["index"]["ties"]), 1), 99) if ties else 0)
+        elif kind == "interval":
+            m = re.fullmatch(r"That puts you at the (\w+) percentile; .* (?:from the (\w+) to the (\w+)|stays at the (\w+))\.", text)
+            assert m, text
+            low, high = (m[2], m[3]) if m[2] else (m[4], m[4])
+            assert [_ord(m[1]), _ord(low), _ord(high)] == [r0(pct["index"][k]) for k in ("value", "ci_low", "ci_high")]
+        elif kind == "comparison":
+            m = re.fullmatch(r"Your index is (?:(\d+) points? (behind|ahead of)|level with) the (.+?) of (\d+)\.", text)
+            assert m, text
+            assert m[3] == res["peers"]["comparison_label"]
+            assert int(m[4]) == r0(stats["index"]["comparison"])
+            diff = r0(stats["index"]["comparison"]) - r0(res["scores"]["index"])
+            assert (int(m[1]) if m[1] else 0) == abs(diff)
+            assert m[2] == ("behind" if diff > 0 else "ahead of" if diff < 0 else None)
+        elif kind == "strands":
+            shown = [s for s in res["scores"] if s != "index" and stats[s]["comparison"] is not None]
+            diffs = [r0(stats[s]["comparison"]) - r0(res["scores"][s]) for s in shown]
+            ahead, behind = sum(d < 0 for d in diffs), sum(d > 0 for d in diffs)
+            label = res["peers"]["comparison_label"]
+            m = re.fullmatch(rf"You are (ahead of|behind) the {label} on all (\d+) strands(?: with a comparison point)?\.", text)
+            if m:
+                assert int(m[2]) == len(shown) == (ahead if m[1] == "ahead of" else behind)
+            else:
+                m = re.fullmatch(rf"You are ahead of the {label} on (\d+) of (\d+) strands(?: with a comparison point)?(?: and level on (\d+))?\.", text)
+                assert m, text
+                assert (int(m[1]), int(m[2]), int(m[3] or 0)) == (ahead, len(shown), len(shown) - ahead - behind)
+        elif kind == "strengths":
+            m = re.fullmatch(r"Against peers, your strongest strand is (.+) \(score (\d+), (\w+) percentile\) and your weakest is (.+) \(score (\d+), (\w+) percentile\)\.", text)
+            assert m, text
+            by_name = {v: k for k, v in names.items()}
+            best, worst = by_name[m[1]], by_name[m[4]]
+            assert (int(m[2]), _ord(m[3])) == (r0(res["scores"][best]), r0(pct[best]["value"]))
+            assert (int(m[5]), _ord(m[6])) == (r0(res["scores"][worst]), r0(pct[worst]["value"]))
+            values = [pct[s]["value"] for s in res["scores"] if s != "index" and pct[s]["value"] is not None]
+            assert pct[best]["value"] == max(values) and pct[worst]["value"] == min(values)
+        elif kind == "priorities":
+            found = re.findall(r"([A-Z][^,(]+?) \((\d+) points? behind\)", text)
+            if found:
+                assert [n.removeprefix("and ").strip() for n, _ in found] == [p["name"] for p in res["priorities"]]
+                for (_, gap), p in zip(found, res["priorities"]):
+                    assert int(gap) == r0(p["comparison"]) - r0(p["score"])
+            else:
+                assert "at or ahead of" in text and res["priorities"][0]["name"] in text
+        elif kind == "trend":
+            m = re.fullmatch(r"Your index (?:rose|fell) from (\d+) in wave (\S+) to (\d+) in wave (\S+) \(([+-]\d+) points?\)\.", text)
+            if m is None:
+                m = re.fullmatch(r"Your index stayed at (\d+) from wave (\S+) to wave (\S+)\.", text)
+                assert m, text
+                assert r0(res["trend"][-1]["index"]) == r0(res["trend"][-2]["index"]) == int(m[1])
+                continue
+            prev, cur = res["trend"][-2], res["trend"][-1]
+            assert (int(m[1]), m[2], int(m[3]), m[4]) == (r0(prev["index"]), prev["wave"], r0(cur["index"]), cur["wave"])
+            assert int(m[5]) == int(m[3]) - int(m[1])
+        elif kind == "segment":
+            m = re.fullmatch(r"Your strand profile is closest to the (.+) segment(?:, which holds (\d+)% of the other organisations in the wave)?\.", text)
+            assert m, text
+            assert m[1] == res["segment"]["name"]
+            if m[2]:
+                assert int(m[2]) == r0(res["segment"]["share"])
+        elif kind == "note":
+            assert text in res["peers"]["notes"]
+            m = re.search(r"has (\d+) organisations?, fewer than the (\d+) needed", text)
+            assert m and int(m[1]) < int(m[2]) == res["peers"]["min_group_size"]
+        elif kind == "privacy":
+            assert "withheld" in text
+            assert not re.search(r"\d+%", text)
+        else:
+            raise AssertionError(f"unexpected finding kind {kind}")
+    return kinds
+
+
+def test_findings_match_the_numbers_they_cite(results):
+    kinds = check_findings(results)
+    assert {"position", "interval", "comparison", "strands", "strengths", "priorities", "trend"} <= kinds
+    assert results["findings"][0]["kind"] == "position"
+
+
+@pytest.mark.parametrize("org", ["ORG-0003", "ORG-0100", "ORG-0250", "ORG-0377"])
+@pytest.mark.parametrize("compare_to", ["median", "top_quartile", "top_deck"])
+def test_findings_match_for_many_clients(waves, org, compare_to):
+    fw, first, second = waves
+    if org not in second.scores.index:
+        pytest.skip(f"{org} did not return in the second wave")
+    res = build_client_results(second, client_from_wave(second, org), params(organisation=org, compare_to=compare_to),
+                               history=history_of(org, first, second))
+    check_findings(res)
+    assert_no_other_organisation(_all_text(res), second, org, res["organisation"]["name"])
+
+
+def test_findings_never_cite_withheld_figures(waves):
+    fw, _, second = waves
+    # A peer group of 45: the top deck (5) is shown alone, but with ties or not, each
+    # withheld figure must be absent from the sentences.
+    ids = second.scores.index[:46]
+    small = make_data(second.responses.loc[ids], fw)
+    res = build_client_results(small, client_from_wave(small, ids[0]), params(organisation=ids[0], compare_to="top_deck"))
+    check_findings(res)
+    assert res["peers"]["comparison_used"] in {"top_deck", "top_quartile"}
+    if res["peers"]["comparison_used"] != "top_deck":
+        assert "top-deck" not in " ".join(f["text"] for f in res["findings"])
+
+
+class MeanSplitSegments:
+    """A minimal fitted segmentation for testing the results' use of the interface:
+    organisations split by their mean strand score at fixed cut points."""
+
+    algorithm = "mean-split"
+    k_ = 3
+    segment_names_ = ["Low", "Middle", "High"]
+
+    def __init__(self, cuts=(30.0, 60.0)):
+        self.cuts = cuts
+
+    def predict(self, scores):
+        mean = scores.mean(axis=1)
+        codes = np.searchsorted(self.cuts, mean.to_numpy(), side="right")
+        return pd.Series(np.asarray(self.segment_names_, dtype=object)[codes], index=scores.index)
+
+
+def test_segment_profile_describes_the_other_members(waves):
+    fw, _, second = waves
+    model = MeanSplitSegments()
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
+    seg = res["segment"]
+    strands = second.scores[fw.strand_ids]
+    labels = model.predict(strands)
+    own = labels[CLIENT]
+    others = strands[(labels == own) & (strands.index != CLIENT)]
+    assert seg["name"] == own and seg["n"] == len(others)
+    assert seg["share"] == pytest.approx(100 * len(others) / (len(strands) - 1))
+    assert seg["profile"] == pytest.approx(others.mean().to_dict())
+    assert [s["name"] for s in seg["segments"]] == ["Low", "Middle", "High"]
+    assert sum(s["n"] for s in seg["segments"]) == len(strands) - 1
+    check_findings(res)
+    assert "segment" in {f["kind"] for f in res["findings"]}
+
+
+def test_small_segment_profile_is_withheld(waves):
+    fw, _, second = waves
+    mean = second.scores[fw.strand_ids].mean(axis=1).sort_values()
+    rank = list(mean.index).index(CLIENT)
+    assert 3 <= rank < len(mean) - 3
+    eps = 1e-9
+    # "Middle" = the client and the three organisations just below it.
+    model = MeanSplitSegments(cuts=(float(mean.iloc[rank - 3]) - eps, float(mean.iloc[rank]) + eps))
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
+    seg = res["segment"]
+    assert seg["name"] == "Middle" and seg["n"] == 3
+    assert all(v is None for v in seg["profile"].values())
+    assert "the segment has 3 organisations" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
+    # "Middle" = everyone but the two lowest: beside the peer means (everyone else) it
+    # would reveal the mean of those two.
+    model = MeanSplitSegments(cuts=(float(mean.iloc[2]) - eps, 1e9))
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
+    seg = res["segment"]
+    assert seg["name"] == "Middle" and seg["n"] == len(mean) - 3
+    assert all(v is None for v in seg["profile"].values())
+    assert "other 2 organisations" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
+    # With a sector peer group the segment is not nested in it: the profile is shown.
+    sector = second.responses.loc[CLIENT, "sector"]
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(peers={"sector": (sector,)}), segment_model=model)
+    assert None not in res["segment"]["profile"].values()
