@@ -29,7 +29,23 @@ def test_demo_prints_where_results_are(demo_run):
 def test_demo_writes_the_survey(demo_run):
     out, _ = demo_run
     data = pd.read_csv(out / "data" / "responses.csv")
-    assert len(data) == 80 and data["respondent_id"].iloc[0] == "ORG-0001"
+    assert len(data) == 80 and data["respondent_id"].str.fullmatch(r"ORG-\d{4}").all()
+
+
+def test_demo_imports_two_waves_into_the_database(demo_run):
+    from maturity.store import BenchmarkStore
+
+    out, result = demo_run
+    db = out / "benchmark.duckdb"
+    assert str(db) in result.stdout
+    with BenchmarkStore(db, read_only=True) as store:
+        waves = store.waves()
+        assert waves["wave"].tolist() == ["2025", "2026"]
+        assert waves["n_organisations"].tolist() == [80, 80]
+        assert 0 < waves["n_returning"].iloc[1] < 80  # most organisations answer again
+        imported = store.responses("2026")
+    survey = pd.read_csv(out / "data" / "responses.csv")
+    assert imported["respondent_id"].tolist() == survey["respondent_id"].tolist()
 
 
 def test_analysis_html_has_figures_and_no_code(demo_run):
@@ -45,5 +61,6 @@ def test_analysis_notebook_ran_with_parameters(demo_run):
     out, _ = demo_run
     nb = json.loads((out / "analysis" / "benchmark_analysis.ipynb").read_text(encoding="utf-8"))
     injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
-    assert injected and "responses.csv" in "".join(injected[0]["source"])
+    source = "".join(injected[0]["source"]) if injected else ""
+    assert "benchmark.duckdb" in source and "2026" in source and "data = None" in source
     assert all(o.get("output_type") != "error" for c in nb["cells"] for o in c.get("outputs", []))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UsageError
-from .framework import Framework, load_framework
+from .framework import INDEX_COLUMN, Framework, load_framework
 from .scoring import score_outcomes, score_responses
 
 
@@ -74,21 +74,30 @@ def load_benchmark(
     """
     if (data is None) == (db is None):
         raise UsageError("give either a data file or a database, not both or neither")
-    if not isinstance(framework, Framework):
+    if framework is not None and not isinstance(framework, Framework):
         framework = load_framework(framework)
     if data is not None:
         from .ingest import read_responses
 
+        framework = framework or load_framework()
         responses, _report = read_responses(data, framework)
         source, label = str(data), None
+        stored = None
     else:
         from .store import BenchmarkStore
 
         with BenchmarkStore(db, read_only=True) as store:
             label = store.resolve_wave(wave)
             responses = store.responses(label)
+            # Without a framework, use the wave's own and the scores stored at import.
+            stored = store.scores(label) if framework is None else None
+            framework = framework or store.framework(label)
         source = f"{db} (wave {label})"
     responses = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
-    scores = score_responses(responses, framework)
-    outcomes = score_outcomes(responses, framework)
+    if stored is not None:
+        scores = stored[framework.strand_ids + [INDEX_COLUMN]]
+        outcomes = stored[[g.id for g in framework.outcomes]]
+    else:
+        scores = score_responses(responses, framework)
+        outcomes = score_outcomes(responses, framework)
     return BenchmarkData(framework, responses, scores, outcomes, label, source)

@@ -9,8 +9,13 @@ from typing import Callable
 
 from .config import load_benchmark_parameters
 from .framework import load_framework
+from .ingest import read_responses
 from .notebooks import export_html, notebook_path, run_notebook
-from .synth import generate_benchmark
+from .store import BenchmarkStore
+from .synth import generate_benchmark, generate_wave
+
+#: Labels of the two synthetic waves the demo imports (the later one is analysed).
+DEMO_WAVES = ("2025", "2026")
 
 
 @dataclass
@@ -23,12 +28,15 @@ class DemoResult:
     analysis_html: Path
     seconds: float = 0.0
     extras: dict[str, Path] = field(default_factory=dict)
+    database: Path | None = None
 
     def summary(self) -> str:
         """Plain-text list of outputs for the terminal."""
         lines = [f"Demo benchmark ready in {self.out} ({self.seconds:.0f} s)"]
-        rows = [("survey data", self.responses_csv), ("analysis report", self.analysis_html),
-                ("analysis notebook", self.analysis_ipynb)]
+        rows = [("survey data", self.responses_csv)]
+        if self.database is not None:
+            rows.append(("benchmark database", self.database))
+        rows += [("analysis report", self.analysis_html), ("analysis notebook", self.analysis_ipynb)]
         rows += list(self.extras.items())
         width = max(len(label) for label, _ in rows) + 2
         lines += [f"  {label + ':':<{width}}{path}" for label, path in rows]
@@ -44,14 +52,19 @@ def run_demo(
     echo: Callable[[str], None] = print,
     progress: bool = True,
 ) -> DemoResult:
-    """Generate a synthetic benchmark and run the analysis notebook on it.
+    """Generate two synthetic survey waves, import them into a benchmark database and run
+    the analysis notebook on the later wave, read from the database.
+
+    The earlier wave (``2025``) is generated with the run's seed; the later one (``2026``,
+    written to ``out/data/responses.csv``) follows it with most organisations returning,
+    so trends across waves exist. The database is ``out/benchmark.duckdb``.
 
     Parameters
     ----------
     out : path
         Output folder (created).
     n_orgs : int
-        Organisations in the synthetic benchmark.
+        Organisations in each synthetic wave.
     seed : int, optional
         Overrides the seed of the run parameters.
     parameters : path, optional
@@ -72,11 +85,22 @@ def run_demo(
     out = Path(out).resolve()
     framework = load_framework(params["framework"])
 
-    echo(f"[1/3] Generating a synthetic benchmark of {n_orgs} organisations (seed {params['seed']})")
-    bench = generate_benchmark(n_orgs, framework=framework, seed=params["seed"])
-    responses_csv = bench.write(out / "data" / "responses.csv")
+    earlier_label, later_label = DEMO_WAVES
+    echo(f"[1/4] Generating two synthetic survey waves of {n_orgs} organisations (seed {params['seed']})")
+    earlier = generate_benchmark(n_orgs, framework=framework, seed=params["seed"])
+    later = generate_wave(earlier, seed=params["seed"] + 1)
+    earlier_csv = earlier.write(out / "data" / f"responses-{earlier_label}.csv")
+    responses_csv = later.write(out / "data" / "responses.csv")
 
-    echo("[2/3] Running the benchmark analysis notebook")
+    database = out / "benchmark.duckdb"
+    echo(f"[2/4] Importing waves {earlier_label} and {later_label} into {database}")
+    with BenchmarkStore(database) as store:
+        for label, path in ((earlier_label, earlier_csv), (later_label, responses_csv)):
+            responses, _report = read_responses(path, framework)
+            # A re-run with the same data changes nothing; with other data it replaces the wave.
+            store.import_responses(responses, framework, label, source=path, replace=True)
+
+    echo("[3/4] Running the benchmark analysis notebook")
     analysis_dir = out / "analysis"
     ipynb = analysis_dir / "benchmark_analysis.ipynb"
     run_notebook(
@@ -84,15 +108,15 @@ def run_demo(
         ipynb,
         {
             "framework": params["framework"],
-            "data": str(responses_csv),
-            "db": None,
-            "wave": params["wave"],
+            "data": None,
+            "db": str(database),
+            "wave": later_label,
             "seed": params["seed"],
             "min_group_size": params["min_group_size"],
         },
         cwd=analysis_dir,
         progress=progress,
     )
-    echo("[3/3] Exporting the analysis as HTML")
+    echo("[4/4] Exporting the analysis as HTML")
     html = export_html(ipynb, analysis_dir / "benchmark_analysis.html", title="Benchmark analysis")
-    return DemoResult(out, responses_csv, ipynb, html, time.perf_counter() - started)
+    return DemoResult(out, responses_csv, ipynb, html, time.perf_counter() - started, database=database)

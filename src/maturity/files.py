@@ -141,3 +141,47 @@ def write_csv(path: str | Path, frame: pd.DataFrame, *, index: bool = False) -> 
     with atomic_write(path) as handle:
         spreadsheet_safe(frame).to_csv(handle, index=index, lineterminator="\n")
     return Path(path)
+
+
+def write_xlsx(path: str | Path, frame: pd.DataFrame, *, index: bool = False, sheet_name: str = "Sheet1") -> Path:
+    """Write a DataFrame as an Excel workbook, atomically and protected against formula injection.
+
+    Text that a spreadsheet would run as a formula is prefixed with a quote (as in
+    :func:`write_csv`), so every such cell is stored as plain text.
+    """
+    with atomic_path(path) as tmp:
+        spreadsheet_safe(frame).to_excel(tmp, index=index, sheet_name=sheet_name, engine="openpyxl")
+    return Path(path)
+
+
+#: File extensions :func:`write_table` understands.
+TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".json")
+
+
+def write_table(path: str | Path, frame: pd.DataFrame, *, index: bool = False) -> Path:
+    """Write a table in the format its extension names: .csv, .xlsx, .parquet or .json.
+
+    CSV and XLSX are protected against formula injection; JSON is a list of records
+    (NaN as null); every format is written atomically.
+
+    Raises
+    ------
+    UsageError
+        For another extension.
+    """
+    from .errors import UsageError
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return write_csv(path, frame, index=index)
+    if suffix == ".xlsx":
+        return write_xlsx(path, frame, index=index)
+    if suffix == ".parquet":
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=index)
+        return path
+    if suffix == ".json":
+        data = frame.reset_index() if index else frame
+        return write_json(path, data.to_dict(orient="records"))
+    raise UsageError(f"cannot write '{path.name}': use a file ending in {', '.join(TABLE_SUFFIXES)}")

@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .framework import INDEX_COLUMN, Framework, Item, Scale, load_framework
+from .framework import INDEX_COLUMN, Framework, Item, Scale, _normalise_label, load_framework
 
 __all__ = [
     "answer_values",
+    "parse_answers",
     "item_scores",
     "group_scores",
     "score_responses",
@@ -59,27 +60,63 @@ def respondent_ids(responses: pd.DataFrame, framework: Framework) -> pd.Index:
     return pd.Index(text.to_numpy(dtype=object), name=col)
 
 
-def _column_values(column: pd.Series, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
-    """Convert one answer column to floats; also return a mask of cells that are not answers.
+def parse_answers(column: pd.Series, scale: Scale, *, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
+    """Convert one answer column to floats on the printed scale, and flag cells that are not answers.
 
-    Numbers pass through; text is matched against the scale labels (trimmed, case-
-    insensitive) and otherwise parsed as a number. Blank text is missing.
+    Numbers pass through. Text is trimmed; blank text is missing; otherwise it is matched
+    against the scale labels (case- and whitespace-insensitive) and else parsed as a number.
+    Only the distinct values of a column are examined, so long columns stay cheap.
+
+    Parameters
+    ----------
+    column : Series
+        Numbers, booleans or text.
+    scale : Scale
+        The item's scale (its labels are used; range checks are the caller's).
+    decimal : {".", ","}
+        Decimal mark of numbers written as text (a file exported with decimal commas).
+
+    Returns
+    -------
+    values : ndarray of float
+        NaN where missing or not an answer.
+    invalid : ndarray of bool
+        True where a non-blank cell is neither a label nor a number (``"nan"`` included).
     """
-    if pd.api.types.is_bool_dtype(column.dtype):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
+    if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)  # never a view of the caller's data
         return values, np.zeros(len(values), dtype=bool)
-    if pd.api.types.is_numeric_dtype(column.dtype):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        return values, np.zeros(len(values), dtype=bool)
-    text = column.astype("string").str.strip()
-    blank = text.isna() | (text == "")
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    unique_values = np.full(len(uniques) + 1, np.nan)  # last slot: the NA sentinel (-1)
+    unique_invalid = np.zeros(len(uniques) + 1, dtype=bool)
     lookup = scale.label_lookup
-    norm = text.str.casefold().str.split().str.join(" ")
-    labelled = norm.map(lookup) if lookup else pd.Series(np.nan, index=column.index)
-    numeric = pd.to_numeric(text.where(~blank), errors="coerce")
-    values = labelled.astype(float).fillna(numeric.astype(float)).to_numpy(dtype=float, na_value=np.nan)
-    invalid = (~blank.to_numpy(dtype=bool)) & np.isnan(values)
-    return values, invalid
+    for pos, raw in enumerate(uniques):
+        value, invalid = _parse_answer(raw, lookup, decimal)
+        unique_values[pos], unique_invalid[pos] = value, invalid
+    return unique_values[codes], unique_invalid[codes]
+
+
+def _parse_answer(raw: object, lookup: dict[str, float], decimal: str) -> tuple[float, bool]:
+    """One distinct cell value -> (value, invalid)."""
+    if isinstance(raw, (bool, np.bool_)):
+        return float(raw), False
+    if isinstance(raw, (int, float, np.integer, np.floating)):
+        return float(raw), False
+    text = str(raw).strip()
+    if not text:
+        return np.nan, False
+    label = lookup.get(_normalise_label(text)) if lookup else None
+    if label is not None:
+        return float(label), False
+    if decimal != "." and decimal in text:
+        text = text.replace(decimal, ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return np.nan, True
+    if "_" in text:  # float() accepts 1_000; a survey answer does not
+        return np.nan, True
+    return value, bool(np.isnan(value))
 
 
 def answer_values(
@@ -143,7 +180,7 @@ def _answer_matrix(
         matrix = np.empty((len(block), len(items)), dtype=float)
         invalid = np.zeros(matrix.shape, dtype=bool)
         for j, item in enumerate(items):
-            matrix[:, j], invalid[:, j] = _column_values(block.iloc[:, j], framework.scales[item.scale])
+            matrix[:, j], invalid[:, j] = parse_answers(block.iloc[:, j], framework.scales[item.scale])
     if check:
         _check_answers(matrix, invalid, responses, framework, items)
     return matrix

@@ -1,0 +1,157 @@
+"""Starting the Voila dashboard server.
+
+The dashboard notebook reads its configuration from environment variables that only the
+server sets (never from the URL), so a client-mode dashboard cannot be unlocked by editing
+the address: ``MATURITY_DASHBOARD_DB``, ``MATURITY_DASHBOARD_WAVE``,
+``MATURITY_DASHBOARD_CLIENT`` (a client parameters file) and
+``MATURITY_DASHBOARD_MIN_GROUP``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import MaturityError, UsageError
+from .notebooks import notebook_path
+
+ENV_DB = "MATURITY_DASHBOARD_DB"
+ENV_WAVE = "MATURITY_DASHBOARD_WAVE"
+ENV_CLIENT = "MATURITY_DASHBOARD_CLIENT"
+ENV_MIN_GROUP = "MATURITY_DASHBOARD_MIN_GROUP"
+DEFAULT_PORT = 8866
+
+
+@dataclass
+class DashboardServer:
+    """A running Voila process serving the dashboard."""
+
+    process: subprocess.Popen
+    url: str
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop the server and its kernels."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def free_port(host: str, start: int = DEFAULT_PORT, attempts: int = 50) -> int:
+    """First port from ``start`` that can be bound on ``host``."""
+    for port in range(start, start + attempts):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise MaturityError(f"no free port found on {host} between {start} and {start + attempts - 1}")
+
+
+def start_dashboard(
+    *,
+    db: str | Path,
+    client: str | Path | None = None,
+    wave: str | None = None,
+    min_group_size: int | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    notebook: str | Path | None = None,
+    ready_timeout: float = 120,
+    log: Callable[[str], None] | None = None,
+) -> DashboardServer:
+    """Start Voila on the dashboard notebook and wait until it answers.
+
+    Parameters
+    ----------
+    db : path
+        Benchmark database.
+    client : path, optional
+        Client parameters file: locks the dashboard to that organisation (client mode).
+    wave : str, optional
+        Initial wave (default latest).
+    min_group_size : int, optional
+        Privacy threshold override (never below 3).
+    host : str
+        Interface to bind; 127.0.0.1 unless told otherwise.
+    port : int, optional
+        Port; default the first free one from 8866. An explicit port that is taken is an error.
+    notebook : path, optional
+        Dashboard notebook (default the packaged ``dashboard.ipynb``).
+    ready_timeout : float
+        Seconds to wait for the server to answer.
+
+    Returns
+    -------
+    DashboardServer
+    """
+    db = Path(db).resolve()
+    if not db.is_file():
+        raise UsageError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
+    if port is None:
+        port = free_port(host)
+    else:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError as exc:
+                raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    nb = Path(notebook) if notebook else notebook_path("dashboard.ipynb")
+    env = dict(os.environ)
+    env[ENV_DB] = str(db)
+    env.pop(ENV_CLIENT, None)
+    env.pop(ENV_WAVE, None)
+    env.pop(ENV_MIN_GROUP, None)
+    if client is not None:
+        env[ENV_CLIENT] = str(Path(client).resolve())
+    if wave is not None:
+        env[ENV_WAVE] = str(wave)
+    if min_group_size is not None:
+        env[ENV_MIN_GROUP] = str(min_group_size)
+    cmd = [
+        sys.executable, "-m", "voila", str(nb),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={host}",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        # A pre-executed kernel waits for the first visitor: the page appears in seconds.
+        "--preheat_kernel=True",
+        "--pool_size=1",
+        "--Voila.log_level=WARN",
+    ]
+    process = subprocess.Popen(
+        cmd, env=env, cwd=str(nb.parent), start_new_session=True,
+        stdout=subprocess.DEVNULL if log is None else None, stderr=None,
+    )
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{port}/"
+    server = DashboardServer(process, url)
+    deadline = time.monotonic() + ready_timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise MaturityError(f"the dashboard server stopped during start-up (exit code {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown_host}:{port}/api", timeout=2):
+                pass
+            return server
+        except urllib.error.HTTPError:
+            return server  # the server answers (any HTTP status means it is up)
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    server.stop()
+    raise MaturityError(f"the dashboard server did not answer within {ready_timeout:.0f} s")
