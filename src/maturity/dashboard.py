@@ -40,18 +40,18 @@ from .framework import INDEX_COLUMN
 from .privacy import small_group_reason
 from .results import ClientProfile, build_client_results, client_from_survey, client_from_wave
 from .scoring import score_outcomes, score_responses
-from .serve import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_WAVE
+from .serve import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE
 
 log = logging.getLogger(__name__)
 
 #: (key, tab title) of the views shown in both modes.
 VIEWS = (
     ("overview", "Overview"),
-    ("profile", "Strand profile"),
+    ("profile", "Strands"),
     ("distribution", "Distribution"),
     ("segments", "Segments"),
-    ("achievers", "Achievers vs others"),
-    ("priorities", "Priorities and actions"),
+    ("achievers", "Achievers"),
+    ("priorities", "Priorities"),
     ("trend", "Trend"),
 )
 #: Views only researchers see (whole-wave, row-level analyses).
@@ -242,7 +242,8 @@ class Dashboard:
             self.organisation_select.add_class("maturity-organisation")
         self.filter_selects: dict[str, widgets.SelectMultiple] = {}
         self.compare_select = widgets.ToggleButtons(
-            options=[(COMPARISON_LABELS[k].capitalize(), k) for k in ("median", "top_quartile", "top_deck")],
+            options=[("Median", "median"), ("Top quartile", "top_quartile"), ("Top deck", "top_deck")],
+            tooltips=[COMPARISON_LABELS[k].capitalize() for k in ("median", "top_quartile", "top_deck")],
             value=self.client_params.compare_to if self.client_params else "top_quartile",
             description="Compare to", style={"description_width": "110px", "button_width": "92px"},
         )
@@ -557,3 +558,12 @@ def app(
     except Exception:
         log.exception("dashboard start-up failed")
         return HTML("<div style='color:#611a15'>The dashboard cannot start; the details are in the server log.</div>")
+    finally:
+        _mark_ready()
+
+
+def _mark_ready() -> None:
+    """Tell ``maturity dashboard`` the page is built (so it can announce the address)."""
+    marker = os.environ.get(ENV_READY)
+    if marker:
+        Path(marker).touch()
