@@ -21,7 +21,7 @@ def db(tmp_path_factory):
 @pytest.fixture(scope="module")
 def researcher_url(db):
     path, _ = db
-    server = start_dashboard(db=path)
+    server = start_dashboard(db=path, quiet=True)
     yield server.url
     server.stop()
 
@@ -61,7 +61,7 @@ def test_client_mode_shows_no_other_organisation(db, tmp_path):
     org = later.responses["respondent_id"].iloc[5]
     client = tmp_path / "acme.yaml"
     client.write_text(yaml.safe_dump({"client_id": "acme", "organisation": org, "db": str(path)}), encoding="utf-8")
-    server = start_dashboard(db=path, client=client)
+    server = start_dashboard(db=path, client=client, quiet=True)
     try:
         with browser_page() as page:
             page.goto(server.url)

@@ -22,7 +22,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .errors import MaturityError, UsageError
 from .notebooks import notebook_path
@@ -82,7 +81,7 @@ def start_dashboard(
     port: int | None = None,
     notebook: str | Path | None = None,
     ready_timeout: float = 120,
-    log: Callable[[str], None] | None = None,
+    quiet: bool = False,
 ) -> DashboardServer:
     """Start Voila on the dashboard notebook and wait until it answers.
 
@@ -104,6 +103,9 @@ def start_dashboard(
         Dashboard notebook (default the packaged ``dashboard.ipynb``).
     ready_timeout : float
         Seconds to wait for the server to answer and its first kernel to be warm.
+    quiet : bool
+        Send the server's own log to ``server.log`` in its private folder instead of the
+        terminal (tests and benchmarks).
 
     Returns
     -------
@@ -151,10 +153,13 @@ def start_dashboard(
         "--pool_size=1",
         "--Voila.log_level=ERROR",
     ]
+    log_file = open(workdir / "server.log", "wb") if quiet else None  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
         cmd, env=env, cwd=str(nb.parent), start_new_session=True,
-        stdout=subprocess.DEVNULL if log is None else None, stderr=None,
+        stdout=log_file or subprocess.DEVNULL, stderr=log_file,
     )
+    if log_file is not None:
+        log_file.close()  # the child holds its own descriptor
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/"
     server = DashboardServer(process, url, workdir)
