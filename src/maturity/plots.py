@@ -135,6 +135,154 @@ def heatmap(table: pd.DataFrame, *, title: str = "", fmt: str = ".0f", cmap: str
     return fig
 
 
+# --- research analytics: segments, drivers, barriers --------------------------------------------
+
+
+def _segment_colours(names: Sequence[str]) -> dict[str, tuple]:
+    """One colour per segment, light (least mature) to dark (most mature)."""
+    return dict(zip(names, sns.color_palette(PALETTE, len(names))))
+
+
+def k_selection(selection: pd.DataFrame) -> plt.Figure:
+    """Silhouette and bootstrap stability for each candidate k (and BIC for mixtures).
+
+    Parameters
+    ----------
+    selection : DataFrame
+        ``SegmentModel.selection_``: indexed by k with ``silhouette``, ``stability_ari``,
+        ``stability_sd``, ``bic`` and ``chosen``.
+    """
+    _style()
+    has_bic = "bic" in selection.columns and selection["bic"].notna().any()
+    fig, axes = plt.subplots(1, 2 if has_bic else 1, figsize=(11 if has_bic else 7.5, 4), squeeze=False)
+    ax = axes[0, 0]
+    ks = selection.index.to_numpy()
+    ax.plot(ks, selection["silhouette"], marker="o", color=NEUTRAL, label="Silhouette")
+    if selection["stability_ari"].notna().any():
+        ax.plot(ks, selection["stability_ari"], marker="s", color="#edae49", label="Stability (mean bootstrap ARI)")
+        sd = selection["stability_sd"].fillna(0)
+        ax.fill_between(ks, selection["stability_ari"] - sd, (selection["stability_ari"] + sd).clip(upper=1),
+                        color="#edae49", alpha=0.2, linewidth=0)
+    chosen = selection.index[selection["chosen"]]
+    for k in chosen:
+        ax.axvline(k, color=ACCENT, linestyle="--", linewidth=1.5)
+        ax.annotate(f"chosen k = {k}", (k, 0.02), xytext=(4, 0), textcoords="offset points", color=ACCENT,
+                    fontweight="bold")
+    ax.set_xticks(ks)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("Number of segments (k)")
+    ax.set_ylabel("Higher is better")
+    ax.set_title("Choosing the number of segments")
+    ax.legend(loc="best", frameon=True)
+    if has_bic:
+        bx = axes[0, 1]
+        bx.plot(ks, selection["bic"], marker="o", color="#00798c")
+        for k in chosen:
+            bx.axvline(k, color=ACCENT, linestyle="--", linewidth=1.5)
+        bx.set_xticks(ks)
+        bx.set_xlabel("Number of segments (k)")
+        bx.set_ylabel("BIC (lower is better)")
+        bx.set_title("Gaussian mixture BIC")
+    fig.tight_layout()
+    return fig
+
+
+def segment_profile_heatmap(profiles: pd.DataFrame, framework: Framework) -> plt.Figure:
+    """Mean strand scores (and index) of each segment as an annotated heatmap.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        ``SegmentModel.profiles_`` (segments as rows; ``n`` and strand columns).
+    framework : Framework
+    """
+    names = framework.strand_names()
+    cols = [s for s in framework.strand_ids if s in profiles.columns]
+    if INDEX_COLUMN in profiles.columns:
+        cols.append(INDEX_COLUMN)
+    table = profiles[cols].copy()
+    table.columns = [names.get(c, "Maturity index" if c == INDEX_COLUMN else c) for c in cols]
+    table.index = [f"{seg} (n={int(n):,})" for seg, n in zip(profiles.index, profiles["n"])]
+    return heatmap(table, title="Mean score of each segment (0-100)", labels=list(table.columns))
+
+
+def segment_map_chart(coords: pd.DataFrame, order: Sequence[str] | None = None) -> plt.Figure:
+    """Organisations on the first two principal components, coloured by segment.
+
+    Parameters
+    ----------
+    coords : DataFrame
+        Output of :func:`maturity.segments.segment_map` (``pc1``, ``pc2``, ``segment``).
+    order : sequence of str, optional
+        Segment order for the legend and colours (least mature first).
+    """
+    _style()
+    order = list(order) if order is not None else sorted(coords["segment"].unique())
+    colours = _segment_colours(order)
+    explained = coords.attrs.get("explained", [np.nan, np.nan])
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    for seg in order:
+        part = coords[coords["segment"] == seg]
+        ax.scatter(part["pc1"], part["pc2"], s=14, alpha=0.7, color=colours[seg], label=f"{seg} ({len(part):,})",
+                   edgecolors="none")
+    ax.set_xlabel(f"First principal component ({explained[0]:.0%} of variance)")
+    ax.set_ylabel(f"Second principal component ({explained[1]:.0%} of variance)" if len(explained) > 1 else "")
+    ax.set_title("Organisations by segment (standardised strand scores)")
+    ax.legend(title="Segment", loc="best", frameon=True)
+    fig.tight_layout()
+    return fig
+
+
+def drivers_chart(table: pd.DataFrame, framework: Framework) -> plt.Figure:
+    """Standardised coefficient (with 95% CI) and correlation of each strand with each outcome.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`maturity.drivers.driver_table`.
+    framework : Framework
+    """
+    _style()
+    names = framework.strand_names()
+    outcome_names = {g.id: g.name for g in framework.outcomes}
+    groups = list(dict.fromkeys(table["outcome"]))
+    strands = [s for s in framework.strand_ids if s in set(table["strand"])]
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups) + 2.5, 0.5 * len(strands) + 1.8),
+                             sharey=True, squeeze=False)
+    y = np.arange(len(strands))
+    for ax, group in zip(axes[0], groups):
+        rows = table[table["outcome"] == group].set_index("strand").reindex(strands)
+        err = np.vstack([rows["beta"] - rows["ci_low"], rows["ci_high"] - rows["beta"]])
+        has_ci = np.isfinite(err).all()
+        ax.errorbar(rows["beta"], y, xerr=err if has_ci else None, fmt="o", color=NEUTRAL, capsize=3,
+                    label="Standardised coefficient (95% CI)")
+        ax.scatter(rows["r"], y, marker="D", facecolors="none", edgecolors=ACCENT, label="Correlation")
+        ax.axvline(0, color="0.4", linewidth=1)
+        ax.set_title(outcome_names.get(group, group))
+        ax.set_xlabel("Effect (SD of outcome per SD of strand)")
+    axes[0, 0].set_yticks(y, [names.get(s, s) for s in strands])
+    axes[0, 0].invert_yaxis()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    fig.suptitle("What moves the outcomes: each strand, the others held constant")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def barriers_chart(table: pd.DataFrame) -> plt.Figure:
+    """Share of organisations reporting each barrier, by segment (a heatmap in percent).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`maturity.segments.barriers_by_segment` (segments x barriers, 0-1).
+    """
+    shown = (table.T * 100).sort_values(table.index[0], ascending=False) if len(table) else table.T
+    fig = heatmap(shown, title="Organisations reporting each barrier (%)", fmt=".0f", cmap="rocket_r",
+                  labels=list(shown.columns))
+    return fig
+
+
 # --- client report figures (from a client's results.json content only) ----------------------------
 # These draw only what a client's results hold: the client's own scores and peer
 # aggregates that passed the privacy rules. No individual organisation is ever plotted.

@@ -152,7 +152,8 @@ def answer_values(
     matrix = _answer_matrix(responses, framework, items, check=check)
     if reverse:
         lo, hi, rev = _bounds(framework, items)
-        matrix[:, rev] = (lo + hi)[rev] - matrix[:, rev]
+        # A new array: the matrix may be a (read-only) view of the caller's table.
+        matrix = np.where(rev, lo + hi - matrix, matrix)
     return pd.DataFrame(matrix, index=ids, columns=[i.id for i in items])
 
 
