@@ -486,6 +486,23 @@ class Dashboard:
         r = self.results
         display(report.segment_summary(r))
         self._figure(plots.segment_comparison(r), "No segment profile to compare with.")
+        model = self._wave.segment_model
+        if self.client_mode or model is None:
+            return  # a map plots individual organisations: researchers only
+        coords = self._wave.extras.get("segment_map")
+        if coords is None:
+            from .segments import segment_map
+
+            data = self._wave.data
+            complete = data.scores[data.framework.strand_ids].dropna()
+            labels = model.predict(complete)
+            coords = segment_map(complete, labels, data.framework.strand_ids, random_state=self.seed)
+            self._wave.extras["segment_map"] = coords
+        order = list(getattr(model, "segment_names_", []) or [])
+        self._figure(plots.segment_map_chart(coords, order=order or None))
+        profiles = getattr(model, "profiles_", None)
+        if profiles is not None and len(profiles):
+            self._figure(plots.segment_profile_heatmap(profiles, self._wave.data.framework))
 
     def _view_achievers(self) -> None:
         rows = self.results.get("achievers") or []
@@ -503,13 +520,14 @@ class Dashboard:
         self._figure(plots.own_trend(r))
 
     def _view_reliability(self) -> None:
-        from .psychometrics import reliability_table
+        from .psychometrics import reliability
 
-        data = self._wave.data
-        key = "reliability"
-        if key not in self._wave.extras:
-            self._wave.extras[key] = reliability_table(data.responses, data.framework)
-        display(HTML(self._wave.extras[key].to_html(float_format=lambda x: f"{x:.2f}", border=0)))
+        table = self._wave.extras.get("reliability")
+        if table is None:
+            data = self._wave.data
+            table = reliability(data.responses, data.framework)
+            self._wave.extras["reliability"] = table
+        display(HTML(reliability_html(table)))
 
     def _ipython_display_(self) -> None:
         display(self.root)
@@ -567,3 +585,26 @@ def _mark_ready() -> None:
     marker = os.environ.get(ENV_READY)
     if marker:
         Path(marker).touch()
+
+
+def reliability_html(table: pd.DataFrame) -> str:
+    """A strand reliability table (``maturity.psychometrics.reliability``) as HTML."""
+
+    def num(value: Any, digits: int = 2) -> str:
+        return "n/a" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+    body = "".join(
+        "<tr>"
+        f"<td>{html.escape(str(r['name']))}</td><td>{int(r['n_items'])}</td><td>{int(r['n_respondents']):,}</td>"
+        f"<td>{num(r['alpha'])} <span style='color:#777'>({num(r['alpha_ci_low'])} to {num(r['alpha_ci_high'])})</span></td>"
+        f"<td>{num(r['std_alpha'])}</td><td>{num(r['omega_total'])}</td>"
+        "</tr>"
+        for _, r in table.iterrows()
+    )
+    return (
+        "<table class='maturity-table'><thead><tr><th>Strand</th><th>Items</th><th>Respondents</th>"
+        "<th>Cronbach's alpha (95% CI)</th><th>Standardised alpha</th><th>Omega total</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+        "<p style='color:#555'>Alpha from pairwise-complete covariances with a Feldt interval; omega total "
+        "from a one-factor maximum-likelihood model.</p>"
+    )
