@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import io
 import logging
 import os
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import HTML, display
+from IPython.display import HTML, Image, display
 
 from . import plots, report
 from .benchmark import COMPARISON_LABELS, peer_group
@@ -454,8 +455,7 @@ class Dashboard:
             if empty:
                 display(HTML(f"<p><i>{html.escape(empty)}</i></p>"))
             return
-        display(fig)
-        plt.close(fig)
+        display(figure_image(fig))
 
     def _view_overview(self) -> None:
         r = self.results
@@ -531,6 +531,18 @@ class Dashboard:
 
     def _ipython_display_(self) -> None:
         display(self.root)
+
+
+def figure_image(fig: plt.Figure, dpi: int = 90) -> Image:
+    """Render a figure to a PNG display object once, and close it.
+
+    IPython's own figure display trims the margins with ``bbox_inches="tight"``, which
+    draws the figure twice; our figures are laid out already, so one draw is enough.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return Image(data=buffer.getvalue(), format="png")
 
 
 def achievers_html(rows: list[dict[str, Any]]) -> str:
