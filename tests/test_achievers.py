@@ -49,8 +49,12 @@ def test_without_improved_at_any_answer_above_the_minimum_counts():
     assert flags["o1"].tolist()[:3] == [0.0, 1.0, 1.0] and np.isnan(flags["o1"].iloc[3])
     # Reverse-coded: a printed 7 is the scale minimum in the improvement direction.
     assert flags["o2"].tolist()[:3] == [0.0, 0.0, 1.0]
-    # Group: improvement on at least half of the answered items.
+    # Group: an improvement on any answered item; missing when none was answered.
     assert group_improvement(frame, fw)["gain"].tolist()[:3] == [0.0, 1.0, 1.0]
+    frame.loc[0, "o1"] = 5
+    frame.loc[1, "o2"] = np.nan
+    gain = group_improvement(frame, fw)["gain"]
+    assert gain.tolist()[:3] == [1.0, 1.0, 1.0] and np.isnan(gain.iloc[3])
 
 
 def test_achievers_vs_others_by_hand(wave):
@@ -137,3 +141,35 @@ def test_barrier_answers_in_words():
     frame.loc[3, b] = "maybe"
     with pytest.raises(DataError, match="'maybe'"):
         barrier_flags(frame, fw)
+
+
+def test_achievers_table_for_the_analysis_notebook(wave):
+    from maturity import plots
+    from maturity.achievers import achievers_table
+
+    from .test_results import make_data
+
+    fw, responses, scores = wave
+    data = make_data(responses, fw)
+    table = achievers_table(data)
+    full = achievers_vs_others(responses, scores, fw)
+    groups = full[full["level"] == "group"]
+    assert list(table.index) == [g.name for g in fw.outcomes]
+    assert table["Top deck: % improving"].tolist() == pytest.approx(groups["top_deck_share"].tolist())
+    assert table["Likelihood"].tolist() == groups["likelihood"].tolist()
+    assert "Note" not in table.columns  # nothing withheld
+    assert len(achievers_table(data, items=True)) == len(full)
+    # Withheld rows explain themselves.
+    few = make_data(responses.iloc[:40], fw)
+    small = achievers_table(few)
+    assert small["Top deck: % improving"].isna().all() and small["Note"].str.contains("top deck").all()
+    fig = plots.achievers_bars(achievers_vs_others(few.responses, few.scores, fw))
+    assert sum("withheld" in t.get_text() for t in fig.axes[0].texts) == len(fw.outcomes)
+
+
+def test_group_improvement_agrees_with_the_drivers_rule(wave):
+    from maturity.drivers import improvement_rates
+
+    fw, responses, _ = wave
+    ours, theirs = group_improvement(responses, fw), improvement_rates(responses, fw)
+    pd.testing.assert_frame_equal(ours, theirs.reindex_like(ours), check_names=False)

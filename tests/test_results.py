@@ -18,11 +18,9 @@ from maturity.benchmark import percentile_rank
 from maturity.clients import ClientParameters
 from maturity.datasets import BenchmarkData
 from maturity.errors import DataError, ParametersError
-from maturity.framework import parse_framework
 from maturity.results import build_client_results, client_from_survey, client_from_wave
 from maturity.synth import generate_wave
 
-from .conftest import small_framework_dict
 
 CLIENT = "ORG-0010"
 
@@ -302,6 +300,10 @@ def check_findings(res: dict) -> set[str]:
             assert m[1] == res["segment"]["name"]
             if m[2]:
                 assert int(m[2]) == r0(res["segment"]["share"])
+        elif kind == "note":
+            assert text in res["peers"]["notes"]
+            m = re.search(r"has (\d+) organisations?, fewer than the (\d+) needed", text)
+            assert m and int(m[1]) < int(m[2]) == res["peers"]["min_group_size"]
         elif kind == "privacy":
             assert "withheld" in text
             assert not re.search(r"\d+%", text)
@@ -339,3 +341,65 @@ def test_findings_never_cite_withheld_figures(waves):
     assert res["peers"]["comparison_used"] in {"top_deck", "top_quartile"}
     if res["peers"]["comparison_used"] != "top_deck":
         assert "top-deck" not in " ".join(f["text"] for f in res["findings"])
+
+
+class MeanSplitSegments:
+    """A minimal fitted segmentation for testing the results' use of the interface:
+    organisations split by their mean strand score at fixed cut points."""
+
+    algorithm = "mean-split"
+    k_ = 3
+    segment_names_ = ["Low", "Middle", "High"]
+
+    def __init__(self, cuts=(30.0, 60.0)):
+        self.cuts = cuts
+
+    def predict(self, scores):
+        mean = scores.mean(axis=1)
+        codes = np.searchsorted(self.cuts, mean.to_numpy(), side="right")
+        return pd.Series(np.asarray(self.segment_names_, dtype=object)[codes], index=scores.index)
+
+
+def test_segment_profile_describes_the_other_members(waves):
+    fw, _, second = waves
+    model = MeanSplitSegments()
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
+    seg = res["segment"]
+    strands = second.scores[fw.strand_ids]
+    labels = model.predict(strands)
+    own = labels[CLIENT]
+    others = strands[(labels == own) & (strands.index != CLIENT)]
+    assert seg["name"] == own and seg["n"] == len(others)
+    assert seg["share"] == pytest.approx(100 * len(others) / (len(strands) - 1))
+    assert seg["profile"] == pytest.approx(others.mean().to_dict())
+    assert [s["name"] for s in seg["segments"]] == ["Low", "Middle", "High"]
+    assert sum(s["n"] for s in seg["segments"]) == len(strands) - 1
+    check_findings(res)
+    assert "segment" in {f["kind"] for f in res["findings"]}
+
+
+def test_small_segment_profile_is_withheld(waves):
+    fw, _, second = waves
+    mean = second.scores[fw.strand_ids].mean(axis=1).sort_values()
+    rank = list(mean.index).index(CLIENT)
+    assert 3 <= rank < len(mean) - 3
+    eps = 1e-9
+    # "Middle" = the client and the three organisations just below it.
+    model = MeanSplitSegments(cuts=(float(mean.iloc[rank - 3]) - eps, float(mean.iloc[rank]) + eps))
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
+    seg = res["segment"]
+    assert seg["name"] == "Middle" and seg["n"] == 3
+    assert all(v is None for v in seg["profile"].values())
+    assert "the segment has 3 organisations" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
+    # "Middle" = everyone but the two lowest: beside the peer means (everyone else) it
+    # would reveal the mean of those two.
+    model = MeanSplitSegments(cuts=(float(mean.iloc[2]) - eps, 1e9))
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
+    seg = res["segment"]
+    assert seg["name"] == "Middle" and seg["n"] == len(mean) - 3
+    assert all(v is None for v in seg["profile"].values())
+    assert "other 2 organisations" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
+    # With a sector peer group the segment is not nested in it: the profile is shown.
+    sector = second.responses.loc[CLIENT, "sector"]
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(peers={"sector": (sector,)}), segment_model=model)
+    assert None not in res["segment"]["profile"].values()

@@ -9,7 +9,8 @@ improvement on an outcome item
     The answer (reverse-coded items reversed) is at or above the outcome group's
     ``improved_at``; when the group sets none, any answer above the scale minimum.
 improvement in an outcome group
-    An improvement on at least half of the group's items the organisation answered.
+    An improvement on any of the group's items the organisation answered (the same rule
+    as ``maturity.drivers.improvement_rates``), missing when it answered none.
 top deck
     The organisations whose maturity index is at or above the 90th percentile of the
     population analysed (:func:`maturity.benchmark.top_group`); "others" are the rest of
@@ -18,7 +19,7 @@ top deck
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,11 +30,15 @@ from .framework import INDEX_COLUMN, Framework
 from .privacy import DEFAULT_MIN_GROUP_SIZE, suppress_groups
 from .scoring import answer_values
 
+if TYPE_CHECKING:
+    from .datasets import BenchmarkData
+
 __all__ = [
     "improvement_flags",
     "group_improvement",
     "barrier_flags",
     "achievers_vs_others",
+    "achievers_table",
     "maturity_quartiles",
     "outcomes_by_group",
     "barriers_by_group",
@@ -70,12 +75,8 @@ def improvement_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataF
                 thresholds.append(group.improved_at if group.improved_at is not None else np.nextafter(scale.min, np.inf))
     if not items:
         return pd.DataFrame(index=_by_id(responses, framework).index)
-    values = answer_values(responses, framework, items)
-    # Reverse-coded items reversed here (min + max - x) so improved_at reads one way.
-    for item in items:
-        if item.reverse:
-            scale = framework.scales[item.scale]
-            values[item.id] = scale.min + scale.max - values[item.id]
+    # Reverse-coded items reversed (min + max - x), so improved_at reads one way.
+    values = answer_values(responses, framework, items, reverse=True)
     flags = values.ge(pd.Series(thresholds, index=values.columns), axis=1).astype(float)
     return flags.mask(values.isna())
 
@@ -83,8 +84,8 @@ def improvement_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataF
 def group_improvement(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Whether each organisation reports an improvement in each outcome group.
 
-    An organisation counts as improving in a group when it reports an improvement on at
-    least half of the group's items it answered (NaN when it answered none).
+    An organisation counts as improving in a group when it reports an improvement on any
+    of the group's items it answered (NaN when it answered none).
     """
     flags = improvement_flags(responses, framework)
     out = {}
@@ -92,8 +93,8 @@ def group_improvement(responses: pd.DataFrame, framework: Framework) -> pd.DataF
         cols = [i.id for i in group.items if i.id in flags.columns]
         if not cols:
             continue
-        share = flags[cols].mean(axis=1)
-        out[group.id] = (share >= 0.5).astype(float).mask(share.isna())
+        best = flags[cols].max(axis=1)  # NaN only when every item is unanswered
+        out[group.id] = best
     return pd.DataFrame(out, index=flags.index)
 
 
@@ -320,3 +321,51 @@ def barriers_by_group(
     flags = barrier_flags(responses, framework)
     names = {b.id: b.name for b in framework.barriers if b.id in flags.columns}
     return _shares_by_group(flags, groups, names, min_group_size=min_group_size, total_label=total_label)
+
+
+def achievers_table(
+    data: "BenchmarkData",
+    *,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    items: bool = False,
+    top_share: float = TOP_DECK_SHARE,
+) -> pd.DataFrame:
+    """Achievers vs others as a table ready to show (the analysis notebook's view).
+
+    Parameters
+    ----------
+    data : BenchmarkData
+        A wave, as from :func:`maturity.datasets.load_benchmark`.
+    min_group_size : int
+        Privacy threshold.
+    items : bool
+        Include one row per outcome item under each group (default: groups only).
+    top_share : float
+        Share of organisations forming the top deck.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by outcome name; columns ``Top deck (n)``, ``Top deck: % improving``,
+        ``Others (n)``, ``Others: % improving``, ``Likelihood`` (e.g. "1.6x as likely")
+        and ``Note`` (why a row is withheld). Item rows are indented under their group.
+    """
+    table = achievers_vs_others(data.responses, data.scores, data.framework, top_share=top_share,
+                                min_group_size=min_group_size)
+    if not items:
+        table = table[table["level"] == "group"]
+    names = [("    " + n if level == "item" else n) for n, level in zip(table["name"], table["level"])]
+    out = pd.DataFrame(
+        {
+            "Top deck (n)": table["top_deck_n"].to_numpy(),
+            "Top deck: % improving": table["top_deck_share"].to_numpy(),
+            "Others (n)": table["others_n"].to_numpy(),
+            "Others: % improving": table["others_share"].to_numpy(),
+            "Likelihood": table["likelihood"].to_numpy(),
+            "Note": table["suppressed_reason"].to_numpy(),
+        },
+        index=pd.Index(names, name="Outcome"),
+    )
+    if not out["Note"].astype(bool).any():
+        out = out.drop(columns="Note")
+    return out

@@ -270,15 +270,16 @@ def _priorities(comparison: PeerComparison, priorities: pd.DataFrame, importance
         return []
     label = COMPARISON_LABELS[used]
     if bool(priorities["behind"].any()):
-        weighted = (
-            " weighted by how strongly each strand drives outcomes in this benchmark"
-            if importance_source == "drivers" else ""
-        )
         parts = []
         for r in priorities.itertuples():
             diff = _r(r.comparison) - _r(r.score)
             parts.append(f"{r.name} ({diff} {'point' if diff == 1 else 'points'} behind)")
-        return [{"kind": "priorities", "text": f"Your priorities, ranked by the gap to the {label}{weighted}, are {_join(parts)}."}]
+        if importance_source == "drivers":
+            lead = (f"Weighing each gap to the {label} by how strongly the strand drives outcomes in "
+                    f"this benchmark, your priorities are")
+        else:
+            lead = f"Your priorities, ranked by the gap to the {label}, are"
+        return [{"kind": "priorities", "text": f"{lead} {_join(parts)}."}]
     r = priorities.iloc[0]
     return [{
         "kind": "priorities",
@@ -342,13 +343,18 @@ def write_findings(
     list of dict
         ``{"kind": ..., "text": ...}`` in reading order. Kinds: ``position``,
         ``interval``, ``comparison``, ``strands``, ``strengths``, ``priorities``,
-        ``trend``, ``segment``; ``privacy`` replaces the peer sentences when the peer
+        ``trend``, ``segment``; ``note`` says when privacy changed the comparison point;
+        ``privacy`` replaces the peer sentences when the peer
         group is too small to show any figure.
     """
     own = float(comparison.stats.loc[INDEX_COLUMN, "client"])
     if not np.isfinite(own):
         return [{"kind": "position", "text": "Your organisation answered too few items for a maturity index."}]
     out = _position(comparison)
+    # Say when privacy changed the comparison point the consultant asked for, before it is
+    # used. (When no comparison point is left, the privacy sentence has said why already.)
+    if comparison.comparison_used is not None:
+        out += [{"kind": "note", "text": note} for note in comparison.notes]
     out += _versus_comparison(comparison, framework)
     out += _strengths(comparison, framework)
     out += _priorities(comparison, priorities, importance_source)

@@ -299,7 +299,13 @@ def _report_rows(results: Mapping, scores: Sequence[str] | None) -> list[str]:
     return [s for s in (scores or list(names)) if s in names]
 
 
-def peer_position(results: Mapping, *, scores: Sequence[str] | None = None, title: str | None = None) -> plt.Figure:
+def peer_position(
+    results: Mapping,
+    *,
+    scores: Sequence[str] | None = None,
+    include_index: bool = True,
+    title: str | None = None,
+) -> plt.Figure:
     """The client's scores against peer aggregates, one row per score.
 
     Each row shows the middle half of peers (the band from the lower to the upper
@@ -312,10 +318,12 @@ def peer_position(results: Mapping, *, scores: Sequence[str] | None = None, titl
         A client's results (``maturity.benchmark.client_results``).
     scores : sequence of str, optional
         Score ids to draw (default: the index and every strand).
+    include_index : bool
+        With the default ``scores``, whether the maturity index is drawn too.
     title : str, optional
     """
     _style()
-    rows = _report_rows(results, scores)
+    rows = [r for r in _report_rows(results, scores) if include_index or scores or r != INDEX_COLUMN]
     names, stats = results["strand_names"], results["peers"]["stats"]
     used = results["peers"].get("comparison_used")
     legend_in = 0.75  # inches kept under the axes for the legend
@@ -436,5 +444,34 @@ def segment_comparison(results: Mapping) -> plt.Figure | None:
     ax.set_xlabel("Score (0-100)")
     ax.set_title(f"Your profile and the {seg['name']} segment")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def achievers_bars(table: pd.DataFrame) -> plt.Figure:
+    """Share of top-deck organisations reporting each improvement against the others.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`maturity.achievers.achievers_vs_others` (group rows are drawn;
+        withheld rows are labelled as such).
+    """
+    _style()
+    rows = table[table["level"] == "group"] if "level" in table.columns else table
+    fig, ax = plt.subplots(figsize=(8, 0.9 * len(rows) + 1.8))
+    y = np.arange(len(rows))
+    ax.barh(y - 0.18, rows["top_deck_share"].fillna(0), height=0.34, color=ACCENT, label="Top deck")
+    ax.barh(y + 0.18, rows["others_share"].fillna(0), height=0.34, color=NEUTRAL, label="Others")
+    for i, r in enumerate(rows.itertuples()):
+        label = r.likelihood if not r.suppressed else "withheld (too few organisations)"
+        ax.text(101, i, label, va="center", fontsize=9, color="0.2")
+    ax.set_yticks(y, rows["name"])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 130)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel("% of organisations reporting an improvement")
+    ax.set_title("Top deck (most mature 10%) vs the others")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.3 / (0.9 * len(rows) + 1.4)), ncol=2, frameon=False)
     fig.tight_layout()
     return fig

@@ -28,6 +28,8 @@ __all__ = [
     "segment_markdown",
     "trend_markdown",
     "priorities_markdown",
+    "achievers_frame",
+    "achievers_markdown",
     "peer_group_markdown",
     "method_markdown",
     "title_block",
@@ -37,6 +39,7 @@ __all__ = [
     "segment_summary",
     "trend_summary",
     "priorities",
+    "achievers",
     "peer_group",
     "method_note",
 ]
@@ -229,6 +232,48 @@ def trend_markdown(results: Mapping[str, Any]) -> str:
     return " ".join(_esc(t) for t in lines)
 
 
+def achievers_frame(results: Mapping[str, Any]):
+    """The ``achievers`` block as a DataFrame for :func:`maturity.plots.achievers_bars`."""
+    import pandas as pd
+
+    from .achievers import likelihood_text
+
+    rows = []
+    for a in results.get("achievers") or []:
+        withheld = a["top_deck_share"] is None or a["others_share"] is None
+        ratio = a.get("ratio")
+        rows.append({
+            "outcome": a["outcome"], "name": a["name"], "level": "group",
+            "top_deck_n": a["top_deck_n"], "top_deck_share": a["top_deck_share"],
+            "others_n": a["others_n"], "others_share": a["others_share"], "ratio": ratio,
+            "likelihood": "" if withheld or ratio is None else likelihood_text(ratio), "suppressed": withheld,
+        })
+    frame = pd.DataFrame(rows, columns=["outcome", "name", "level", "top_deck_n", "top_deck_share", "others_n",
+                                        "others_share", "ratio", "likelihood", "suppressed"])
+    return frame.astype({"top_deck_share": float, "others_share": float, "ratio": float})
+
+
+def achievers_markdown(results: Mapping[str, Any]) -> str:
+    """Why maturity matters: how much more often the top deck reports improvements."""
+    rows = [a for a in results.get("achievers") or [] if a["top_deck_share"] is not None and a["others_share"] is not None]
+    if not rows:
+        return "The benchmark has no outcome figures that can be shown."
+    from .achievers import likelihood_text
+
+    lines = [
+        "Across the whole benchmark wave, the top deck (the 10% of organisations with the highest "
+        "maturity index) reports improvements more often than the others:",
+        "",
+    ]
+    for a in rows:
+        ratio = f", {likelihood_text(a['ratio'])}" if a.get("ratio") is not None else ""
+        lines.append(
+            f"- **{_esc(a['name'])}**: {a['top_deck_share']:.0f}% of the top deck ({a['top_deck_n']:,} "
+            f"organisations) against {a['others_share']:.0f}% of the others ({a['others_n']:,}){ratio}."
+        )
+    return "\n".join(lines)
+
+
 def priorities_markdown(results: Mapping[str, Any]) -> str:
     """Priority strands with their gaps and recommended actions."""
     pri = results.get("priorities") or []
@@ -239,7 +284,7 @@ def priorities_markdown(results: Mapping[str, Any]) -> str:
         )
     label = results["peers"].get("comparison_label") or "comparison point"
     weighting = (
-        "weighted by how strongly each strand drives business, staff and efficiency outcomes in this benchmark"
+        "weighted by how strongly each strand drives the outcomes measured in this benchmark"
         if results.get("importance", {}).get("source") == "drivers"
         else "with every strand weighted equally"
     )
@@ -352,6 +397,11 @@ def segment_summary(results: Mapping[str, Any]):
 def trend_summary(results: Mapping[str, Any]):
     """Display object of :func:`trend_markdown`."""
     return _md(trend_markdown(results))
+
+
+def achievers(results: Mapping[str, Any]):
+    """Display object of :func:`achievers_markdown`."""
+    return _md(achievers_markdown(results))
 
 
 def priorities(results: Mapping[str, Any]):

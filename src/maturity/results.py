@@ -14,8 +14,8 @@ the wave is left out of its own peer group, segment figures and benchmark contex
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -30,7 +30,6 @@ from .benchmark import (
     DEFAULT_SEED,
     TOP_DECK_SHARE,
     TOP_QUARTILE_SHARE,
-    PeerComparison,
     check_peer_filters,
     organisation_trend,
     peer_group,
@@ -38,7 +37,7 @@ from .benchmark import (
 )
 from .errors import DataError, MaturityError
 from .framework import INDEX_COLUMN, Framework
-from .privacy import small_group_reason
+from .privacy import nested_group_reason, small_group_reason
 from .scoring import score_outcomes, score_responses
 
 if TYPE_CHECKING:
@@ -53,6 +52,9 @@ __all__ = [
     "client_from_survey",
     "build_client_results",
     "client_results_from_store",
+    "wave_data",
+    "fit_segments",
+    "save_segments",
 ]
 
 #: Identifies the layout of ``results.json`` (bump on incompatible changes).
@@ -117,10 +119,11 @@ def client_from_wave(data: "BenchmarkData", organisation: str) -> ClientProfile:
         )
     pos = int(np.flatnonzero(ids == str(organisation))[0])
     row = data.responses.iloc[pos]
+    scores = data.scores.loc[data.responses.index[pos]]  # by id: scores need not share the row order
     return ClientProfile(
         id=str(organisation),
         name=_text(row.get(fw.name_column)),
-        scores=data.scores.iloc[pos].astype(float),
+        scores=scores.astype(float),
         demographics=_demographics(row, fw),
         in_benchmark=True,
     )
@@ -168,8 +171,14 @@ def _segment_block(
     client: ClientProfile,
     framework: Framework,
     min_group_size: int,
+    peer_ids: pd.Index | None = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
-    """The client's segment and the mean profile of the *other* members of it."""
+    """The client's segment and the mean profile of the *other* members of it.
+
+    ``peer_ids``: the peer group, whose strand means are shown too. When the segment's
+    members all lie inside it, the two means would reveal the mean of the peers outside
+    the segment, so that difference must pass the size rule as well.
+    """
     strands = framework.strand_ids
     own = client.scores.reindex(strands)
     if own.isna().any():
@@ -189,16 +198,25 @@ def _segment_block(
         "n": int(len(members)),
         "share": _num(100.0 * len(members) / len(complete)) if len(complete) else None,
         "profile": {s: _num(members[s].mean()) for s in strands},
-        "segments": [{"name": str(k), "n": int(v)} for k, v in counts.sort_index().items()],
+        "segments": [{"name": str(k), "n": int(counts.get(k, 0))} for k in _segment_order(model, counts)],
         "algorithm": getattr(model, "algorithm", None),
         "k": _count(getattr(model, "k_", None)),
     }
     suppressed = []
     reason = small_group_reason(len(members), min_group_size, group="the segment")
+    if reason is None and peer_ids is not None and members.index.isin(peer_ids).all():
+        reason = nested_group_reason(len(peer_ids), len(members), min_group_size,
+                                     outer="the peer group", inner="the segment")
     if reason:
         block["profile"] = {s: None for s in strands}
         suppressed.append({"figure": "segment.profile", "reason": reason})
     return block, suppressed
+
+
+def _segment_order(model: Any, counts: pd.Series) -> list[str]:
+    """Segment names in the model's order (least mature first), else by name."""
+    names = [str(n) for n in (getattr(model, "segment_names_", None) or [])]
+    return names + sorted(str(k) for k in counts.index if str(k) not in names)
 
 
 def _benchmark_context(
@@ -291,7 +309,7 @@ def build_client_results(
 
     segment = None
     if segment_model is not None:
-        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, params.min_group_size)
+        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, params.min_group_size, ids)
         suppressed += seg_suppressed
     achievers, ach_suppressed = _benchmark_context(data, client, params.min_group_size)
     suppressed += ach_suppressed
@@ -390,53 +408,97 @@ def client_results_from_store(params: "ClientParameters", *, store: "BenchmarkSt
     from .store import BenchmarkStore
 
     if store is None:
-        if not Path(params.db).is_file():
-            raise DataError(f"benchmark database {params.db} not found")
         with BenchmarkStore(params.db, read_only=True) as opened:
             return _client_results(params, opened)
     return _client_results(params, store)
 
 
 def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict[str, Any]:
-    from .datasets import BenchmarkData
-    from .framework import load_framework
-
     wave = store.resolve_wave(params.wave)
-    framework = load_framework(params.framework) if params.framework else store.framework(wave)
-    check_peer_filters(params.peers, framework)  # fail early, before any scoring
-    responses = store.responses(wave)
-    if framework.id_column in responses.columns:
-        responses = responses.set_index(framework.id_column)
-    responses.index = responses.index.astype(str)
-    data = BenchmarkData(
-        framework, responses, score_responses(responses, framework), score_outcomes(responses, framework),
-        wave, f"{params.db} (wave {wave})",
-    )
+    data = wave_data(store, wave, framework=params.framework)
+    check_peer_filters(params.peers, data.framework)  # fail early, before any scoring
     if params.organisation is not None:
         client = client_from_wave(data, params.organisation)
         history = store.history(client.id)
     else:
         from .ingest import read_responses
 
-        own, _report = read_responses(params.responses, framework)
-        client = client_from_survey(own, framework)
+        own, _report = read_responses(params.responses, data.framework)
+        client = client_from_survey(own, data.framework)
         history = None  # a file's claimed id must not unlock a stored organisation's history
     model = _segment_model(store, wave, data)
     importance = _importance(data)
     return build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
 
 
+def wave_data(store: "BenchmarkStore", wave: str, *, framework: str | os.PathLike | None = None) -> "BenchmarkData":
+    """A wave of the store as :class:`~maturity.datasets.BenchmarkData` (read only).
+
+    The scores stored at import are used; with another ``framework`` file the answers are
+    scored again with it.
+    """
+    from .datasets import BenchmarkData
+    from .framework import load_framework
+
+    fw = load_framework(framework) if framework else store.framework(wave)
+    responses = store.responses(wave)
+    if fw.id_column in responses.columns:
+        responses = responses.set_index(fw.id_column)
+    responses.index = responses.index.astype(str)
+    stored = None if framework else store.scores(wave)
+    score_cols = [*fw.strand_ids, INDEX_COLUMN]
+    outcome_cols = [g.id for g in fw.outcomes]
+    if stored is not None and set(score_cols + outcome_cols) <= set(stored.columns):
+        stored.index = stored.index.astype(str)
+        stored = stored.reindex(responses.index)
+        scores, outcomes = stored[score_cols], stored[outcome_cols]
+    else:
+        scores, outcomes = score_responses(responses, fw), score_outcomes(responses, fw)
+    return BenchmarkData(fw, responses, scores, outcomes, wave, f"{getattr(store, 'path', 'benchmark database')} (wave {wave})")
+
+
+#: Segment models fitted in this process, by (database, wave, when the wave last changed):
+#: a worker computing many clients of one wave fits the segmentation once.
+_FITTED_SEGMENTS: dict[tuple[str, str, str], Any] = {}
+
+
 def _segment_model(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
-    """The wave's saved segment model, else one fitted on the wave (seeded)."""
+    """The wave's saved segment model, else one fitted on the wave (seeded, cached)."""
     from .segments import SegmentModel
 
     saved = store.load_artifact(wave, "segments")
     if saved:
         return SegmentModel.from_dict(saved)
-    complete = data.scores[data.framework.strand_ids].dropna()
-    if len(complete) < 10:
+    key = (str(getattr(store, "path", "")), str(wave), str(store.wave_modified(wave)))
+    if key not in _FITTED_SEGMENTS:
+        _FITTED_SEGMENTS[key] = fit_segments(data)
+    return _FITTED_SEGMENTS[key]
+
+
+def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
+    """Fit the default segmentation on a wave's strand scores, as the benchmark analysis
+    notebook does with its default seed (None for fewer than 10 organisations with every
+    strand score)."""
+    from .segments import SegmentModel
+
+    strands = data.framework.strand_ids
+    if len(data.scores[strands].dropna()) < 10:
         return None
-    return SegmentModel(random_state=0).fit(complete)
+    return SegmentModel(strands=strands, random_state=random_state).fit(data.scores)
+
+
+def save_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = DEFAULT_SEED) -> Any | None:
+    """Fit the wave's segmentation once and save it as the store artifact ``"segments"``.
+
+    Client results then load it instead of fitting it for every client; run this (with the
+    store open for writing) before a batch of reports. Returns the model (None when the
+    wave is too small to segment).
+    """
+    wave = store.resolve_wave(wave)
+    model = fit_segments(wave_data(store, wave), random_state=random_state)
+    if model is not None:
+        store.save_artifact(wave, "segments", model.to_dict())
+    return model
 
 
 def _importance(data: "BenchmarkData") -> pd.Series | None:
