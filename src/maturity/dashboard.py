@@ -410,6 +410,7 @@ class Dashboard:
         self.results = build_client_results(
             data, self._client, params, history=history, segment_model=self._wave.segment_model,
             importance=self._wave.importance, n_boot=self.n_boot, seed=self.seed,
+            cache=self._wave.extras.setdefault("results_cache", {}),
         )
         self.updates += 1
         self._show_header()
