@@ -403,3 +403,14 @@ def test_small_segment_profile_is_withheld(waves):
     sector = second.responses.loc[CLIENT, "sector"]
     res = build_client_results(second, client_from_wave(second, CLIENT), params(peers={"sector": (sector,)}), segment_model=model)
     assert None not in res["segment"]["profile"].values()
+
+
+def test_a_reused_cache_gives_the_same_results(waves):
+    fw, _, second = waves
+    client = client_from_wave(second, CLIENT)
+    cache: dict = {}
+    for peers, compare_to in [({}, "median"), ({"size": ("250-999", "1000-4999")}, "top_deck"), ({}, "median")]:
+        fresh = build_client_results(second, client, params(peers=peers, compare_to=compare_to))
+        cached = build_client_results(second, client, params(peers=peers, compare_to=compare_to), cache=cache)
+        assert json.dumps(cached, sort_keys=True) == json.dumps(fresh, sort_keys=True)
+    assert any(key[0] == "achievers" for key in cache)

@@ -403,7 +403,7 @@ def peer_statistics(
     in_top_quartile = top_group(index, TOP_QUARTILE_SHARE)
     in_top_deck = top_group(index, TOP_DECK_SHARE)
 
-    stats = pd.DataFrame(index=pd.Index(rows, name="score"), columns=_STAT_COLUMNS, dtype=float)
+    records: dict[str, dict[str, float]] = {}
     suppressed: dict[str, dict[str, str]] = {}
     for r in rows:
         values = peer_scores[r].astype(float)
@@ -426,12 +426,14 @@ def peer_statistics(
             rank = percentile_rank(own, present)
             row.update(percentile=rank.percentile, below=rank.share_below, ties=rank.share_tied)
             row["ci_low"], row["ci_high"] = percentile_interval(own, present, n_boot=n_boot, seed=seed)
-        stats.loc[r, list(row)] = list(row.values())
         reasons = _privacy(row, min_group_size, names[r])
-        for col in reasons:
-            stats.loc[r, col] = np.nan
+        row.update({col: np.nan for col in reasons})
+        records[r] = row
         if reasons:
             suppressed[r] = reasons
+    # One frame built from plain rows: setting cells one by one with .loc is slow.
+    stats = pd.DataFrame.from_dict(records, orient="index").reindex(index=rows, columns=_STAT_COLUMNS).astype(float)
+    stats.index.name = "score"
 
     used = compare_to
     while used is not None and not np.isfinite(stats.loc[INDEX_COLUMN, COMPARISON_COLUMNS[used]]):

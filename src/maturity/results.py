@@ -13,6 +13,7 @@ the wave is left out of its own peer group, segment figures and benchmark contex
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from dataclasses import dataclass, field
@@ -262,6 +263,7 @@ def build_client_results(
     seed: int = DEFAULT_SEED,
     n_priorities: int = 3,
     actions_per_priority: int = 2,
+    cache: dict | None = None,
 ) -> dict[str, Any]:
     """Build the ``results.json`` content for one client (pure: no I/O).
 
@@ -282,6 +284,10 @@ def build_client_results(
     n_boot, seed : int
         Bootstrap of the percentile intervals.
     n_priorities, actions_per_priority : int
+    cache : dict, optional
+        A dict the caller keeps for one wave and passes to every call (the dashboard
+        does): parts that do not depend on the peer filters or comparison point (the
+        achievers-vs-others context) are computed once per client and reused.
 
     Returns
     -------
@@ -311,7 +317,13 @@ def build_client_results(
     if segment_model is not None:
         segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, params.min_group_size, ids)
         suppressed += seg_suppressed
-    achievers, ach_suppressed = _benchmark_context(data, client, params.min_group_size)
+    context_key = ("achievers", client.id, client.in_benchmark, params.min_group_size)
+    if cache is not None and context_key in cache:
+        achievers, ach_suppressed = copy.deepcopy(cache[context_key])
+    else:
+        achievers, ach_suppressed = _benchmark_context(data, client, params.min_group_size)
+        if cache is not None:
+            cache[context_key] = copy.deepcopy((achievers, ach_suppressed))
     suppressed += ach_suppressed
 
     findings = write_findings(

@@ -9,17 +9,19 @@ the address: ``MATURITY_DASHBOARD_DB``, ``MATURITY_DASHBOARD_WAVE``,
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .errors import MaturityError, UsageError
 from .notebooks import notebook_path
@@ -28,6 +30,8 @@ ENV_DB = "MATURITY_DASHBOARD_DB"
 ENV_WAVE = "MATURITY_DASHBOARD_WAVE"
 ENV_CLIENT = "MATURITY_DASHBOARD_CLIENT"
 ENV_MIN_GROUP = "MATURITY_DASHBOARD_MIN_GROUP"
+#: File the dashboard touches once its first (pre-heated) kernel has built the page.
+ENV_READY = "MATURITY_DASHBOARD_READY_FILE"
 DEFAULT_PORT = 8866
 
 
@@ -37,16 +41,22 @@ class DashboardServer:
 
     process: subprocess.Popen
     url: str
+    workdir: Path
 
     def stop(self, timeout: float = 10) -> None:
         """Stop the server and its kernels."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            # Voila shuts its kernels down cleanly on SIGTERM; only stragglers get killed.
+            self.process.terminate()
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def free_port(host: str, start: int = DEFAULT_PORT, attempts: int = 50) -> int:
@@ -71,7 +81,7 @@ def start_dashboard(
     port: int | None = None,
     notebook: str | Path | None = None,
     ready_timeout: float = 120,
-    log: Callable[[str], None] | None = None,
+    quiet: bool = False,
 ) -> DashboardServer:
     """Start Voila on the dashboard notebook and wait until it answers.
 
@@ -92,7 +102,10 @@ def start_dashboard(
     notebook : path, optional
         Dashboard notebook (default the packaged ``dashboard.ipynb``).
     ready_timeout : float
-        Seconds to wait for the server to answer.
+        Seconds to wait for the server to answer and its first kernel to be warm.
+    quiet : bool
+        Send the server's own log to ``server.log`` in its private folder instead of the
+        terminal (tests and benchmarks).
 
     Returns
     -------
@@ -121,6 +134,12 @@ def start_dashboard(
         env[ENV_WAVE] = str(wave)
     if min_group_size is not None:
         env[ENV_MIN_GROUP] = str(min_group_size)
+    # A private folder for the marker saying the pre-heated kernel has built the page.
+    # (Voila's kernels stay on loopback TCP: a shared Unix-socket prefix clashes when it
+    # starts two kernels at once.)
+    workdir = Path(tempfile.mkdtemp(prefix="maturity-dash-"))
+    ready_file = workdir / "ready"
+    env[ENV_READY] = str(ready_file)
     cmd = [
         sys.executable, "-m", "voila", str(nb),
         "--no-browser",
@@ -132,26 +151,41 @@ def start_dashboard(
         # A pre-executed kernel waits for the first visitor: the page appears in seconds.
         "--preheat_kernel=True",
         "--pool_size=1",
-        "--Voila.log_level=WARN",
+        "--Voila.log_level=ERROR",
     ]
+    log_file = open(workdir / "server.log", "wb") if quiet else None  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
         cmd, env=env, cwd=str(nb.parent), start_new_session=True,
-        stdout=subprocess.DEVNULL if log is None else None, stderr=None,
+        stdout=log_file or subprocess.DEVNULL, stderr=log_file,
     )
+    if log_file is not None:
+        log_file.close()  # the child holds its own descriptor
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/"
-    server = DashboardServer(process, url)
+    server = DashboardServer(process, url, workdir)
+    probe = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else shown_host}:{port}/"
     deadline = time.monotonic() + ready_timeout
+    answered = False
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            server.stop()
             raise MaturityError(f"the dashboard server stopped during start-up (exit code {process.returncode})")
-        try:
-            with urllib.request.urlopen(f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown_host}:{port}/api", timeout=2):
-                pass
+        if not answered:
+            answered = _answers(probe)
+        # Ready when the server answers and the pre-heated kernel has built the page.
+        if answered and ready_file.exists():
             return server
-        except urllib.error.HTTPError:
-            return server  # the server answers (any HTTP status means it is up)
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
+        time.sleep(0.2)
     server.stop()
-    raise MaturityError(f"the dashboard server did not answer within {ready_timeout:.0f} s")
+    raise MaturityError(f"the dashboard was not ready within {ready_timeout:.0f} s")
+
+
+def _answers(url: str) -> bool:
+    """Whether an HTTP server answers at ``url`` (any status counts)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
