@@ -49,7 +49,7 @@ def test_without_improved_at_any_answer_above_the_minimum_counts():
     assert flags["o1"].tolist()[:3] == [0.0, 1.0, 1.0] and np.isnan(flags["o1"].iloc[3])
     # Reverse-coded: a printed 7 is the scale minimum in the improvement direction.
     assert flags["o2"].tolist()[:3] == [0.0, 0.0, 1.0]
-    # Group: an improvement on any answered item; missing when none was answered.
+    # Group: an improvement on at least half of the answered items; missing when none was.
     assert group_improvement(frame, fw)["gain"].tolist()[:3] == [0.0, 1.0, 1.0]
     frame.loc[0, "o1"] = 5
     frame.loc[1, "o2"] = np.nan
@@ -173,3 +173,13 @@ def test_group_improvement_agrees_with_the_drivers_rule(wave):
     fw, responses, _ = wave
     ours, theirs = group_improvement(responses, fw), improvement_rates(responses, fw)
     pd.testing.assert_frame_equal(ours, theirs.reindex_like(ours), check_names=False)
+
+
+def test_a_group_needs_improvement_on_at_least_half_of_its_answered_kpis():
+    d = small_framework_dict(n_strands=2, n_items=2)
+    d["outcomes"] = [{"id": "gain", "name": "Gain", "improved_at": 5,
+                      "items": [{"id": f"o{i}", "scale": "seven"} for i in range(3)]}]
+    fw = parse_framework(d)
+    frame = pd.DataFrame({"person": ["one", "two", "three", "half"],
+                          "o0": [6, 6, 6, 6], "o1": [1, 6, 6, 1], "o2": [1, 1, 6, np.nan]})
+    assert group_improvement(frame, fw)["gain"].tolist() == [0.0, 1.0, 1.0, 1.0]

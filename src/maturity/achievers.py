@@ -9,8 +9,8 @@ improvement on an outcome item
     The answer (reverse-coded items reversed) is at or above the outcome group's
     ``improved_at``; when the group sets none, any answer above the scale minimum.
 improvement in an outcome group
-    An improvement on any of the group's items the organisation answered (the same rule
-    as ``maturity.drivers.improvement_rates``), missing when it answered none.
+    An improvement on at least half of the group's items the organisation answered
+    (``maturity.drivers.improvement_rates`` uses this rule too), missing when it answered none.
 top deck
     The organisations whose maturity index is at or above the 90th percentile of the
     population analysed (:func:`maturity.benchmark.top_group`); "others" are the rest of
@@ -84,8 +84,10 @@ def improvement_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataF
 def group_improvement(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Whether each organisation reports an improvement in each outcome group.
 
-    An organisation counts as improving in a group when it reports an improvement on any
-    of the group's items it answered (NaN when it answered none).
+    An organisation counts as improving in a group when at least half of the group's KPIs
+    it answered show an improvement (:func:`improvement_flags`); NaN when it answered none.
+    "Any KPI" would be too easy a bar: most organisations see some gain somewhere, and the
+    comparison of the most mature with the rest would say little.
     """
     flags = improvement_flags(responses, framework)
     out = {}
@@ -93,8 +95,8 @@ def group_improvement(responses: pd.DataFrame, framework: Framework) -> pd.DataF
         cols = [i.id for i in group.items if i.id in flags.columns]
         if not cols:
             continue
-        best = flags[cols].max(axis=1)  # NaN only when every item is unanswered
-        out[group.id] = best
+        share = flags[cols].mean(axis=1)  # over answered KPIs; NaN when none was answered
+        out[group.id] = (share >= 0.5).astype(float).mask(share.isna())
     return pd.DataFrame(out, index=flags.index)
 
 

@@ -13,8 +13,8 @@
     closely track general dominance weights), normalised per outcome group and averaged
     over the groups.
 :func:`improvement_rates`
-    Per organisation and outcome group: whether it reports an improvement on any of the
-    group's KPIs (an answer at or above the group's ``improved_at``).
+    Per organisation and outcome group: whether it reports an improvement on at least half
+    of the group's KPIs it answered (an answer at or above the group's ``improved_at``).
 
 Only organisations with every strand score and the outcome are used (listwise).
 """
@@ -26,7 +26,6 @@ import pandas as pd
 
 from .errors import AnalysisError
 from .framework import Framework
-from .scoring import answer_values
 
 __all__ = ["driver_table", "strand_importance", "relative_weights", "improvement_rates", "driver_sentences"]
 
@@ -195,37 +194,22 @@ def strand_importance(
 
 
 def improvement_rates(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    """Whether each organisation reports an improvement in each outcome group (1/0).
+    """Whether each organisation reports an improvement in each outcome group (1/0, NaN
+    when it answered none of the group's KPIs).
 
-    An organisation reports an improvement in a group when any answered KPI of the group is
-    at or above the group's ``improved_at`` (default: above the scale minimum). Missing when
-    it answered none of the group's KPIs. Averaged over a segment this is the share of
-    organisations reporting an improvement.
+    The kit's one rule for this, :func:`maturity.achievers.group_improvement`: at least
+    half of the KPIs answered show an improvement (answer at or above the group's
+    ``improved_at``; without one, above the scale minimum). Averaged over a segment it is
+    the share of organisations reporting an improvement.
 
     Returns
     -------
     DataFrame
         Indexed by respondent id; one column per outcome group id (empty without outcomes).
     """
-    items = framework.outcome_items
-    values = answer_values(responses, framework, items) if items else None
-    out = {}
-    for group in framework.outcomes:
-        block = values[[i.id for i in group.items]].to_numpy()
-        thresholds = np.array([
-            group.improved_at if group.improved_at is not None else np.nextafter(framework.scales[i.scale].min, np.inf)
-            for i in group.items
-        ])
-        answered = ~np.isnan(block)
-        improved = (np.where(answered, block, -np.inf) >= thresholds).any(axis=1).astype(float)
-        improved[~answered.any(axis=1)] = np.nan
-        out[group.id] = improved
-    index = values.index if values is not None else pd.Index([], name=framework.id_column)
-    if values is None:
-        from .scoring import respondent_ids
+    from .achievers import group_improvement
 
-        index = respondent_ids(responses, framework)
-    return pd.DataFrame(out, index=index)
+    return group_improvement(responses, framework)
 
 
 def driver_sentences(table: pd.DataFrame, framework: Framework) -> list[str]:
