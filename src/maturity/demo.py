@@ -34,8 +34,14 @@ class DemoResult:
     database: Path | None = None
     batch: "BatchResult | None" = None
 
-    def summary(self) -> str:
-        """Plain-text list of outputs for the terminal."""
+    def summary(self, command: str = "maturity") -> str:
+        """Plain-text list of outputs for the terminal, ending with the dashboard commands.
+
+        Parameters
+        ----------
+        command : str
+            How to call the command line (e.g. ``.venv/bin/maturity``).
+        """
         lines = [f"Demo benchmark ready in {self.out} ({self.seconds:.0f} s)"]
         rows = [("survey data", self.responses_csv)]
         if self.database is not None:
@@ -45,8 +51,26 @@ class DemoResult:
         width = max(len(label) for label, _ in rows) + 2
         lines += [f"  {label + ':':<{width}}{path}" for label, path in rows]
         if self.batch is not None:
-            lines += ["", self.batch.summary()]
+            # The batch's own lines, minus the folders already listed above.
+            lines += [""] + [
+                line for line in self.batch.summary().splitlines()
+                if not line.startswith(("outputs:", "manifest:"))
+            ]
+        if self.database is not None:
+            lines += ["", "Explore it live (Ctrl-C stops the server):",
+                      f"  researcher dashboard: {command} dashboard --db {_shown(self.database)}"]
+            clients = sorted((self.out / "parameters" / "clients").glob("*.yaml"))
+            if clients:
+                lines.append(f"  client dashboard:     {command} dashboard --client {_shown(clients[0])}")
         return "\n".join(lines)
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be: relative to the working folder when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def run_demo(

@@ -17,10 +17,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MaturityError, UsageError
@@ -42,9 +43,11 @@ class DashboardServer:
     process: subprocess.Popen
     url: str
     workdir: Path
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def stop(self, timeout: float = 10) -> None:
         """Stop the server and its kernels."""
+        self.stopping.set()  # kernels torn down mid-work log noise nobody needs to read
         if self.process.poll() is None:
             # Voila shuts its kernels down cleanly on SIGTERM; only stragglers get killed.
             self.process.terminate()
@@ -156,13 +159,15 @@ def start_dashboard(
     log_file = open(workdir / "server.log", "wb") if quiet else None  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
         cmd, env=env, cwd=str(nb.parent), start_new_session=True,
-        stdout=log_file or subprocess.DEVNULL, stderr=log_file,
+        stdout=log_file or subprocess.DEVNULL, stderr=log_file or subprocess.PIPE,
     )
-    if log_file is not None:
-        log_file.close()  # the child holds its own descriptor
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/"
     server = DashboardServer(process, url, workdir)
+    if log_file is not None:
+        log_file.close()  # the child holds its own descriptor
+    else:
+        threading.Thread(target=_forward_log, args=(process.stderr, server.stopping), daemon=True).start()
     probe = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else shown_host}:{port}/"
     deadline = time.monotonic() + ready_timeout
     answered = False
@@ -178,6 +183,24 @@ def start_dashboard(
         time.sleep(0.2)
     server.stop()
     raise MaturityError(f"the dashboard was not ready within {ready_timeout:.0f} s")
+
+
+#: Server log lines that say nothing a dashboard user can act on.
+_NOISE = (
+    "Kernel is running over TCP without encryption",  # loopback only; see start_dashboard
+    "websocket_ping_timeout",
+    "is not trusted",
+)
+
+
+def _forward_log(stream, stopping: threading.Event) -> None:
+    """Copy the server's log to our stderr, leaving out known harmless lines and anything
+    logged once the server is being stopped."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace")
+        if not stopping.is_set() and not any(noise in line for noise in _NOISE):
+            sys.stderr.write(line)
+            sys.stderr.flush()
 
 
 def _answers(url: str) -> bool:

@@ -40,5 +40,20 @@ def run(args: argparse.Namespace) -> int:
         params = "parameters/benchmark.yaml"
     result = run_demo(args.out, n_orgs=args.orgs, seed=args.seed, parameters=params,
                       n_clients=args.clients, workers=args.workers)
-    print(result.summary())
+    print(result.summary(command=_invocation()))
     return result.batch.exit_code if result.batch is not None else 0
+
+
+def _invocation() -> str:
+    """How the user called us, so printed commands can be pasted as they are."""
+    import os
+    import sys
+    from pathlib import Path
+
+    called = sys.argv[0] if sys.argv else ""
+    if Path(called).name == "maturity" and os.sep in called:
+        try:
+            return str(Path(called).resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return called
+    return "maturity"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import time
+import signal
+import threading
 
 from ..config import check_min_group_size
 
@@ -51,11 +52,16 @@ def run(args: argparse.Namespace) -> int:
                              host=args.host, port=args.port)
     mode = "client mode" if args.client else "researcher mode"
     print(f"Dashboard ({mode}) running at {server.url}  (press Ctrl-C to stop)", flush=True)
+    # The server runs in its own session, so a terminating signal to us must stop it too.
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stop.set())
     try:
-        while server.process.poll() is None:
-            time.sleep(0.5)
+        while server.process.poll() is None and not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        print("\nStopping the dashboard.", flush=True)
+        pass
     finally:
+        print("Stopping the dashboard.", flush=True)
         server.stop()
     return 0 if server.process.returncode in (0, -15, None) else 1
