@@ -5,8 +5,10 @@ researcher does with `maturity segment --db`), starts `maturity dashboard` and m
 
 * first full render: from opening the address to the widgets and the overview figure on
   screen (goal < 5 s);
-* a change of selection: from choosing a peer filter to the updated peer count and
-  redrawn figure (goal < 0.5 s; median of several changes).
+* a change of selection: from choosing a peer filter (the select's change event) to the
+  updated view with its redrawn figure, timed inside the page (goal < 0.5 s; median of
+  several changes). The same interval seen from the test driver, which adds Playwright's
+  own round trips, is printed too.
 
     python benchmarks/dashboard.py [--orgs 5000] [--changes 8]
 """
@@ -29,7 +31,28 @@ from maturity.segments import SegmentModel, save_segments  # noqa: E402
 from maturity.serve import start_dashboard  # noqa: E402
 from maturity.store import BenchmarkStore  # noqa: E402
 from maturity.synth import generate_wave  # noqa: E402
-from tests.browser_support import browser_page, current_updates, skip_reason, wait_ready  # noqa: E402
+from tests.browser_support import browser_page, skip_reason  # noqa: E402
+
+
+# Timed inside the page, as a user sees it: from the select's change event to the moment
+# the status reports the next finished update and the overview figure has been replaced.
+_WATCH = """() => {
+  window.__updated = null;
+  const select = document.querySelector('.maturity-filter-sector select');
+  const before = document.querySelector('.maturity-ready').dataset.updates;
+  const src = document.querySelector('.maturity-view-overview img').src;
+  let start = null;
+  select.addEventListener('change', () => { start = performance.now(); }, {once: true, capture: true});
+  const watcher = new MutationObserver(() => {
+    const ready = document.querySelector('.maturity-ready');
+    const img = document.querySelector('.maturity-view-overview img');
+    if (start !== null && ready && ready.dataset.updates !== before && img && img.src !== src) {
+      window.__updated = performance.now() - start;
+      watcher.disconnect();
+    }
+  });
+  watcher.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
 
 
 def build(path: Path, n: int) -> None:
@@ -68,22 +91,19 @@ def main() -> int:
                 page.wait_for_selector(".maturity-view-overview img", timeout=120_000)
                 first_render = time.perf_counter() - start
                 sectors = page.eval_on_selector_all(".maturity-filter-sector select option", "os => os.map(o => o.textContent)")
-                times = []
+                in_page, outside = [], []
                 for i in range(args.changes):
-                    updates = current_updates(page)
-                    src = page.get_attribute(".maturity-view-overview img", "src")
+                    page.evaluate(_WATCH)
                     start = time.perf_counter()
                     page.select_option(".maturity-filter-sector select", label=sectors[i % len(sectors)])
-                    wait_ready(page, updates + 1)
-                    page.wait_for_function(
-                        "s => { const i = document.querySelector('.maturity-view-overview img'); return i && i.src !== s; }",
-                        arg=src, timeout=30_000,
-                    )
-                    times.append(time.perf_counter() - start)
+                    page.wait_for_function("() => window.__updated !== null", timeout=30_000)
+                    outside.append(time.perf_counter() - start)
+                    in_page.append(page.evaluate("() => window.__updated") / 1000)
         finally:
             server.stop()
-    change = statistics.median(times)
-    print(f"selection changes: {', '.join(f'{t:.2f}' for t in times)} s")
+    change = statistics.median(in_page)
+    print(f"selection changes, in the page (change event -> updated view): {', '.join(f'{t:.2f}' for t in in_page)} s")
+    print(f"the same seen from the test driver (adds Playwright round trips): median {statistics.median(outside):.2f} s")
     ok = report("first full render", first_render, 5.0, " s")
     ok &= report("selection change (median)", change, 0.5, " s")
     print(f"ratios to goal: first render {first_render / 5.0:.2f}, change {change / 0.5:.2f} (<= 1 meets the goal)")
