@@ -108,7 +108,7 @@ def test_client_mode_page_state_holds_no_other_organisation(db, client_file, tmp
     path, later = db
     f, org = client_file
     out = tmp_path / "dashboard.ipynb"
-    run_notebook(notebook_path("dashboard.ipynb"), out, {"db": str(path), "client": str(f)})
+    run_notebook(notebook_path("dashboard.ipynb"), out, {"db": str(path), "client": str(f)}, timeout=300)
     text = out.read_text(encoding="utf-8")
     nb = json.loads(text)
     assert "application/vnd.jupyter.widget-state+json" in nb["metadata"].get("widgets", {})
