@@ -242,9 +242,7 @@ class BenchmarkStore:
         return frame.drop(columns="wave_key")
 
     def _returning_counts(self, ordered_keys: list[int]) -> dict[int, int]:
-        ranks = pa.table({"wave_key": pa.array(ordered_keys, pa.int32()),
-                          "rank": pa.array(range(len(ordered_keys)), pa.int32())})
-        with self._registered("wave_ranks", ranks):
+        with self._registered("wave_ranks", _wave_ranks(ordered_keys)):
             rows = self.con.execute(
                 "SELECT p.wave_key, count(*) FROM participants p JOIN wave_ranks r USING (wave_key) "
                 "WHERE EXISTS (SELECT 1 FROM participants q JOIN wave_ranks r2 USING (wave_key) "
@@ -616,9 +614,7 @@ class BenchmarkStore:
         id_name = self.framework(ordered[-1][0]).id_column if ordered else "respondent_id"
         if not ordered:
             return pd.DataFrame(columns=["name"], index=pd.Index([], name=id_name))
-        ranks = pa.table({"wave_key": pa.array([k for _, k in ordered], pa.int32()),
-                          "rank": pa.array(range(len(ordered)), pa.int32())})
-        with self._registered("wave_ranks", ranks):
+        with self._registered("wave_ranks", _wave_ranks([k for _, k in ordered])):
             latest = self.con.execute(
                 "SELECT o.organisation_id, l.org_key, l.wave_key, l.name FROM ("
                 "  SELECT p.*, row_number() OVER (PARTITION BY p.org_key ORDER BY r.rank DESC) AS rn"
@@ -820,3 +816,8 @@ def _data_fingerprint(frame: pd.DataFrame) -> str:
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
+
+def _wave_ranks(ordered_keys: list[int]) -> pa.Table:
+    """Wave keys with their position in wave order (0 = oldest), to join on in SQL."""
+    return pa.table({"wave_key": pa.array(ordered_keys, pa.int32()),
+                     "rank": pa.array(range(len(ordered_keys)), pa.int32())})
