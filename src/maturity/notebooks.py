@@ -14,7 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-import nbformat
 
 from .errors import ReportError
 from .files import write_text
@@ -39,6 +38,8 @@ def notebook_path(name: str) -> Path:
 
 def check_template(path: str | Path) -> Path:
     """Check that ``path`` is a readable notebook with a cell tagged ``parameters``."""
+    import nbformat  # imported when needed: it is slow to import
+
     path = Path(path)
     if not path.is_file():
         raise ReportError(f"notebook template {path} not found")
@@ -151,6 +152,7 @@ def export_html(notebook: str | Path, html: str | Path, *, title: str | None = N
     Figures are embedded; warnings written to stderr and the parameter cells are dropped,
     so the page reads as a finished document.
     """
+    import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)

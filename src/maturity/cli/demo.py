@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..demo import run_demo
 from ..errors import UsageError
 
 
@@ -28,6 +27,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
+
+    from ..demo import run_demo  # imported here: it pulls in the notebook machinery
 
     if args.orgs < 10:
         raise UsageError("--orgs must be at least 10")
