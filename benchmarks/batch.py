@@ -28,7 +28,7 @@ from _util import report  # noqa: E402
 import maturity  # noqa: E402
 from maturity.batch import run_batch  # noqa: E402
 from maturity.demo_clients import pick_demo_clients, write_client_files  # noqa: E402
-from maturity.results import save_segments  # noqa: E402
+from maturity.results import save_wave_segments  # noqa: E402
 from maturity.store import BenchmarkStore  # noqa: E402
 
 
@@ -39,7 +39,7 @@ def prepare(root: Path, n_clients: int) -> list[Path]:
     clients = pick_demo_clients(bench.responses, bench.framework, n_clients)
     with BenchmarkStore(db) as store:
         store.import_responses(bench.responses, bench.framework, "2026")
-        save_segments(store, "2026")
+        save_wave_segments(store, "2026")
     return write_client_files(root / "parameters" / "clients", clients, db)
 
 

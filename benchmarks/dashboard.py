@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _util import report  # noqa: E402
 
 import maturity  # noqa: E402
-from maturity.segments import SegmentModel, save_segments  # noqa: E402
+from maturity.results import save_wave_segments  # noqa: E402
 from maturity.serve import start_dashboard  # noqa: E402
 from maturity.store import BenchmarkStore  # noqa: E402
 from maturity.synth import generate_wave  # noqa: E402
@@ -62,8 +62,7 @@ def build(path: Path, n: int) -> None:
     with BenchmarkStore(path) as store:
         store.import_responses(first.responses, fw, "2025")
         store.import_responses(later.responses, fw, "2026")
-        scores = store.scores("2026")
-        save_segments(store, "2026", SegmentModel(random_state=0).fit(scores[fw.strand_ids]))
+        save_wave_segments(store, "2026")
 
 
 def main() -> int:

@@ -12,33 +12,12 @@ import maturity
 from maturity.benchmark import client_results
 from maturity.clients import parse_client_parameters
 from maturity.errors import DataError, ParametersError, StoreError
+from maturity import store as store_module
 from maturity.synth import generate_wave
 
 from .test_client_report import visible_text
 from .test_results import assert_no_other_organisation, check_findings, make_data
 
-from maturity import store as store_module
-
-
-def _available(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
-#: Segments and drivers come from another branch; until they land the glue runs without them.
-ANALYTICS = _available("maturity.segments") and _available("maturity.drivers")
-
-
-@pytest.fixture(autouse=True)
-def _without_analytics(monkeypatch):
-    if not ANALYTICS:
-        import maturity.results as results_module
-
-        monkeypatch.setattr(results_module, "_segment_model", lambda *a, **k: None)
-        monkeypatch.setattr(results_module, "_importance", lambda *a, **k: None)
 
 RETURNING = "ORG-0011"
 
@@ -70,8 +49,7 @@ def test_results_for_a_returning_organisation(db, tmp_path):
     assert [t["wave"] for t in res["trend"]] == ["2025", "2026"]
     data = make_data(second.responses, second.framework, "2026")
     assert res["scores"]["index"] == pytest.approx(data.scores.loc[RETURNING, "index"])
-    if ANALYTICS:
-        assert res["segment"]["name"] and res["importance"]["source"] == "drivers"
+    assert res["segment"]["name"] and res["importance"]["source"] == "drivers"
     assert res["peers"]["n"] == int((data.responses["sector"] == sector).sum()) - 1
     check_findings(res)
     assert_no_other_organisation(json.dumps(res, ensure_ascii=False), data, RETURNING, res["organisation"]["name"])
@@ -111,7 +89,6 @@ def test_clear_errors(db, tmp_path):
         client_results(_params(tmp_path / "missing.duckdb", tmp_path, organisation=RETURNING))
 
 
-@pytest.mark.skipif(not ANALYTICS, reason="the kernel needs maturity.segments and maturity.drivers")
 def test_notebook_computes_results_from_the_database(db, tmp_path):
     from maturity.notebooks import export_html, notebook_path, run_notebook
 
@@ -130,18 +107,17 @@ def test_notebook_computes_results_from_the_database(db, tmp_path):
     assert_no_other_organisation(html, data, RETURNING, name)
 
 
-@pytest.mark.skipif(not ANALYTICS, reason="needs maturity.segments")
 def test_a_saved_segmentation_is_used_instead_of_refitting(db, tmp_path):
     import shutil
 
-    from maturity.results import save_segments
+    from maturity.results import save_wave_segments
 
     path, _, _ = db
     copy = tmp_path / "copy.duckdb"
     shutil.copy(path, copy)
     fitted = client_results(_params(copy, tmp_path, organisation=RETURNING))
     with store_module.BenchmarkStore(copy) as store:
-        model = save_segments(store, "2026")
+        model = save_wave_segments(store, "2026")
         assert store.load_artifact("2026", "segments") is not None
     saved = client_results(_params(copy, tmp_path, organisation=RETURNING))
     assert saved["segment"] == fitted["segment"]  # same seed, same model

@@ -20,13 +20,14 @@ Findings
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .benchmark import COMPARISON_LABELS, PeerComparison
 from .framework import INDEX_COLUMN, Framework
+from .summary import join_words
 
 __all__ = [
     "equal_importance",
@@ -159,13 +160,6 @@ def pick_actions(priorities: pd.DataFrame, framework: Framework, *, per_strand: 
     return out
 
 
-def _join(parts: Sequence[str]) -> str:
-    parts = list(parts)
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def _peers_phrase(comparison: PeerComparison, n: int) -> str:
     if comparison.filters:
         return f"the {n:,} peers ({comparison.description})"
@@ -279,7 +273,7 @@ def _priorities(comparison: PeerComparison, priorities: pd.DataFrame, importance
                     f"this benchmark, your priorities are")
         else:
             lead = f"Your priorities, ranked by the gap to the {label}, are"
-        return [{"kind": "priorities", "text": f"{lead} {_join(parts)}."}]
+        return [{"kind": "priorities", "text": f"{lead} {join_words(parts)}."}]
     r = priorities.iloc[0]
     return [{
         "kind": "priorities",

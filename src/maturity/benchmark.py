@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParametersError
-from .framework import INDEX_COLUMN, Framework
+from .framework import INDEX_COLUMN, Framework, normalise_label
 from .privacy import DEFAULT_MIN_GROUP_SIZE, nested_group_reason, small_group_reason
 
 if TYPE_CHECKING:
@@ -86,10 +86,6 @@ DEFAULT_SEED = 2026
 # --- peer groups ------------------------------------------------------------------------------
 
 
-def _norm(text: object) -> str:
-    return " ".join(str(text).split()).casefold()
-
-
 def check_peer_filters(filters: Mapping[str, Any] | None, framework: Framework) -> dict[str, tuple[str, ...]]:
     """Validate peer filters against the framework's demographics.
 
@@ -127,10 +123,10 @@ def check_peer_filters(filters: Mapping[str, Any] | None, framework: Framework) 
         values = list(values or [])
         if not values:
             raise ParametersError(f"peers.{key}: give at least one value")
-        lookup = {_norm(v): v for v in demo.values}
+        lookup = {normalise_label(v): v for v in demo.values}
         canonical = []
         for value in values:
-            match = lookup.get(_norm(value))
+            match = lookup.get(normalise_label(value))
             if match is None:
                 raise ParametersError(
                     f"peers.{key}: '{value}' is not a value of {demo.name} "
@@ -184,7 +180,7 @@ def peer_group(
     for key, values in filters.items():
         if key not in frame.columns:
             raise DataError(f"the wave's responses have no '{key}' column to filter peers on")
-        wanted = {_norm(v) for v in values}
+        wanted = {normalise_label(v) for v in values}
         column = frame[key].astype("string").str.strip().str.casefold().str.split().str.join(" ")
         keep &= column.isin(wanted).fillna(False).to_numpy(dtype=bool)
     ids = frame.index[keep]

@@ -40,7 +40,7 @@ from .errors import MaturityError
 from .framework import INDEX_COLUMN
 from .privacy import small_group_reason
 from .results import ClientProfile, build_client_results, client_from_survey, client_from_wave
-from .scoring import score_outcomes, score_responses
+from .store import BenchmarkStore
 from .serve import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE
 
 log = logging.getLogger(__name__)
@@ -81,16 +81,10 @@ class DashboardData:
     ----------
     db : path
         Benchmark database.
-    seed : int
-        Seed of anything fitted here (segments when the wave has no stored model).
     """
 
-    def __init__(self, db: str | Path, *, seed: int = 2026) -> None:
-        from .store import BenchmarkStore
-
+    def __init__(self, db: str | Path) -> None:
         self.db = Path(db)
-        self.seed = seed
-        self._store_cls = BenchmarkStore
         with BenchmarkStore(self.db, read_only=True) as store:
             self.waves: list[str] = [str(w) for w in store.waves()["wave"]]
         if not self.waves:
@@ -102,61 +96,24 @@ class DashboardData:
         return self.waves[-1]
 
     def wave(self, label: str | None) -> WaveData:
-        """The wave's data, segment model and strand importance (loaded once)."""
-        with self._store_cls(self.db, read_only=True) as store:
+        """The wave's data, segment model and strand importance (loaded once); the same
+        segments and importance as the wave's client reports."""
+        from .datasets import wave_from_store
+        from .results import wave_importance, wave_segments
+
+        with BenchmarkStore(self.db, read_only=True) as store:
             label = store.resolve_wave(label)
-            if label in self._cache:
-                return self._cache[label]
-            framework = store.framework(label)
-            responses = store.responses(label)
-            artifact = store.load_artifact(label, "segments")
-        if framework.id_column in responses.columns:
-            responses = responses.set_index(framework.id_column)
-        responses.index = responses.index.astype(str)
-        data = BenchmarkData(
-            framework, responses, score_responses(responses, framework), score_outcomes(responses, framework),
-            label, f"{self.db.name} (wave {label})",
-        )
-        wave = WaveData(data, _segment_model(artifact, data, self.seed), _importance(data, self.seed))
-        self._cache[label] = wave
-        return wave
+            if label not in self._cache:
+                data = wave_from_store(store, label)
+                self._cache[label] = WaveData(data, wave_segments(store, label, data), wave_importance(data))
+        return self._cache[label]
 
     def history(self, organisation: str) -> pd.DataFrame:
         """An organisation's scores in every wave it took part in."""
         if organisation not in self._history:
-            with self._store_cls(self.db, read_only=True) as store:
+            with BenchmarkStore(self.db, read_only=True) as store:
                 self._history[organisation] = store.history(organisation)
         return self._history[organisation]
-
-
-def _segment_model(artifact: dict | None, data: BenchmarkData, seed: int) -> Any | None:
-    """The wave's stored segment model, else one fitted now (seeded); None if impossible."""
-    try:
-        from .segments import SegmentModel
-    except ImportError:  # pragma: no cover - segments ship with the kit
-        return None
-    try:
-        if artifact:
-            return SegmentModel.from_dict(artifact)
-        return SegmentModel(random_state=seed).fit(data.scores)
-    except MaturityError as exc:
-        log.warning("no segments for wave %s: %s", data.wave, exc)
-        return None
-
-
-def _importance(data: BenchmarkData, seed: int) -> pd.Series | None:
-    """How strongly each strand drives outcomes in the wave (None without outcomes)."""
-    if data.outcomes.empty:
-        return None
-    try:
-        from .drivers import strand_importance
-    except ImportError:  # pragma: no cover
-        return None
-    try:
-        return strand_importance(data.scores, data.outcomes, data.framework, seed=seed)
-    except MaturityError as exc:
-        log.warning("no strand importance for wave %s: %s", data.wave, exc)
-        return None
 
 
 # --- the dashboard ------------------------------------------------------------------------------
@@ -194,7 +151,7 @@ class Dashboard:
             client = load_client_parameters(client)
         self.client_params: ClientParameters | None = client
         self.client_mode = client is not None
-        self.source = DashboardData(db, seed=seed)
+        self.source = DashboardData(db)
         self.n_boot = n_boot
         self.seed = seed
         base_min = client.min_group_size if client else 5

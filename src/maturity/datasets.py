@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import UsageError
 from .framework import INDEX_COLUMN, Framework, load_framework
 from .scoring import score_outcomes, score_responses
+
+if TYPE_CHECKING:
+    from .store import BenchmarkStore
 
 
 @dataclass
@@ -74,30 +78,53 @@ def load_benchmark(
     """
     if (data is None) == (db is None):
         raise UsageError("give either a data file or a database, not both or neither")
-    if framework is not None and not isinstance(framework, Framework):
-        framework = load_framework(framework)
-    if data is not None:
-        from .ingest import read_responses
-
-        framework = framework or load_framework()
-        responses, _report = read_responses(data, framework)
-        source, label = str(data), None
-        stored = None
-    else:
+    if data is None:
         from .store import BenchmarkStore
 
         with BenchmarkStore(db, read_only=True) as store:
-            label = store.resolve_wave(wave)
-            responses = store.responses(label)
-            # Without a framework, use the wave's own and the scores stored at import.
-            stored = store.scores(label) if framework is None else None
-            framework = framework or store.framework(label)
-        source = f"{db} (wave {label})"
+            return wave_from_store(store, wave, framework=framework)
+    from .ingest import read_responses
+
+    if not isinstance(framework, Framework):
+        framework = load_framework(framework)
+    responses, _report = read_responses(data, framework)
     responses = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
-    if stored is not None:
-        scores = stored[framework.strand_ids + [INDEX_COLUMN]]
-        outcomes = stored[[g.id for g in framework.outcomes]]
+    return BenchmarkData(
+        framework, responses, score_responses(responses, framework), score_outcomes(responses, framework),
+        None, str(data),
+    )
+
+
+def wave_from_store(
+    store: "BenchmarkStore", wave: str | None = None, *, framework: Framework | str | Path | None = None
+) -> BenchmarkData:
+    """A wave of an open store as :class:`BenchmarkData`.
+
+    Without ``framework`` the wave's own framework and the scores stored at import are used
+    (nothing is scored again); with another framework the answers are scored with it.
+
+    Parameters
+    ----------
+    store : maturity.store.BenchmarkStore
+    wave : str, optional
+        Wave label (default: the latest wave).
+    framework : Framework or path, optional
+    """
+    label = store.resolve_wave(wave)
+    if framework is not None and not isinstance(framework, Framework):
+        framework = load_framework(framework)
+    fw = framework or store.framework(label)
+    responses = store.responses(label)
+    if fw.id_column in responses.columns:
+        responses = responses.set_index(fw.id_column)
+    responses.index = responses.index.astype(str)
+    score_cols = [*fw.strand_ids, INDEX_COLUMN]
+    outcome_cols = [g.id for g in fw.outcomes]
+    stored = store.scores(label) if framework is None else None
+    if stored is not None and set(score_cols + outcome_cols) <= set(stored.columns):
+        stored.index = stored.index.astype(str)
+        stored = stored.reindex(responses.index)
+        scores, outcomes = stored[score_cols], stored[outcome_cols]
     else:
-        scores = score_responses(responses, framework)
-        outcomes = score_outcomes(responses, framework)
-    return BenchmarkData(framework, responses, scores, outcomes, label, source)
+        scores, outcomes = score_responses(responses, fw), score_outcomes(responses, fw)
+    return BenchmarkData(fw, responses, scores, outcomes, label, f"{getattr(store, 'path', 'benchmark database')} (wave {label})")

@@ -168,12 +168,11 @@ def _run_client_reports(out, responses, framework, params, n_clients, workers, e
     """Write client parameters files for a spread of organisations and run them as a batch."""
     from .batch import run_batch
     from .demo_clients import pick_demo_clients, write_client_files
-
-    from .results import save_segments
+    from .results import save_wave_segments
 
     db = out / "benchmark.duckdb"
     with BenchmarkStore(db) as store:  # segment the wave once, as the analysis did, for every report
-        save_segments(store, params["wave"], random_state=params["seed"])
+        save_wave_segments(store, params["wave"], random_state=params["seed"])
     clients = pick_demo_clients(responses, framework, n_clients, min_group_size=params["min_group_size"],
                                 wave=params["wave"])
     files = write_client_files(out / "parameters" / "clients", clients, db)

@@ -52,7 +52,7 @@ class Scale:
     @cached_property
     def label_lookup(self) -> dict[str, float]:
         """Map a label, lower-cased and trimmed, to its value."""
-        return {_normalise_label(text): value for value, text in self.labels.items()}
+        return {normalise_label(text): value for value, text in self.labels.items()}
 
     def describe(self) -> str:
         """A short description of the valid answers, for error messages."""
@@ -331,7 +331,8 @@ def parse_framework(data: Any, source: str | None = None) -> Framework:
     return _Parser(source).framework(data)
 
 
-def _normalise_label(text: object) -> str:
+def normalise_label(text: object) -> str:
+    """Text compared case- and whitespace-insensitively (labels, demographic values)."""
     return " ".join(str(text).split()).casefold()
 
 
@@ -505,7 +506,7 @@ class _Parser:
                 if integer and not val.is_integer():
                     raise self.fail(lpath, f"value {_fmt(val)} is not a whole number on an integer scale")
                 label = self.text(text, lpath)
-                norm = _normalise_label(label)
+                norm = normalise_label(label)
                 if norm in seen_text:
                     raise self.fail(lpath, f"label '{label}' is used for two values")
                 if _looks_numeric(norm) and float(norm) != val:
@@ -572,7 +573,7 @@ class _Parser:
             values = [self.text(v, f"{path}.values[{j}]") for j, v in enumerate(self.seq(spec["values"], f"{path}.values"))]
             if not values:
                 raise self.fail(f"{path}.values", "at least one value is required")
-            norm = [_normalise_label(v) for v in values]
+            norm = [normalise_label(v) for v in values]
             dup = next((v for v, n in zip(values, norm) if norm.count(n) > 1), None)
             if dup is not None:
                 raise self.fail(f"{path}.values", f"value '{dup}' is listed twice")

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ValidationFailed
-from .framework import Framework, Item, _normalise_label
+from .framework import Framework, Item, normalise_label
 from .readers import RawTable, read_table, table_from_frame
 from .scoring import parse_answers
 from .validation import (
@@ -195,7 +195,7 @@ def _id_key(name: str) -> str:
 
 
 def _text_key(text: str) -> str:
-    return _normalise_label(text).strip(" .:?!\"'")
+    return normalise_label(text).strip(" .:?!\"'")
 
 
 def _is_metadata(texts: list[str]) -> bool:
@@ -416,9 +416,9 @@ class _Checker:
         out = np.where(text == "", None, text).astype(object)
         if not allowed:
             return out
-        lookup = {_normalise_label(v): v for v in allowed}
+        lookup = {normalise_label(v): v for v in allowed}
         codes, uniques = pd.factorize(text)
-        mapped = np.array([lookup.get(_normalise_label(u)) if u else None for u in uniques] + [None], dtype=object)
+        mapped = np.array([lookup.get(normalise_label(u)) if u else None for u in uniques] + [None], dtype=object)
         out = mapped[codes]
         bad = (text != "") & pd.isna(out)
         shown = ", ".join(f"'{v}'" for v in allowed[:8]) + (", ..." if len(allowed) > 8 else "")
@@ -432,10 +432,10 @@ class _Checker:
         explicit_no = False
         for barrier, j in found:
             raw = self.table.data[j]
-            yes_words = set(_TRUE_WORDS) | {_normalise_label(barrier.name)}
+            yes_words = set(_TRUE_WORDS) | {normalise_label(barrier.name)}
             for text in (row[j] for row in self.table.header_rows[1:] if row[j]):
                 # the option's text: a whole header cell, or the part after "Question - "
-                yes_words |= {_normalise_label(text), _normalise_label(text.rsplit(" - ", 1)[-1])}
+                yes_words |= {normalise_label(text), normalise_label(text.rsplit(" - ", 1)[-1])}
             state = _barrier_states(raw, yes_words)  # 1 yes, 0 no, -1 blank, -2 invalid
             explicit_no |= bool((state == 0).any())
             bad = state == -2
@@ -604,7 +604,7 @@ def _barrier_states(raw: pd.Series, yes_words: set[str]) -> np.ndarray:
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     lookup = []
     for value in uniques:
-        text = _normalise_label(_cell_text(value))
+        text = normalise_label(_cell_text(value))
         if text.endswith(".0") and text[:-2] in ("0", "1"):
             text = text[:-2]
         lookup.append(-1 if not text else 1 if text in yes_words else 0 if text in _FALSE_WORDS else -2)

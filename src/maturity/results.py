@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -39,7 +38,7 @@ from .benchmark import (
 from .errors import DataError, MaturityError
 from .framework import INDEX_COLUMN, Framework
 from .privacy import nested_group_reason, small_group_reason
-from .scoring import score_outcomes, score_responses
+from .scoring import score_responses
 
 if TYPE_CHECKING:
     from .clients import ClientParameters
@@ -53,9 +52,10 @@ __all__ = [
     "client_from_survey",
     "build_client_results",
     "client_results_from_store",
-    "wave_data",
     "fit_segments",
-    "save_segments",
+    "wave_segments",
+    "save_wave_segments",
+    "wave_importance",
 ]
 
 #: Identifies the layout of ``results.json`` (bump on incompatible changes).
@@ -426,8 +426,10 @@ def client_results_from_store(params: "ClientParameters", *, store: "BenchmarkSt
 
 
 def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict[str, Any]:
+    from .datasets import wave_from_store
+
     wave = store.resolve_wave(params.wave)
-    data = wave_data(store, wave, framework=params.framework)
+    data = wave_from_store(store, wave, framework=params.framework)
     check_peer_filters(params.peers, data.framework)  # fail early, before any scoring
     if params.organisation is not None:
         client = client_from_wave(data, params.organisation)
@@ -438,35 +440,9 @@ def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict
         own, _report = read_responses(params.responses, data.framework)
         client = client_from_survey(own, data.framework)
         history = None  # a file's claimed id must not unlock a stored organisation's history
-    model = _segment_model(store, wave, data)
-    importance = _importance(data)
+    model = wave_segments(store, wave, data)
+    importance = wave_importance(data)
     return build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
-
-
-def wave_data(store: "BenchmarkStore", wave: str, *, framework: str | os.PathLike | None = None) -> "BenchmarkData":
-    """A wave of the store as :class:`~maturity.datasets.BenchmarkData` (read only).
-
-    The scores stored at import are used; with another ``framework`` file the answers are
-    scored again with it.
-    """
-    from .datasets import BenchmarkData
-    from .framework import load_framework
-
-    fw = load_framework(framework) if framework else store.framework(wave)
-    responses = store.responses(wave)
-    if fw.id_column in responses.columns:
-        responses = responses.set_index(fw.id_column)
-    responses.index = responses.index.astype(str)
-    stored = None if framework else store.scores(wave)
-    score_cols = [*fw.strand_ids, INDEX_COLUMN]
-    outcome_cols = [g.id for g in fw.outcomes]
-    if stored is not None and set(score_cols + outcome_cols) <= set(stored.columns):
-        stored.index = stored.index.astype(str)
-        stored = stored.reindex(responses.index)
-        scores, outcomes = stored[score_cols], stored[outcome_cols]
-    else:
-        scores, outcomes = score_responses(responses, fw), score_outcomes(responses, fw)
-    return BenchmarkData(fw, responses, scores, outcomes, wave, f"{getattr(store, 'path', 'benchmark database')} (wave {wave})")
 
 
 #: Segment models fitted in this process, by (database, wave, when the wave last changed):
@@ -474,13 +450,14 @@ def wave_data(store: "BenchmarkStore", wave: str, *, framework: str | os.PathLik
 _FITTED_SEGMENTS: dict[tuple[str, str, str], Any] = {}
 
 
-def _segment_model(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
-    """The wave's saved segment model, else one fitted on the wave (seeded, cached)."""
-    from .segments import SegmentModel
+def wave_segments(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
+    """The wave's saved segment model, else one fitted on the wave (seeded, cached per
+    process so a worker computing many clients of one wave fits it once)."""
+    from .segments import load_segments
 
-    saved = store.load_artifact(wave, "segments")
-    if saved:
-        return SegmentModel.from_dict(saved)
+    saved = load_segments(store, wave)
+    if saved is not None:
+        return saved
     key = (str(getattr(store, "path", "")), str(wave), str(store.wave_modified(wave)))
     if key not in _FITTED_SEGMENTS:
         _FITTED_SEGMENTS[key] = fit_segments(data)
@@ -499,21 +476,22 @@ def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> 
     return SegmentModel(strands=strands, random_state=random_state).fit(data.scores)
 
 
-def save_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = DEFAULT_SEED) -> Any | None:
-    """Fit the wave's segmentation once and save it as the store artifact ``"segments"``.
+def save_wave_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = DEFAULT_SEED) -> Any | None:
+    """Fit the wave's default segmentation once and store it with the wave
+    (:func:`maturity.segments.save_segments`), so client results load it instead of fitting
+    it per client. Needs the store open for writing; returns the model (None when the wave
+    is too small to segment)."""
+    from .datasets import wave_from_store
+    from .segments import save_segments
 
-    Client results then load it instead of fitting it for every client; run this (with the
-    store open for writing) before a batch of reports. Returns the model (None when the
-    wave is too small to segment).
-    """
     wave = store.resolve_wave(wave)
-    model = fit_segments(wave_data(store, wave), random_state=random_state)
+    model = fit_segments(wave_from_store(store, wave), random_state=random_state)
     if model is not None:
-        store.save_artifact(wave, "segments", model.to_dict())
+        save_segments(store, wave, model)
     return model
 
 
-def _importance(data: "BenchmarkData") -> pd.Series | None:
+def wave_importance(data: "BenchmarkData") -> pd.Series | None:
     """Strand importance for outcomes in the wave, or None (equal weights) without outcomes."""
     if not data.framework.outcomes or data.outcomes.empty:
         return None

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .framework import INDEX_COLUMN, Framework, Item, Scale, _normalise_label, load_framework
+from .framework import INDEX_COLUMN, Framework, Item, Scale, normalise_label, load_framework
 
 __all__ = [
     "answer_values",
@@ -105,7 +105,7 @@ def _parse_answer(raw: object, lookup: dict[str, float], decimal: str) -> tuple[
     text = str(raw).strip()
     if not text:
         return np.nan, False
-    label = lookup.get(_normalise_label(text)) if lookup else None
+    label = lookup.get(normalise_label(text)) if lookup else None
     if label is not None:
         return float(label), False
     if decimal != "." and decimal in text:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import pandas as pd
 
 from .framework import INDEX_COLUMN, Framework
@@ -50,7 +52,7 @@ def population_sentences(scores: pd.DataFrame, framework: Framework) -> list[str
         weakest = means.index[: min(3, len(means) - 1)]
         out.append(
             "The weakest strands on average are "
-            + _join([f"{names[s]} ({means[s]:.0f})" for s in weakest])
+            + join_words([f"{names[s]} ({means[s]:.0f})" for s in weakest])
             + f"; the strongest is {names[means.index[-1]]} ({means.iloc[-1]:.0f})."
         )
     n_incomplete = int(scores[INDEX_COLUMN].isna().sum())
@@ -59,7 +61,9 @@ def population_sentences(scores: pd.DataFrame, framework: Framework) -> list[str
     return out
 
 
-def _join(parts: list[str]) -> str:
+def join_words(parts: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    parts = list(parts)
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
