@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from maturity.batch import collect_parameter_files, outputs_up_to_date, plan_batch, run_batch
+from maturity.batch import collect_parameter_files, outputs_up_to_date, plan_batch, run_batch, run_report
 from maturity.errors import ReportError, UsageError
 from maturity.reports import client_folder
 
@@ -336,6 +336,10 @@ def test_report_command_runs_one_client_and_updates_the_manifest(tmp_path, datab
     assert failed.stderr.strip().startswith("error: raises-solo: notebook t.ipynb failed in cell")
     rows = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["clients"]
     assert [(r["client_id"], r["status"]) for r in rows] == [("solo", "ok"), ("raises-solo", "failed")]
+    # Another client's failed row in the manifest does not decide this run's result.
+    again = run_report(one, out, notebook=template)
+    assert [r["client_id"] for r in again.clients] == ["solo"]
+    assert again.exit_code == 0 and "raises-solo" not in again.summary()
 
 
 def test_template_without_parameters_cell_is_rejected(tmp_path, database):

@@ -54,7 +54,7 @@ class ClientPlan:
 
 @dataclass
 class BatchResult:
-    """The outcome of a batch: one manifest row per client."""
+    """The outcome of a batch: one manifest row per client of this run."""
 
     out: Path
     manifest: Path | None
@@ -356,7 +356,8 @@ def run_batch(
         bar.close()
     seconds = time.perf_counter() - started
     manifest.write(finished=now_iso(), seconds=round(seconds, 3))
-    return BatchResult(out, manifest.path, manifest.rows, seconds, manifest.run)
+    # Only this run's clients: a kept row of an earlier run must not decide this exit code.
+    return BatchResult(out, manifest.path, manifest.own_rows, seconds, manifest.run)
 
 
 def run_report(

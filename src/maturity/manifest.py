@@ -103,8 +103,14 @@ class Manifest:
             self.write()
 
     @property
+    def own_rows(self) -> list[dict[str, Any]]:
+        """The rows of this run's clients, in the order they were given."""
+        return [self._rows[i] for i in sorted(self._rows)]
+
+    @property
     def rows(self) -> list[dict[str, Any]]:
-        mine = [self._rows[i] for i in sorted(self._rows)]
+        """Every row the file holds: rows kept from earlier runs, then this run's."""
+        mine = self.own_rows
         ids = {r["client_id"] for r in mine}
         return [r for r in self._others if r["client_id"] not in ids] + mine
 

@@ -72,7 +72,7 @@ def run_report_command(args: argparse.Namespace) -> int:
     from ..batch import run_report
 
     result = run_report(args.parameters, args.out, notebook=args.notebook, timeout=args.timeout)
-    row = result.clients[-1]  # this run's row comes after any kept from earlier runs
+    (row,) = result.clients
     if row["status"] == "failed":
         print(f"error: {row['client_id']}: {row['error']}", file=sys.stderr)
         return 1
