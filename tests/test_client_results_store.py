@@ -122,3 +122,24 @@ def test_a_saved_segmentation_is_used_instead_of_refitting(db, tmp_path):
     saved = client_results(_params(copy, tmp_path, organisation=RETURNING))
     assert saved["segment"] == fitted["segment"]  # same seed, same model
     assert [s["name"] for s in saved["segment"]["segments"]] == list(model.segment_names_)
+
+
+def test_a_batch_fits_a_wave_once_and_its_clients_reuse_it(db, tmp_path, monkeypatch):
+    import maturity.results as results_module
+    from maturity.reports import compute_results
+
+    path, _, _ = db
+    params = _params(path, tmp_path, organisation=RETURNING)
+    fresh = client_results(params)
+    with store_module.BenchmarkStore(path, read_only=True) as store:
+        document = results_module.segments_to_share(store, "2026")
+    shared = tmp_path / "segments.json"
+    shared.write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.setattr(results_module, "_FITTED_SEGMENTS", {})
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("a client refitted the segmentation")
+
+    monkeypatch.setattr(results_module, "fit_segments", no_refit)
+    reused = compute_results(params, segments=str(shared))
+    assert reused["segment"] == fresh["segment"]

@@ -18,6 +18,8 @@ Only ``OUT`` is written to: every client folder is checked to resolve inside it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import shutil
 import signal
 import sys
 import threading
@@ -31,11 +33,21 @@ from . import __version__, reports
 from .clients import ClientParameters, load_client_parameters
 from .errors import MaturityError, UsageError
 from .executors import DaskExecutor, LocalExecutor
+from .files import write_json
 from .manifest import Manifest, client_entry, now_iso
-from .reports import OUTPUT_NAMES, REPORT_TEMPLATE, RESULTS_FUNCTION, ClientTask, client_folder
+from .reports import (
+    OUTPUT_NAMES,
+    REPORT_TEMPLATE,
+    RESULTS_FUNCTION,
+    ClientTask,
+    client_folder,
+)
 
 EXECUTORS = ("local", "dask")
 PARAMETER_SUFFIXES = (".yaml", ".yml")
+
+#: Folder under ``out`` for what the clients of one run share (removed when the run ends).
+SHARED_FOLDER = ".segments"
 
 
 @dataclass
@@ -121,6 +133,8 @@ class _Wave:
     organisations: frozenset[str] = frozenset()
     framework: Any = None
     error: str | None = None
+    #: Path of the segment model shared by its clients ("" when they need none); None: not decided yet.
+    segments: str | None = None
 
 
 def _inspect_wave(db: Path, wave: str | None) -> _Wave:
@@ -233,8 +247,27 @@ def plan_batch(
             plan.task = ClientTask(
                 parameters=str(plan.source.resolve()), out=str(out), template=str(template),
                 client_id=plan.client_id, results_function=results_function,
+                # The default results place the client in the wave's segments; a custom
+                # results function is left to its own devices.
+                segments=_shared_segments(out, key, wave) if results_function == RESULTS_FUNCTION else None,
             )
     return plans
+
+
+def _shared_segments(out: Path, key: tuple[Path, str | None], wave: "_Wave") -> str | None:
+    """Fit a wave's segmentation once for all its clients (when it has no saved model) and
+    keep it in ``out/.segments/`` for the run; each worker preloads it instead of fitting its own."""
+    if wave.segments is None:
+        from .results import segments_to_share
+        from .store import BenchmarkStore
+
+        wave.segments = ""
+        with BenchmarkStore(key[0], read_only=True) as store:
+            document = segments_to_share(store, wave.label)
+        if document is not None:
+            name = hashlib.sha1(f"{key[0]}|{wave.label}".encode()).hexdigest()[:16]
+            wave.segments = str(write_json(out / SHARED_FOLDER / f"{name}.json", document))
+    return wave.segments or None
 
 
 def resolve_template(notebook: str | Path | None) -> Path:
@@ -354,6 +387,7 @@ def run_batch(
         raise
     finally:
         bar.close()
+        shutil.rmtree(out / SHARED_FOLDER, ignore_errors=True)  # the run's shared segment models
     seconds = time.perf_counter() - started
     manifest.write(finished=now_iso(), seconds=round(seconds, 3))
     # Only this run's clients: a kept row of an earlier run must not decide this exit code.

@@ -11,6 +11,7 @@ from .config import load_benchmark_parameters
 from .framework import load_framework
 from .ingest import read_responses
 from .notebooks import export_html, notebook_path, run_notebook
+from .results import save_wave_segments
 from .store import BenchmarkStore
 from .synth import generate_benchmark, generate_wave
 
@@ -135,6 +136,9 @@ def run_demo(
             responses, _report = read_responses(path, framework)
             # A re-run with the same data changes nothing; with other data it replaces the wave.
             store.import_responses(responses, framework, label, source=path, replace=True)
+        # Store the latest wave's segments with it, as a researcher does with `maturity
+        # segment --db`: client reports and dashboards then all use this one model.
+        save_wave_segments(store, later_label, random_state=params["seed"])
 
     echo("[3/4] Running the benchmark analysis notebook")
     analysis_dir = out / "analysis"
@@ -157,24 +161,19 @@ def run_demo(
     html = export_html(ipynb, analysis_dir / "benchmark_analysis.html", title="Benchmark analysis")
     result = DemoResult(out, responses_csv, ipynb, html, database=database)
     if n_clients:
-        params = {**params, "wave": later_label}
-        result.batch = _run_client_reports(out, later.responses, framework, params, n_clients, workers, echo, progress)
+        result.batch = _run_client_reports(out, database, later_label, later.responses, framework, params,
+                                           n_clients, workers, echo, progress)
         result.extras.update({"client reports": out / "clients", "batch manifest": result.batch.manifest})
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _run_client_reports(out, responses, framework, params, n_clients, workers, echo, progress):
+def _run_client_reports(out, database, wave, responses, framework, params, n_clients, workers, echo, progress):
     """Write client parameters files for a spread of organisations and run them as a batch."""
     from .batch import run_batch
     from .demo_clients import pick_demo_clients, write_client_files
-    from .results import save_wave_segments
 
-    db = out / "benchmark.duckdb"
-    with BenchmarkStore(db) as store:  # segment the wave once, as the analysis did, for every report
-        save_wave_segments(store, params["wave"], random_state=params["seed"])
-    clients = pick_demo_clients(responses, framework, n_clients, min_group_size=params["min_group_size"],
-                                wave=params["wave"])
-    files = write_client_files(out / "parameters" / "clients", clients, db)
+    clients = pick_demo_clients(responses, framework, n_clients, min_group_size=params["min_group_size"], wave=wave)
+    files = write_client_files(out / "parameters" / "clients", clients, database)
     echo(f"Running {len(files)} client reports ({out / 'parameters' / 'clients'})")
     return run_batch(files, out, workers=workers, progress=progress)

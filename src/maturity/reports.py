@@ -14,6 +14,7 @@ Output layout (Contract 5)::
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -55,6 +56,9 @@ class ClientTask:
         The (validated) client id; the outputs go to ``out/clients/<client_id>/``.
     results_function : str
         ``module:function`` that computes results.json from the parameters.
+    segments : str, optional
+        A segment model the batch fitted once for the client's wave
+        (:func:`maturity.results.segments_to_share`), preloaded before the results.
     """
 
     parameters: str
@@ -62,6 +66,7 @@ class ClientTask:
     template: str
     client_id: str
     results_function: str = RESULTS_FUNCTION
+    segments: str | None = None
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -104,13 +109,21 @@ def resolve_function(spec: str) -> Callable[..., Any]:
         raise ReportError(f"results function {spec} is not available: {exc}") from None
 
 
-def compute_results(params: ClientParameters, results_function: str = RESULTS_FUNCTION) -> dict:
+def compute_results(
+    params: ClientParameters, results_function: str = RESULTS_FUNCTION, *, segments: str | None = None
+) -> dict:
     """The content of a client's results.json (by default ``maturity.benchmark.client_results``).
 
     The benchmark database is opened read-only here and handed over as ``store``: parallel
-    workers may all read one DuckDB file, but none may lock it for writing.
+    workers may all read one DuckDB file, but none may lock it for writing. ``segments``
+    names a segment model the batch fitted once for the wave; it is preloaded so that no
+    worker fits its own.
     """
+    from .results import preload_segments
     from .store import BenchmarkStore
+
+    if segments:
+        preload_segments(json.loads(Path(segments).read_text(encoding="utf-8")))
 
     function = resolve_function(results_function)
     with BenchmarkStore(params.db, read_only=True) as store:
@@ -158,7 +171,7 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
     t = time.perf_counter()
     say(f"{task.client_id}: computing results")
     try:
-        results = compute_results(params, task.results_function)
+        results = compute_results(params, task.results_function, segments=task.segments)
     except MaturityError as exc:
         raise ReportError(f"computing results failed: {exc}") from exc
     except Exception as exc:  # a failure inside the library is still only this client's

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -54,6 +55,8 @@ __all__ = [
     "client_results_from_store",
     "fit_segments",
     "wave_segments",
+    "segments_to_share",
+    "preload_segments",
     "save_wave_segments",
     "wave_importance",
 ]
@@ -445,23 +448,52 @@ def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict
     return build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
 
 
-#: Segment models fitted in this process, by (database, wave, when the wave last changed):
-#: a worker computing many clients of one wave fits the segmentation once.
+#: Segment models fitted for waves without a saved one, by (database, wave, when the wave
+#: last changed). A batch fits each such wave once, before its clients run, and every
+#: worker preloads that model here (:func:`preload_segments`); the dashboard and a lone
+#: ``client_results`` call fill it themselves.
 _FITTED_SEGMENTS: dict[tuple[str, str, str], Any] = {}
 
 
+def _segments_key(store: "BenchmarkStore", wave: str) -> tuple[str, str, str]:
+    return (str(Path(store.path).resolve()), str(wave), store.wave_modified(wave).isoformat())
+
+
 def wave_segments(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
-    """The wave's saved segment model, else one fitted on the wave (seeded, cached per
-    process so a worker computing many clients of one wave fits it once)."""
+    """The wave's saved segment model, else the one fitted on the wave (seeded, fitted once
+    per process or preloaded by a batch)."""
     from .segments import load_segments
 
     saved = load_segments(store, wave)
     if saved is not None:
         return saved
-    key = (str(getattr(store, "path", "")), str(wave), str(store.wave_modified(wave)))
+    key = _segments_key(store, wave)
     if key not in _FITTED_SEGMENTS:
         _FITTED_SEGMENTS[key] = fit_segments(data)
     return _FITTED_SEGMENTS[key]
+
+
+def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
+    """Fit a wave's default segmentation once for many clients (a batch): a JSON-safe
+    document for :func:`preload_segments`, or None when the wave has a saved model (the
+    clients load that) or is too small to segment."""
+    from .datasets import wave_from_store
+    from .segments import load_segments
+
+    if load_segments(store, wave) is not None:
+        return None
+    model = fit_segments(wave_from_store(store, wave))
+    if model is None:
+        return None
+    return {"key": list(_segments_key(store, wave)), "model": model.to_dict()}
+
+
+def preload_segments(document: Mapping[str, Any]) -> None:
+    """Make a model from :func:`segments_to_share` the one :func:`wave_segments` returns
+    for its wave in this process (as long as the wave is unchanged)."""
+    from .segments import SegmentModel
+
+    _FITTED_SEGMENTS[tuple(document["key"])] = SegmentModel.from_dict(document["model"])
 
 
 def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
