@@ -20,11 +20,23 @@ from pathlib import Path
 import psutil
 import pytest
 
-from maturity.batch import collect_parameter_files, outputs_up_to_date, plan_batch, run_batch, run_report
+from maturity.batch import (
+    collect_parameter_files,
+    outputs_up_to_date,
+    plan_batch,
+    run_batch,
+    run_report,
+)
 from maturity.errors import ReportError, UsageError
 from maturity.reports import client_folder
 
-from .batch_support import RESULTS_FUNCTION, SLEEP_ENV, fault_template, make_database, write_client
+from .batch_support import (
+    RESULTS_FUNCTION,
+    SLEEP_ENV,
+    fault_template,
+    make_database,
+    write_client,
+)
 from .conftest import REPO
 
 
@@ -438,24 +450,18 @@ def test_only_a_kernel_that_never_started_is_tried_again(tmp_path):
     import nbformat
     from nbclient.exceptions import DeadKernelError
 
-    from maturity.reports import _is_kernel_start_failure
-
-    def failure(cause: Exception) -> ReportError:
-        error = ReportError(f"notebook t.ipynb could not run: {type(cause).__name__}: {cause}")
-        error.__cause__ = cause
-        return error
+    from maturity.notebooks import kernel_never_started
 
     output = tmp_path / "report.ipynb"
-    assert _is_kernel_start_failure(failure(RuntimeError("Kernel didn't respond in 60 seconds")), output)
-    assert not _is_kernel_start_failure(failure(DeadKernelError("Kernel died")), output)
+    assert kernel_never_started(RuntimeError("Kernel didn't respond in 60 seconds"), output)
+    assert not kernel_never_started(DeadKernelError("Kernel died"), output)
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1")]
     nbformat.write(nb, output)  # written before the kernel answered: nothing ran, safe to retry
-    assert _is_kernel_start_failure(failure(RuntimeError("Kernel died before replying to kernel_info")), output)
-    assert not output.exists()
+    assert kernel_never_started(RuntimeError("Kernel died before replying to kernel_info"), output)
     nb.cells[0].execution_count = 1
     nbformat.write(nb, output)  # a cell ran: never run the client twice
-    assert not _is_kernel_start_failure(failure(RuntimeError("Kernel didn't respond in 60 seconds")), output)
+    assert not kernel_never_started(RuntimeError("Kernel didn't respond in 60 seconds"), output)
     assert output.exists()
 
 

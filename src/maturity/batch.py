@@ -357,11 +357,11 @@ def run_batch(
     bar = _progress_bar(len(plans), progress)
 
     def record(plan: ClientPlan, status: str, seconds: float = 0.0, error: str | None = None,
-               validated: bool = True) -> None:
+               validated: bool = True, steps: dict[str, float] | None = None) -> None:
         # A file rejected before running has no outputs of this run to point to.
         manifest.record(plan.index, client_entry(
             out, plan.client_id, status, seconds=seconds, error=error, folder=plan.folder if validated else None,
-            parameters=plan.source.resolve(),
+            parameters=plan.source.resolve(), steps=steps,
         ))
         counts = manifest.counts()
         bar.set_postfix_str(f"ok={counts['ok']} failed={counts['failed']} skipped={counts['skipped']}", refresh=False)
@@ -377,7 +377,8 @@ def run_batch(
     def on_done(outcome: dict[str, Any]) -> None:
         if outcome["status"] == "interrupted":
             return
-        record(by_id[outcome["client_id"]], outcome["status"], outcome["seconds"], outcome.get("error"))
+        record(by_id[outcome["client_id"]], outcome["status"], outcome["seconds"], outcome.get("error"),
+               steps=outcome.get("steps"))
 
     try:
         with _sigterm_as_interrupt():

@@ -64,7 +64,8 @@ def run_isolated(
     Returns
     -------
     dict
-        ``{"client_id", "status": "ok" | "failed" | "interrupted", "seconds", "error"}``.
+        ``{"client_id", "status": "ok" | "failed" | "interrupted", "seconds", "error"}``, plus
+        ``"steps"`` (seconds per step) when the worker finished.
     """
     started_wall = time.time()
     started = time.monotonic()
@@ -127,7 +128,7 @@ def _supervise(
         import json
 
         result = json.loads(result_file.read_text(encoding="utf-8"))
-        return {"status": result["status"], "error": result.get("error")}
+        return {"status": result["status"], "error": result.get("error"), "steps": result.get("steps")}
     return {"status": "failed", "error": _describe_crash(proc.returncode, log_file)}
 
 

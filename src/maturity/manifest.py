@@ -41,8 +41,10 @@ def client_entry(
     error: str | None = None,
     folder: Path | None = None,
     parameters: Path | None = None,
+    steps: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """One manifest row; an output path is given only when that file exists."""
+    """One manifest row; an output path is given only when that file exists; ``steps``
+    (seconds spent computing results, running the notebook, exporting HTML) when known."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
 
@@ -61,6 +63,7 @@ def client_entry(
         "results_json": rel(RESULTS_NAME),
         "report_ipynb": rel(NOTEBOOK_NAME),
         "parameters": str(parameters) if parameters is not None else None,
+        **({"steps": {k: round(float(v), 3) for k, v in steps.items()}} if steps else {}),
     }
 
 

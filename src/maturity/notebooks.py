@@ -14,7 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-
 from .errors import ReportError
 from .files import write_text
 
@@ -61,6 +60,7 @@ def run_notebook(
     timeout: float | None = None,
     progress: bool = False,
     start_timeout: float = 120,
+    start_attempts: int = 1,
 ) -> Path:
     """Execute a template with papermill, writing the executed notebook to ``output``.
 
@@ -83,6 +83,9 @@ def run_notebook(
         Show papermill's progress bar.
     start_timeout : float
         Seconds to wait for the kernel to start (generous: parallel runs start slowly).
+    start_attempts : int
+        Runs to try when the kernel fails to start (:func:`kernel_never_started`); a run
+        in which a cell executed is never repeated.
 
     Raises
     ------
@@ -100,42 +103,69 @@ def run_notebook(
     # The kernel talks to us over Unix sockets in a private folder, not TCP ports: no
     # port clashes between parallel runs (papermill #511) and no unencrypted-TCP warning.
     # The path must be absolute and short (socket paths are limited to ~100 bytes).
-    ipc_dir = tempfile.mkdtemp(prefix="maturity-ipc-")
-    config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(ipc_dir, "k")}})
-    # Papermill saves progressively; it writes to a temporary name so that ``output`` only
-    # ever holds a finished run or, after a failure, the complete partial notebook.
-    tmp = output.with_name(f".{output.stem}.{os.getpid()}.running.ipynb")
+    for attempt in range(1, start_attempts + 1):
+        ipc_dir = tempfile.mkdtemp(prefix="maturity-ipc-")
+        config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(ipc_dir, "k")}})
+        # Papermill saves progressively; it writes to a temporary name so that ``output`` only
+        # ever holds a finished run or, after a failure, the complete partial notebook.
+        tmp = output.with_name(f".{output.stem}.{os.getpid()}.running.ipynb")
+        try:
+            pm.execute_notebook(
+                str(template),
+                str(tmp),
+                parameters=dict(parameters),
+                kernel_name=KERNEL_NAME,
+                language="python",  # templates without kernelspec metadata (hand-made ones) still run
+                progress_bar=progress,
+                cwd=str(cwd),
+                execution_timeout=timeout,
+                start_timeout=start_timeout,
+                report_mode=True,
+                config=config,
+            )
+        except PapermillExecutionError as exc:
+            _keep_partial(tmp, output)
+            raise ReportError(
+                f"notebook {template.name} failed in cell {exc.exec_count}: {exc.ename}: {_first_line(exc.evalue)}"
+            ) from exc
+        except Exception as exc:
+            if attempt < start_attempts and kernel_never_started(exc, tmp):
+                tmp.unlink(missing_ok=True)  # nothing ran: safe to start again
+                continue
+            _keep_partial(tmp, output)
+            raise ReportError(
+                f"notebook {template.name} could not run: {type(exc).__name__}: {_first_line(str(exc))}"
+            ) from exc
+        except BaseException:  # interrupted: leave no half-written file behind
+            tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
+        os.replace(tmp, output)
+        return output
+    raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+
+def kernel_never_started(exc: BaseException, notebook: Path) -> bool:
+    """Whether a failed run is a kernel that never came up (a start-up message, and no cell
+    of the partly written ``notebook`` executed): the one failure safe to run again.
+
+    Under heavy parallel load a kernel can miss its start-up handshake (papermill #239);
+    a kernel that dies in a cell is never retried, so no client runs twice.
+    """
+    text = f"{exc} {exc.__cause__!r}"
+    markers = ("didn't respond", "before replying to kernel_info", "Address already in use", "Kernel didn't start")
+    if not any(m in text for m in markers):
+        return False
+    if not Path(notebook).exists():
+        return True
+    import nbformat
+
     try:
-        pm.execute_notebook(
-            str(template),
-            str(tmp),
-            parameters=dict(parameters),
-            kernel_name=KERNEL_NAME,
-            language="python",  # templates without kernelspec metadata (hand-made ones) still run
-            progress_bar=progress,
-            cwd=str(cwd),
-            execution_timeout=timeout,
-            start_timeout=start_timeout,
-            report_mode=True,
-            config=config,
-        )
-    except PapermillExecutionError as exc:
-        _keep_partial(tmp, output)
-        raise ReportError(
-            f"notebook {template.name} failed in cell {exc.exec_count}: {exc.ename}: {_first_line(exc.evalue)}"
-        ) from exc
-    except Exception as exc:
-        _keep_partial(tmp, output)
-        raise ReportError(
-            f"notebook {template.name} could not run: {type(exc).__name__}: {_first_line(str(exc))}"
-        ) from exc
-    except BaseException:  # interrupted: leave no half-written file behind
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(ipc_dir, ignore_errors=True)
-    os.replace(tmp, output)
-    return output
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:  # written before the kernel answered, or cut short: nothing ran
+        return True
+    return not any(c.get("execution_count") for c in nb.cells if c.cell_type == "code")
 
 
 def _keep_partial(tmp: Path, output: Path) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -157,7 +156,7 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
     MaturityError
         A user-caused failure; the message names the step that failed.
     """
-    from .notebooks import export_html
+    from .notebooks import export_html, run_notebook
 
     say = echo or (lambda line: None)
     started = time.perf_counter()
@@ -182,7 +181,8 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
     t = time.perf_counter()
     say(f"{task.client_id}: running {Path(task.template).name}")
     notebook = folder / NOTEBOOK_NAME
-    _run_notebook_retrying_start(task.template, notebook, notebook_parameters(params, results_path), cwd=folder)
+    run_notebook(task.template, notebook, notebook_parameters(params, results_path), cwd=folder,
+                 start_attempts=KERNEL_START_ATTEMPTS)
     steps["notebook"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -194,40 +194,3 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
         raise ReportError(f"exporting HTML failed: {type(exc).__name__}: {exc}") from exc
     steps["html"] = time.perf_counter() - t
     return {"client_id": task.client_id, "seconds": time.perf_counter() - started, "steps": steps}
-
-
-def _run_notebook_retrying_start(template: str | Path, output: Path, parameters: dict, *, cwd: Path) -> None:
-    """Run the notebook; try again when the *kernel failed to start* (never after a cell ran).
-
-    Under heavy parallel load a kernel can miss its start-up handshake (papermill #239); that
-    is safe to retry because no cell has run. A kernel that dies in a cell is not retried.
-    """
-    from .notebooks import run_notebook
-
-    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        try:
-            run_notebook(template, output, parameters, cwd=cwd)
-            return
-        except ReportError as exc:
-            if attempt == KERNEL_START_ATTEMPTS or not _is_kernel_start_failure(exc, output):
-                raise
-            time.sleep(0.5 * attempt)
-
-
-def _is_kernel_start_failure(exc: BaseException, output: Path) -> bool:
-    """True when the kernel never came up: a start-up message and no cell executed."""
-    text = f"{exc} {exc.__cause__!r}"
-    markers = ("didn't respond", "before replying to kernel_info", "Address already in use", "Kernel didn't start")
-    if not any(m in text for m in markers):
-        return False
-    if output.exists():
-        import nbformat
-
-        try:
-            nb = nbformat.read(output, as_version=4)
-        except Exception:
-            return True
-        if any(c.get("execution_count") for c in nb.cells if c.cell_type == "code"):
-            return False
-        os.unlink(output)
-    return True
