@@ -149,13 +149,14 @@ def run_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _score_table(responses: pd.DataFrame, scores: pd.DataFrame, framework) -> pd.DataFrame:
-    ids = responses[framework.id_column].astype("str").to_numpy()
-    out = pd.DataFrame({framework.id_column: ids, framework.name_column: responses[framework.name_column].to_numpy()})
-    values = scores.reindex(pd.Index(ids, name=framework.id_column))
-    for col in values.columns:
-        out[col] = values[col].to_numpy()
-    return out
+def _score_table(responses: pd.DataFrame, scores: pd.DataFrame, outcomes: pd.DataFrame, framework) -> pd.DataFrame:
+    """Id, name, strand scores, index and outcome-group scores, one row per organisation."""
+    frame = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
+    table = pd.concat([scores, outcomes], axis=1).reindex(frame.index)
+    table.insert(0, framework.name_column, frame[framework.name_column].to_numpy())
+    table.index = table.index.astype(str)
+    table.index.name = framework.id_column
+    return table.reset_index()
 
 
 def _score_file(args: argparse.Namespace) -> pd.DataFrame | None:
@@ -168,25 +169,17 @@ def _score_file(args: argparse.Namespace) -> pd.DataFrame | None:
         return None
     if report.problems:
         print(report.to_text(), file=sys.stderr)
-    scores = pd.concat([score_responses(responses, framework), score_outcomes(responses, framework)], axis=1)
-    return _score_table(responses, scores, framework)
+    return _score_table(responses, score_responses(responses, framework), score_outcomes(responses, framework), framework)
 
 
 def _score_db(args: argparse.Namespace) -> pd.DataFrame:
-    from ..scoring import score_outcomes, score_responses
+    from ..datasets import wave_from_store
     from ..store import BenchmarkStore
 
-    db = args.db or str(DEFAULT_DB)
-    with BenchmarkStore(db, read_only=True) as store:
-        wave = store.resolve_wave(args.wave)
-        responses = store.responses(wave)
-        if args.framework is None:
-            framework = store.framework(wave)
-            scores = store.scores(wave)
-        else:  # rescore the stored answers with another framework
-            framework = framework_from(args)
-            scores = pd.concat([score_responses(responses, framework), score_outcomes(responses, framework)], axis=1)
-    return _score_table(responses, scores, framework)
+    with BenchmarkStore(args.db or str(DEFAULT_DB), read_only=True) as store:
+        # The scores stored at import, or the answers rescored with --framework.
+        data = wave_from_store(store, args.wave, framework=args.framework)
+    return _score_table(data.responses, data.scores, data.outcomes, data.framework)
 
 
 # --- waves --------------------------------------------------------------------------------------------------------
