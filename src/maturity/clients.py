@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
-from .config import check_min_group_size
+from .config import (
+    DEFAULT_MIN_GROUP_SIZE,
+    check_min_group_size,
+    read_yaml,
+    resolve_path,
+)
 from .errors import ParametersError
 
 COMPARE_TO = ("median", "top_quartile", "top_deck")
@@ -69,7 +72,7 @@ class ClientParameters:
     wave: str | None = None
     peers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     compare_to: str = DEFAULT_COMPARE_TO
-    min_group_size: int = 5
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     framework: Path | None = None
     title: str | None = None
     source: Path | None = None
@@ -109,16 +112,7 @@ def load_client_parameters(path: str | Path) -> ClientParameters:
         The message names the file and the field.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ParametersError(f"{path}: client parameters file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParametersError(f"{path}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ParametersError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    data = read_yaml(path, "client parameters file")
     return parse_client_parameters(data, base_dir=path.resolve().parent, source=path)
 
 
@@ -150,8 +144,7 @@ def parse_client_parameters(
             return None
         if not isinstance(value, str) or not value.strip():
             raise fail(name, f"expected a file path, got {value!r}")
-        p = Path(value.strip()).expanduser()
-        return (p if p.is_absolute() else base / p).resolve()
+        return resolve_path(value.strip(), base)
 
     organisation = data.get("organisation")
     responses = path_field("responses")
@@ -185,7 +178,7 @@ def parse_client_parameters(
     if compare_to not in COMPARE_TO:
         raise fail("compare_to", f"{compare_to!r} is not one of {', '.join(COMPARE_TO)}")
     try:
-        min_group = check_min_group_size(data.get("min_group_size", 5), where="min_group_size")
+        min_group = check_min_group_size(data.get("min_group_size", DEFAULT_MIN_GROUP_SIZE), where="min_group_size")
     except ParametersError as exc:
         raise ParametersError(f"{where}{exc}") from None
     title = data.get("title")

@@ -9,16 +9,48 @@ import yaml
 
 from .errors import ParametersError
 
+#: Where the command line keeps the benchmark database unless told otherwise.
+DEFAULT_DB = Path("outputs") / "benchmark.duckdb"
+#: Default minimum number of organisations behind any statistic that is shown.
+DEFAULT_MIN_GROUP_SIZE = 5
+#: Privacy floor: no configuration may show statistics of smaller groups.
+MIN_GROUP_FLOOR = 3
 #: Built-in defaults; a benchmark.yaml overrides any of them.
 BENCHMARK_DEFAULTS: dict[str, Any] = {
     "framework": None,
-    "db": "outputs/benchmark.duckdb",
+    "db": str(DEFAULT_DB),
     "wave": None,
     "seed": 2026,
-    "min_group_size": 5,
+    "min_group_size": DEFAULT_MIN_GROUP_SIZE,
 }
-#: Privacy floor: no configuration may show statistics of smaller groups.
-MIN_GROUP_FLOOR = 3
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    """Parse a YAML settings file (a byte-order mark is allowed).
+
+    Raises
+    ------
+    ParametersError
+        Naming the file, and the line of a syntax error; ``what`` says what was expected
+        (e.g. "client parameters file").
+    """
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ParametersError(f"{path}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParametersError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ParametersError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+
+
+def resolve_path(value: str | Path, base: str | Path) -> Path:
+    """A path from a settings file: ``~`` expanded, relative paths against ``base``."""
+    p = Path(value).expanduser()
+    return (p if p.is_absolute() else Path(base) / p).resolve()
 
 
 def load_benchmark_parameters(path: str | Path | None = None) -> dict[str, Any]:
@@ -38,14 +70,7 @@ def load_benchmark_parameters(path: str | Path | None = None) -> dict[str, Any]:
     if path is None:
         return params
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ParametersError(f"{path}: parameters file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParametersError(f"{path}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ParametersError(f"{path}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    data = read_yaml(path, "parameters file") or {}
     if not isinstance(data, dict):
         raise ParametersError(f"{path}: expected a mapping of settings")
     unknown = sorted(set(data) - set(BENCHMARK_DEFAULTS))
@@ -54,8 +79,7 @@ def load_benchmark_parameters(path: str | Path | None = None) -> dict[str, Any]:
     params.update(data)
     for key in ("framework", "db"):
         if params[key] is not None:
-            value = Path(str(params[key])).expanduser()
-            params[key] = str(value if value.is_absolute() else (path.parent / value).resolve())
+            params[key] = str(resolve_path(str(params[key]), path.parent))
     if not isinstance(params["seed"], int) or isinstance(params["seed"], bool):
         raise ParametersError(f"{path}: seed: expected a whole number, got {params['seed']!r}")
     params["min_group_size"] = check_min_group_size(params["min_group_size"], where=f"{path}: min_group_size")

@@ -34,14 +34,19 @@ from IPython.display import HTML, Image, display
 from . import plots, report
 from .benchmark import COMPARISON_LABELS, peer_group
 from .clients import ClientParameters, load_client_parameters
-from .config import check_min_group_size
+from .config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from .datasets import BenchmarkData
 from .errors import MaturityError
 from .framework import INDEX_COLUMN
 from .privacy import small_group_reason
-from .results import ClientProfile, build_client_results, client_from_survey, client_from_wave
-from .store import BenchmarkStore
+from .results import (
+    ClientProfile,
+    build_client_results,
+    client_from_survey,
+    client_from_wave,
+)
 from .serve import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE
+from .store import BenchmarkStore
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +136,7 @@ class Dashboard:
     wave : str, optional
         Initial wave (default: the client's wave, else the latest).
     min_group_size : int, optional
-        Privacy threshold (default: the client's, else 5; never below 3).
+        Privacy threshold (default: the client's, else ``DEFAULT_MIN_GROUP_SIZE``; never below 3).
     n_boot : int
         Bootstrap draws of the percentile interval.
     seed : int
@@ -154,7 +159,7 @@ class Dashboard:
         self.source = DashboardData(db)
         self.n_boot = n_boot
         self.seed = seed
-        base_min = client.min_group_size if client else 5
+        base_min = client.min_group_size if client else DEFAULT_MIN_GROUP_SIZE
         self.min_group_size = check_min_group_size(min_group_size if min_group_size is not None else base_min)
         self.results: dict[str, Any] | None = None
         self.updates = 0

@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .config import MIN_GROUP_FLOOR, check_min_group_size
+from .config import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_FLOOR, check_min_group_size
 
 __all__ = [
     "DEFAULT_MIN_GROUP_SIZE",
@@ -36,8 +36,6 @@ __all__ = [
     "suppress_groups",
 ]
 
-#: Default minimum number of organisations behind any statistic that is shown.
-DEFAULT_MIN_GROUP_SIZE = 5
 
 
 def small_group_reason(n: int, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, *, group: str = "the group") -> str | None:

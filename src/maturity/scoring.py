@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .framework import INDEX_COLUMN, Framework, Item, Scale, normalise_label, load_framework
+from .framework import (
+    INDEX_COLUMN,
+    Framework,
+    Item,
+    Scale,
+    load_framework,
+    normalise_label,
+)
 
 __all__ = [
     "answer_values",

@@ -49,6 +49,7 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
+from .config import DEFAULT_DB
 from .errors import StoreError
 from .files import _json_safe
 from .framework import INDEX_COLUMN, Framework, parse_framework
@@ -57,8 +58,6 @@ from .scoring import score_outcomes, score_responses
 
 __all__ = ["BenchmarkStore", "ImportResult", "DEFAULT_DB"]
 
-#: Where the command line keeps the benchmark database unless told otherwise.
-DEFAULT_DB = Path("outputs") / "benchmark.duckdb"
 SCHEMA_VERSION = 1
 #: Test-only hook: when set to a file path, an import writes that file inside its open
 #: transaction and then waits, so a test can kill the process mid-import.

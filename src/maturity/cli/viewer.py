@@ -6,7 +6,7 @@ import argparse
 import signal
 import threading
 
-from ..config import check_min_group_size
+from ..config import DEFAULT_DB, check_min_group_size
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if args.client is not None:
         params = load_client_parameters(args.client)  # fail fast on a bad file
         db = db or params.db
-    db = db or "outputs/benchmark.duckdb"
+    db = db or DEFAULT_DB
     if args.min_group_size is not None:
         try:
             check_min_group_size(args.min_group_size, where="--min-group-size")
