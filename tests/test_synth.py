@@ -90,3 +90,13 @@ def test_rejects_bad_arguments():
         maturity.generate_benchmark(0)
     with pytest.raises(maturity.MaturityError):
         maturity.generate_benchmark(10, missing_rate=0.9)
+
+
+def test_a_custom_difficulty_carries_into_later_waves(framework):
+    first = maturity.generate_benchmark(300, seed=8, difficulty={"learner_context": 1.5})
+    later = generate_wave(first, seed=9)
+    assert later.difficulty == {"learner_context": 1.5}
+    means = maturity.score_responses(later.responses, framework)[framework.strand_ids].mean()
+    assert means.idxmin() == "learner_context"  # new organisations share the same hard strand
+    only_new = generate_wave(first, seed=9, retention=0.0)
+    assert maturity.score_responses(only_new.responses, framework)[framework.strand_ids].mean().idxmin() == "learner_context"

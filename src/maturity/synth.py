@@ -106,6 +106,7 @@ class SyntheticBenchmark:
     framework: Framework
     seed: int
     stage_names: tuple[str, ...] = field(default=DEFAULT_STAGE_NAMES)
+    difficulty: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DIFFICULTY))
 
     @property
     def n_stages(self) -> int:
@@ -188,30 +189,44 @@ def generate_benchmark(
 
     columns: dict[str, object] = {framework.id_column: ids, framework.name_column: _names(demo.get("sector"), n_orgs, rng)}
     columns.update(demo)
+    columns.update(_answers(latent, framework, rng, missing_rate))
+    responses = pd.DataFrame(columns)
+    truth = _truth(ids, stage, stage_names, latent, framework)
+    return SyntheticBenchmark(responses, truth, framework, seed, stage_names, dict(difficulty))
+
+
+def _answers(
+    latent: np.ndarray, framework: Framework, rng: np.random.Generator, missing_rate: float
+) -> dict[str, pd.Series | np.ndarray]:
+    """Every answer column for organisations at ``latent`` (organisations x strands):
+    strand items, outcome items (rising with maturity) and barriers (falling with it)."""
+    columns: dict[str, pd.Series | np.ndarray] = {}
     for s_pos, strand in enumerate(framework.strands):
         for item in strand.items:
             columns[item.id] = _answer(latent[:, s_pos], item, framework, rng, missing_rate)
-
-    maturity_level = latent.mean(axis=1)
     for g_pos, group in enumerate(framework.outcomes):
         drive = _outcome_drive(latent, g_pos)
         for item in group.items:
             columns[item.id] = _answer(0.85 * drive + 0.35, item, framework, rng, missing_rate, noise=0.9)
-
+    maturity_level = latent.mean(axis=1)
     n_bar = len(framework.barriers)
     for b_pos, barrier in enumerate(framework.barriers):
         base = 0.45 - 1.6 * b_pos / max(n_bar - 1, 1)  # first barriers are the most common
         p = 1.0 / (1.0 + np.exp(-(base - 0.8 * maturity_level)))
-        columns[barrier.id] = (rng.random(n_orgs) < p).astype(int)
+        columns[barrier.id] = (rng.random(len(latent)) < p).astype(int)
+    return columns
 
-    responses = pd.DataFrame(columns)
+
+def _truth(ids: Sequence[str], stage: np.ndarray, stage_names: Sequence[str], latent: np.ndarray,
+           framework: Framework) -> pd.DataFrame:
+    """The ground truth table: stage, stage name and latent level per strand."""
     truth = pd.DataFrame(
         {"stage": stage, "stage_name": np.asarray(stage_names, dtype=object)[stage]},
-        index=pd.Index(ids, name=framework.id_column),
+        index=pd.Index(list(ids), name=framework.id_column),
     )
-    for s_pos, strand in enumerate(strands):
+    for s_pos, strand in enumerate(framework.strand_ids):
         truth[f"latent_{strand}"] = latent[:, s_pos]
-    return SyntheticBenchmark(responses, truth, framework, seed, stage_names)
+    return truth
 
 
 def _stage_centres(n_stages: int, n_strands: int) -> np.ndarray:
@@ -348,47 +363,25 @@ def generate_wave(
     latent_cols = [f"latent_{s}" for s in strands]
     latent = previous.truth.loc[kept_ids, latent_cols].to_numpy()
     latent = latent + improvement + rng.normal(0.0, 0.15, size=latent.shape)
-    diff = np.array([DEFAULT_DIFFICULTY.get(s, 0.0) for s in strands])
+    diff = np.array([previous.difficulty.get(s, 0.0) for s in strands])
     centres = _stage_centres(previous.n_stages, len(strands))
     # The stage an organisation has grown into: the nearest stage centre.
     distance = (((latent + diff)[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
     kept_stage = distance.argmin(axis=1)
 
-    fresh = generate_benchmark(
-        max(new_orgs, 1), framework=framework, seed=seed + 7919, stage_names=previous.stage_names,
-        missing_rate=missing_rate, id_prefix=prefix, first_number=next_number,
-    )
-    if new_orgs == 0:
-        fresh.responses = fresh.responses.iloc[:0]
-        fresh.truth = fresh.truth.iloc[:0]
-
     columns: dict[str, object] = {framework.id_column: list(kept_ids)}
     columns[framework.name_column] = prev.loc[kept_ids, framework.name_column].to_numpy()
     for demo in framework.demographics:
         columns[demo.id] = prev.loc[kept_ids, demo.id].to_numpy()
-    for s_pos, strand in enumerate(framework.strands):
-        for item in strand.items:
-            columns[item.id] = _answer(latent[:, s_pos], item, framework, rng, missing_rate).to_numpy()
-    for g_pos, group in enumerate(framework.outcomes):
-        drive = _outcome_drive(latent, g_pos)
-        for item in group.items:
-            columns[item.id] = _answer(0.85 * drive + 0.35, item, framework, rng, missing_rate, noise=0.9).to_numpy()
-    n_bar = len(framework.barriers)
-    for b_pos, barrier in enumerate(framework.barriers):
-        base = 0.45 - 1.6 * b_pos / max(n_bar - 1, 1)
-        p = 1.0 / (1.0 + np.exp(-(base - 0.8 * latent.mean(axis=1))))
-        columns[barrier.id] = (rng.random(len(kept_ids)) < p).astype(int)
-    returning = pd.DataFrame(columns)
-    for col in returning.columns:
-        if col in fresh.responses.columns:
-            returning[col] = returning[col].astype(fresh.responses[col].dtype)
-    responses = pd.concat([returning, fresh.responses], ignore_index=True)
-
-    truth_kept = pd.DataFrame(
-        {"stage": kept_stage, "stage_name": np.asarray(previous.stage_names, dtype=object)[kept_stage]},
-        index=pd.Index(list(kept_ids), name=framework.id_column),
-    )
-    for s_pos, strand in enumerate(strands):
-        truth_kept[f"latent_{strand}"] = latent[:, s_pos]
-    truth = pd.concat([truth_kept, fresh.truth])
-    return SyntheticBenchmark(responses, truth, framework, seed, previous.stage_names)
+    columns.update(_answers(latent, framework, rng, missing_rate))
+    parts = [pd.DataFrame(columns)]
+    truths = [_truth(kept_ids, kept_stage, previous.stage_names, latent, framework)]
+    if new_orgs > 0:
+        fresh = generate_benchmark(
+            new_orgs, framework=framework, seed=seed + 7919, stage_names=previous.stage_names,
+            missing_rate=missing_rate, difficulty=previous.difficulty, id_prefix=prefix, first_number=next_number,
+        )
+        parts.append(fresh.responses)
+        truths.append(fresh.truth)
+    responses = pd.concat(parts, ignore_index=True)
+    return SyntheticBenchmark(responses, pd.concat(truths), framework, seed, previous.stage_names, previous.difficulty)
