@@ -411,3 +411,16 @@ def test_framework_document_round_trips_a_full_framework():
     again = parse_framework(yaml.safe_load(text))
     assert same_framework(again, FW) and again.actions == FW.actions and again.outcomes == FW.outcomes
     assert framework_to_dict(again) == framework_to_dict(FW)
+
+
+@pytest.mark.parametrize("keys,values", [
+    ([5, 2, 9], [9, 9, 1, 2, 5, 7]),          # dense keys, absent values
+    ([-3, 10**12], [10**12, -3, 4]),          # negative and huge keys: the sorted path
+    ([], [1, 2]),
+    (list(range(999, -1, -1)), [0, 999, 1000, 500]),
+])
+def test_lookup_matches_a_plain_search(keys, values):
+    from maturity.store import _lookup
+
+    expected = [keys.index(v) if v in keys else -1 for v in values]
+    assert _lookup(np.array(keys, dtype=np.int64), np.array(values, dtype=np.int64)).tolist() == expected

@@ -515,36 +515,32 @@ class BenchmarkStore:
             keep &= base["org_key"].isin([r[0] for r in rows]).to_numpy()
         return base[keep].reset_index(drop=True)
 
+    def _long_rows(self, table: str, key: int, org_keys: np.ndarray, col_keys: Sequence[int]):
+        """A wave's long rows of ``table`` as (row position, column position, value), only
+        for the organisations and columns asked for."""
+        long = self.con.sql(
+            f"SELECT org_key, col_key, value FROM {table} WHERE wave_key = ?", params=[key]).to_arrow_table()
+        row_of = _lookup(org_keys, long.column("org_key").to_numpy())
+        col_of = _lookup(np.asarray(col_keys), long.column("col_key").to_numpy())
+        ok = (row_of >= 0) & (col_of >= 0)
+        return row_of[ok], col_of[ok], long.column("value").to_numpy(zero_copy_only=False)[ok]
+
     def _matrix(self, table: str, key: int, org_keys: np.ndarray, col_keys: Sequence[int]) -> np.ndarray:
         """A respondents x columns float matrix (NaN where no row is stored)."""
         out = np.full((len(org_keys), len(col_keys)), np.nan)
-        if not len(org_keys) or not len(col_keys):
-            return out
-        long = self.con.sql(
-            f"SELECT org_key, col_key, value FROM {table} WHERE wave_key = ?", params=[key]).to_arrow_table()
-        org = long.column("org_key").to_numpy()
-        col = long.column("col_key").to_numpy()
-        val = long.column("value").to_numpy()
-        row_of = _lookup(org_keys, org)
-        col_of = _lookup(np.asarray(col_keys), col)
-        ok = (row_of >= 0) & (col_of >= 0)
-        out[row_of[ok], col_of[ok]] = val[ok]
+        if len(org_keys) and len(col_keys):
+            rows, cols, values = self._long_rows(table, key, org_keys, col_keys)
+            out[rows, cols] = values
         return out
 
     def _texts(self, key: int, org_keys: np.ndarray, col_keys: Sequence[int]) -> list[np.ndarray]:
+        """One object column per text attribute (None where no row is stored)."""
         out = [np.full(len(org_keys), None, dtype=object) for _ in col_keys]
-        if not len(org_keys) or not len(col_keys):
-            return out
-        long = self.con.sql(
-            "SELECT org_key, col_key, value FROM attributes WHERE wave_key = ?", params=[key]).to_arrow_table()
-        org = long.column("org_key").to_numpy()
-        col = long.column("col_key").to_numpy()
-        val = long.column("value").to_numpy(zero_copy_only=False)
-        row_of = _lookup(org_keys, org)
-        col_of = _lookup(np.asarray(col_keys), col)
-        for j in range(len(col_keys)):
-            sel = (col_of == j) & (row_of >= 0)
-            out[j][row_of[sel]] = val[sel]
+        if len(org_keys) and len(col_keys):
+            rows, cols, values = self._long_rows("attributes", key, org_keys, col_keys)
+            for j in range(len(col_keys)):
+                sel = cols == j
+                out[j][rows[sel]] = values[sel]
         return out
 
     def responses(self, wave: str | int | None = None, filters: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -781,16 +777,23 @@ def _wave_order(labels: list[str]) -> list[int]:
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Position of each value in ``keys`` (-1 when absent); keys are unique integers."""
+    """Position of each value in ``keys`` (-1 when absent); keys are unique integers.
+
+    The store's keys are small non-negative integers it assigns itself, so a dense table
+    indexed by key answers every lookup at once (much faster than sorting and searching).
+    """
     keys = np.asarray(keys, dtype=np.int64)
-    if not len(keys):
+    values = np.asarray(values, dtype=np.int64)
+    if not len(keys) or not len(values):
         return np.full(len(values), -1, dtype=np.int64)
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-    idx = np.searchsorted(sorted_keys, values)
-    idx = np.clip(idx, 0, len(keys) - 1)
-    found = sorted_keys[idx] == values
-    return np.where(found, order[idx], -1)
+    size = int(max(keys.max(), values.max())) + 1
+    if keys.min() < 0 or values.min() < 0 or size > 4 * (len(keys) + len(values)) + 1_000_000:
+        order = np.argsort(keys)  # sparse or negative keys: sort and search instead
+        idx = np.clip(np.searchsorted(keys[order], values), 0, len(keys) - 1)
+        return np.where(keys[order][idx] == values, order[idx], -1)
+    table = np.full(size, -1, dtype=np.int64)
+    table[keys] = np.arange(len(keys))
+    return table[values]
 
 
 def _utcnow() -> datetime:
