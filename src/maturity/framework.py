@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -208,9 +207,6 @@ class Framework:
     def strand_names(self) -> dict[str, str]:
         """Strand id -> display name."""
         return {s.id: s.name for s in self.strands}
-
-    def scale_of(self, item: Item) -> Scale:
-        return self.scales[item.scale]
 
     def strand_weight(self, strand_id: str) -> float:
         return float(self.index.weights.get(strand_id, 1.0))
@@ -660,15 +656,3 @@ def _looks_numeric(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def scale_arrays(framework: Framework, item_ids: list[str]) -> dict[str, np.ndarray]:
-    """Per-item scale bounds, reverse flags and weights as arrays aligned with ``item_ids``."""
-    table = framework.item_table.loc[item_ids]
-    return {
-        "min": table["min"].to_numpy(float),
-        "max": table["max"].to_numpy(float),
-        "reverse": table["reverse"].to_numpy(bool),
-        "weight": table["weight"].to_numpy(float),
-        "integer": table["integer"].to_numpy(bool),
-    }

@@ -307,10 +307,9 @@ def _has_values(column: pd.Series) -> bool:
 class _Checker:
     """Validates one table against a framework, filling a report."""
 
-    def __init__(self, table: RawTable, framework: Framework, id_col: str, lenient: bool, report: ValidationReport):
+    def __init__(self, table: RawTable, framework: Framework, lenient: bool, report: ValidationReport):
         self.table = table
         self.fw = framework
-        self.id_col = id_col
         self.lenient = lenient
         self.report = report
         self.n = len(table)
@@ -462,7 +461,8 @@ def _validate(
     table: RawTable, framework: Framework, id_column: str | None, lenient: bool
 ) -> tuple[pd.DataFrame | None, ValidationReport]:
     report = ValidationReport(table.source, table.format, n_rows=len(table), lenient=lenient, details=dict(table.details))
-    checker = _Checker(table, framework, id_column or framework.id_column, lenient, report)
+    id_col = id_column or framework.id_column
+    checker = _Checker(table, framework, lenient, report)
     for problem in table.problems:
         if lenient and problem.kind in ROW_KINDS:
             problem.action = ROW_SKIPPED
@@ -476,7 +476,6 @@ def _validate(
                            expected="at least one row of answers under the header"))
         return None, report
 
-    id_col = id_column or framework.id_column
     cols = _resolve_columns(table, framework, id_col, report)
     report.metadata_columns = [checker.column_name(j) for j in cols.metadata]
     if id_col not in cols.by_target:

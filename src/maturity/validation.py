@@ -198,10 +198,6 @@ class ValidationReport:
         return self._rejecting == 0
 
     @property
-    def accepted(self) -> bool:
-        return self.ok
-
-    @property
     def n_problems(self) -> int:
         return sum(self._counts.values())
 
@@ -209,14 +205,6 @@ class ValidationReport:
     def n_unlisted(self) -> int:
         """Problems counted but not kept in ``problems``."""
         return self.n_problems - len(self.problems)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def unknown_columns(self) -> list[str]:
