@@ -42,7 +42,7 @@ import pandas as pd
 from .errors import ValidationFailed
 from .framework import Framework, Item, normalise_label
 from .readers import RawTable, read_table, table_from_frame
-from .scoring import parse_answers
+from .scoring import parse_answers, scale_violations
 from .validation import (
     ROW_KINDS,
     ROW_SKIPPED,
@@ -396,11 +396,7 @@ class _Checker:
             values[use], invalid[use] = code_values[use], False
         given = invalid | ~np.isnan(values)
         nonfinite_text = invalid & _nonfinite_words(raw, invalid)
-        with np.errstate(invalid="ignore"):
-            infinite = np.isinf(values)
-            finite = np.isfinite(values)
-            out_of_range = finite & ((values < scale.min) | (values > scale.max))
-            not_integer = finite & ~out_of_range & scale.integer & (values != np.rint(values))
+        infinite, out_of_range, not_integer = scale_violations(values, scale.min, scale.max, scale.integer)
         expected = scale.describe()
         self.cell_problems("not_a_number", j, invalid & ~nonfinite_text, expected, raw)
         self.cell_problems("not_finite", j, nonfinite_text | infinite, expected, raw)

@@ -194,6 +194,20 @@ def _answer_matrix(
     return matrix
 
 
+def scale_violations(
+    values: np.ndarray, lo: float, hi: float, integer: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scale rules, cell by cell: (infinite, out of range, not a whole number on an
+    integer scale). Missing values (NaN) break none of them; each cell breaks at most one.
+    """
+    with np.errstate(invalid="ignore"):
+        infinite = np.isinf(values)
+        finite = np.isfinite(values)
+        out_of_range = finite & ((values < lo) | (values > hi))
+        not_integer = finite & ~out_of_range & integer & (values != np.rint(values))
+    return infinite, out_of_range, not_integer
+
+
 def _check_answers(
     matrix: np.ndarray,
     invalid: np.ndarray | None,
@@ -217,11 +231,8 @@ def _check_answers(
         return
     bad = np.zeros(matrix.shape, dtype=bool)
     for j in np.flatnonzero(suspect):
-        col = matrix[:, j]
-        with np.errstate(invalid="ignore"):
-            bad[:, j] = (col < lo[j]) | (col > hi[j])
-            if integer[j]:
-                bad[:, j] |= np.isfinite(col) & (col != np.rint(col))
+        infinite, out_of_range, not_integer = scale_violations(matrix[:, j], lo[j], hi[j], bool(integer[j]))
+        bad[:, j] = infinite | out_of_range | not_integer
         if invalid is not None:
             bad[:, j] |= invalid[:, j]
     rows, cols = np.nonzero(bad)
