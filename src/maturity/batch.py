@@ -146,23 +146,29 @@ def _inspect_wave(db: Path, wave: str | None) -> _Wave:
         with BenchmarkStore(db, read_only=True) as store:
             label = store.resolve_wave(wave)
             modified = store.wave_modified(label).timestamp()
-            responses = store.responses(label)
+            ids = store.scores(label).index  # who took part: the scores suffice, not every answer
             framework = store.framework(label)
     except MaturityError as exc:
         return _Wave(error=str(exc))
     except Exception as exc:  # duckdb and OS errors: this database is unusable for these clients
         return _Wave(error=f"cannot read benchmark database {db}: {type(exc).__name__}: {exc}")
-    ids = responses[framework.id_column] if framework.id_column in responses.columns else responses.index
     return _Wave(label=label, modified=modified, organisations=frozenset(str(i) for i in ids), framework=framework)
 
 
-def _peer_filter_problem(params: ClientParameters, wave: _Wave) -> str | None:
-    """Why the client's peer filters do not fit the wave's framework (None when they do)."""
+def _peer_filter_problem(params: ClientParameters, wave: _Wave, frameworks: dict[Path, Any]) -> str | None:
+    """Why the client's peer filters do not fit the wave's framework (None when they do).
+    ``frameworks`` holds the framework files already parsed during this planning pass."""
     from .benchmark import check_peer_filters
     from .framework import load_framework
 
+    if not params.peers:
+        return None
     try:
-        framework = load_framework(params.framework) if params.framework is not None else wave.framework
+        framework = wave.framework
+        if params.framework is not None:
+            if params.framework not in frameworks:
+                frameworks[params.framework] = load_framework(params.framework)
+            framework = frameworks[params.framework]
         check_peer_filters(params.peers, framework)
     except MaturityError as exc:
         return str(exc)
@@ -222,6 +228,7 @@ def plan_batch(
                 plan.action, plan.error = "failed", f"{plan.source}: client_id {client_id!r} is also used by {others}"
 
     waves: dict[tuple[Path, str | None], _Wave] = {}
+    frameworks: dict[Path, Any] = {}
     for plan in plans:
         if plan.action != "run":
             continue
@@ -239,7 +246,7 @@ def plan_batch(
             plan.action, plan.error = "failed", f"{plan.source}: responses: file {params.responses} not found"
         elif params.framework is not None and not params.framework.is_file():
             plan.action, plan.error = "failed", f"{plan.source}: framework: file {params.framework} not found"
-        elif (problem := _peer_filter_problem(params, wave)) is not None:
+        elif (problem := _peer_filter_problem(params, wave, frameworks)) is not None:
             plan.action, plan.error = "failed", f"{plan.source}: {problem}"
         elif not force and outputs_up_to_date(plan.folder, _inputs_modified(params, plan.source, template, wave)):
             plan.action = "skip"
