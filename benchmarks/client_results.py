@@ -49,8 +49,7 @@ def main() -> int:
     fw = maturity.load_framework()
     for n in [int(s) for s in args.sizes.split(",")]:
         responses = maturity.generate_benchmark(n, seed=1).responses.set_index(fw.id_column)
-        data = BenchmarkData(fw, responses, maturity.score_responses(responses, fw),
-                             maturity.score_outcomes(responses, fw), "2026", "synthetic")
+        data = BenchmarkData.from_responses(responses, fw, wave="2026", source="synthetic")
         org = data.scores.index[n // 2]
         params = ClientParameters(client_id="bench", db=Path("unused"), organisation=org,
                                   peers={"size": (responses.loc[org, "size"],)}, compare_to="top_deck")

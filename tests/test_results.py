@@ -26,9 +26,7 @@ CLIENT = "ORG-0010"
 
 
 def make_data(responses: pd.DataFrame, framework, wave="2026") -> BenchmarkData:
-    responses = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
-    return BenchmarkData(framework, responses, maturity.score_responses(responses, framework),
-                         maturity.score_outcomes(responses, framework), wave, "test")
+    return BenchmarkData.from_responses(responses, framework, wave=wave, source="test")
 
 
 def params(**kw) -> ClientParameters:

@@ -51,6 +51,16 @@ class BenchmarkData:
     def n(self) -> int:
         return len(self.responses)
 
+    @classmethod
+    def from_responses(
+        cls, responses: pd.DataFrame, framework: Framework, *, wave: str | None = None, source: str = "responses"
+    ) -> "BenchmarkData":
+        """Score a response table (the id as column or index) into a population."""
+        if framework.id_column in responses.columns:
+            responses = responses.set_index(framework.id_column)
+        return cls(framework, responses, score_responses(responses, framework),
+                   score_outcomes(responses, framework), wave, source)
+
 
 def load_benchmark(
     data: str | Path | None = None,
@@ -88,11 +98,7 @@ def load_benchmark(
     if not isinstance(framework, Framework):
         framework = load_framework(framework)
     responses, _report = read_responses(data, framework)
-    responses = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
-    return BenchmarkData(
-        framework, responses, score_responses(responses, framework), score_outcomes(responses, framework),
-        None, str(data),
-    )
+    return BenchmarkData.from_responses(responses, framework, source=str(data))
 
 
 def wave_from_store(
