@@ -58,3 +58,17 @@ def test_bad_client_file_is_rejected_before_starting(tmp_path, db):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "not a safe name" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_library_checks_its_inputs_before_starting_a_server(db, tmp_path):
+    from maturity.errors import ParametersError, UsageError
+    from maturity.serve import start_dashboard
+
+    with pytest.raises(UsageError, match="privacy floor"):
+        start_dashboard(db=db, min_group_size=2)
+    with pytest.raises(UsageError, match="not a valid port"):
+        start_dashboard(db=db, port=70000)
+    bad = tmp_path / "c.yaml"
+    bad.write_text("client_id: ok\norganisation: ORG-0001\n", encoding="utf-8")
+    with pytest.raises(ParametersError, match="db: is required"):
+        start_dashboard(client=bad)

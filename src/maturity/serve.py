@@ -24,7 +24,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import MaturityError, UsageError
+from .clients import load_client_parameters
+from .config import DEFAULT_DB, check_min_group_size
+from .errors import MaturityError, ParametersError, UsageError
 from .notebooks import notebook_path
 
 ENV_DB = "MATURITY_DASHBOARD_DB"
@@ -62,21 +64,27 @@ class DashboardServer:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why ``host:port`` cannot be listened on (None when it can)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None
+
+
 def free_port(host: str, start: int = DEFAULT_PORT, attempts: int = 50) -> int:
     """First port from ``start`` that can be bound on ``host``."""
     for port in range(start, start + attempts):
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-            try:
-                sock.bind((host, port))
-            except OSError:
-                continue
+        if _bind_error(host, port) is None:
             return port
     raise MaturityError(f"no free port found on {host} between {start} and {start + attempts - 1}")
 
 
 def start_dashboard(
     *,
-    db: str | Path,
+    db: str | Path | None = None,
     client: str | Path | None = None,
     wave: str | None = None,
     min_group_size: int | None = None,
@@ -90,10 +98,11 @@ def start_dashboard(
 
     Parameters
     ----------
-    db : path
-        Benchmark database.
+    db : path, optional
+        Benchmark database (default: the client file's, else ``outputs/benchmark.duckdb``).
     client : path, optional
         Client parameters file: locks the dashboard to that organisation (client mode).
+        It is checked before anything starts.
     wave : str, optional
         Initial wave (default latest).
     min_group_size : int, optional
@@ -114,17 +123,22 @@ def start_dashboard(
     -------
     DashboardServer
     """
-    db = Path(db).resolve()
+    if client is not None:
+        db = db or load_client_parameters(client).db  # a bad file fails here, before any server
+    db = Path(db or DEFAULT_DB).resolve()
     if not db.is_file():
         raise UsageError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
+    if min_group_size is not None:
+        try:
+            check_min_group_size(min_group_size, where="min_group_size")
+        except ParametersError as exc:
+            raise UsageError(str(exc)) from None
     if port is None:
         port = free_port(host)
-    else:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-            try:
-                sock.bind((host, port))
-            except OSError as exc:
-                raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    elif not 0 < port < 65536:
+        raise UsageError(f"port {port} is not a valid port")
+    elif (problem := _bind_error(host, port)) is not None:
+        raise UsageError(f"cannot listen on {host}:{port}: {problem.strerror}")
     nb = Path(notebook) if notebook else notebook_path("dashboard.ipynb")
     env = dict(os.environ)
     env[ENV_DB] = str(db)

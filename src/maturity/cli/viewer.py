@@ -6,7 +6,6 @@ import argparse
 import signal
 import threading
 
-from ..config import DEFAULT_DB, check_min_group_size
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,24 +30,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..clients import load_client_parameters
-    from ..errors import UsageError
     from ..serve import start_dashboard
 
-    db = args.db
-    if args.client is not None:
-        params = load_client_parameters(args.client)  # fail fast on a bad file
-        db = db or params.db
-    db = db or DEFAULT_DB
-    if args.min_group_size is not None:
-        try:
-            check_min_group_size(args.min_group_size, where="--min-group-size")
-        except Exception as exc:
-            raise UsageError(str(exc)) from None
-    if args.port is not None and not 0 < args.port < 65536:
-        raise UsageError(f"--port {args.port} is not a valid port")
     print("Starting the dashboard...", flush=True)
-    server = start_dashboard(db=db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
+    server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
                              host=args.host, port=args.port)
     mode = "client mode" if args.client else "researcher mode"
     print(f"Dashboard ({mode}) running at {server.url}  (press Ctrl-C to stop)", flush=True)
