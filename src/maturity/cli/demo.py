@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import UsageError
+from ._common import positive_int
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--seed", type=int, default=None, help="random seed (default from parameters/benchmark.yaml, else 2026)")
     p.add_argument("--clients", type=int, default=5, metavar="K",
                    help="client reports to write and run as a batch (default 5; 0 for none)")
-    p.add_argument("--workers", type=int, default=None, metavar="W",
+    p.add_argument("--workers", type=positive_int, default=None, metavar="W",
                    help="client reports run at once (default: the number of cores)")
     p.add_argument("--params", default=None, metavar="FILE",
                    help="benchmark run defaults (default parameters/benchmark.yaml when it exists)")
@@ -34,8 +35,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--orgs must be at least 10")
     if args.clients < 0:
         raise UsageError("--clients must be 0 or more")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
     params = args.params
     if params is None and Path("parameters/benchmark.yaml").is_file():
         params = "parameters/benchmark.yaml"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._common import positive_int, seconds
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the ``report`` and ``batch`` subcommands."""
@@ -16,7 +18,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("parameters", metavar="CLIENT.yaml", help="client parameters file")
     p.add_argument("--out", default="outputs/reports", metavar="DIR", help="output folder (default outputs/reports)")
     _add_notebook_option(p)
-    p.add_argument("--timeout", type=_seconds, default=None, metavar="S", help="give up after S seconds")
+    p.add_argument("--timeout", type=seconds, default=None, metavar="S", help="give up after S seconds")
     p.set_defaults(func=run_report_command)
 
     b = sub.add_parser(
@@ -31,10 +33,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     b.add_argument("sources", nargs="+", metavar="DIR|FILES",
                    help="a folder of client parameters files (*.yaml) or the files themselves")
     b.add_argument("--out", default="outputs/batch", metavar="DIR", help="output folder (default outputs/batch)")
-    b.add_argument("--workers", type=_positive_int, default=None, metavar="W",
+    b.add_argument("--workers", type=positive_int, default=None, metavar="W",
                    help="clients run at once (default: the number of cores)")
     _add_notebook_option(b)
-    b.add_argument("--timeout", type=_seconds, default=None, metavar="S",
+    b.add_argument("--timeout", type=seconds, default=None, metavar="S",
                    help="seconds one client may take; then it is stopped and counted as failed")
     b.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="run on this machine (default) or on a Dask cluster")
@@ -46,26 +48,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def _add_notebook_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebook", default=None, metavar="NB",
                         help="report template with a cell tagged 'parameters' (default: the packaged client report)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
 
 
 def run_report_command(args: argparse.Namespace) -> int:

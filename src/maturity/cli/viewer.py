@@ -7,7 +7,6 @@ import signal
 import threading
 
 
-
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "dashboard", parents=[common],
