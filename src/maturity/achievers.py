@@ -26,7 +26,7 @@ import pandas as pd
 
 from .benchmark import TOP_DECK_SHARE, top_group
 from .errors import AnalysisError, DataError
-from .framework import INDEX_COLUMN, Framework
+from .framework import INDEX_COLUMN, Framework, normalise_label
 from .privacy import DEFAULT_MIN_GROUP_SIZE, suppress_groups
 from .scoring import answer_values
 
@@ -45,8 +45,6 @@ __all__ = [
     "likelihood_text",
 ]
 
-_TRUE = {"1", "yes", "y", "true", "t", "x", "selected", "checked"}
-_FALSE = {"0", "no", "n", "false", "f", "", "not selected", "unchecked"}
 
 
 def _by_id(frame: pd.DataFrame, framework: Framework) -> pd.DataFrame:
@@ -103,31 +101,25 @@ def group_improvement(responses: pd.DataFrame, framework: Framework) -> pd.DataF
 def barrier_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Barrier answers as 1.0 (reported), 0.0 or NaN, one column per barrier present.
 
-    Accepts numbers (non-zero = reported), booleans and the usual yes/no words.
+    Read as survey files are (:func:`maturity.ingest.barrier_states` and
+    :func:`~maturity.ingest.barrier_values`): 1/0, yes/no, true/false, selected or the
+    barrier's name, with the same rule for what a blank means.
     """
+    from .ingest import TRUE_WORDS, barrier_states, barrier_values
+
     frame = _by_id(responses, framework)
-    out = {}
-    for barrier in framework.barriers:
-        if barrier.id not in frame.columns:
-            continue
-        col = frame[barrier.id]
-        if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
-            values = pd.to_numeric(col, errors="coerce").astype(float)
-            out[barrier.id] = (values != 0).astype(float).mask(values.isna())
-            continue
-        text = col.astype("string").str.strip().str.casefold()
-        numeric = pd.to_numeric(text, errors="coerce")
-        flag = pd.Series(np.nan, index=frame.index)
-        flag[text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = 1.0
-        flag[text.isin(_FALSE - {""}).fillna(False).to_numpy(dtype=bool)] = 0.0
-        flag = flag.fillna((numeric != 0).astype(float).mask(numeric.isna()))
-        bad = text.notna() & (text != "") & flag.isna()
-        if bad.any():
-            raise DataError(
-                f"barrier column '{barrier.id}' holds {text[bad].iloc[0]!r}; expected 1/0 or yes/no"
-            )
-        out[barrier.id] = flag
-    return pd.DataFrame(out, index=frame.index)
+    present = [b for b in framework.barriers if b.id in frame.columns]
+    if not present:
+        return pd.DataFrame(index=frame.index)
+    states = {}
+    for barrier in present:
+        state = barrier_states(frame[barrier.id], TRUE_WORDS | {normalise_label(barrier.name)})
+        if (state == -2).any():
+            bad = frame[barrier.id][state == -2].iloc[0]
+            raise DataError(f"barrier column '{barrier.id}' holds {bad!r}; expected 1/0, yes/no or blank")
+        states[barrier.id] = state
+    values, _ = barrier_values(states)
+    return pd.DataFrame(values, index=frame.index)
 
 
 def likelihood_text(ratio: float) -> str:

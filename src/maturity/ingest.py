@@ -17,11 +17,11 @@ The report lists them. Pass ``id_column="ResponseId"`` to use one as the id.
 
 Barrier columns accept 1/0, yes/no, true/false, selected/not selected, or the barrier's
 own name (the choice text survey tools write when an option is ticked). What a blank
-means depends on the file: when any barrier cell holds an explicit "no" answer (0, no,
-false), blank is *missing*; when the file only marks ticked options (selected/blank, as
-Qualtrics and SurveyMonkey export multi-select questions), blank is *not selected*,
-except for a respondent who ticked no barrier at all, whose barriers are missing (a
-skipped question and "none of these" cannot be told apart).
+means depends on the column (:func:`barrier_values`): when it holds an explicit "no"
+answer (0, no, false), blank is *missing*; when it only marks ticked options
+(selected/blank, as Qualtrics and SurveyMonkey export multi-select questions), blank is
+*not selected*, except for a respondent who gave no barrier answer at all, whose barriers
+are missing (a skipped question and "none of these" cannot be told apart).
 
 Strict by default: any error rejects the file (:class:`~maturity.errors.ValidationFailed`).
 ``lenient=True`` repairs what can be repaired (an invalid cell becomes missing; a row with a
@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -74,8 +74,8 @@ METADATA_COLUMNS = frozenset(
 #: Metadata recognised by pattern: Qualtrics internal fields, SurveyMonkey custom data.
 _METADATA_PATTERNS = (re.compile(r"^q_[a-z]"), re.compile(r"^customdata\d*$"))
 
-_TRUE_WORDS = frozenset({"1", "yes", "y", "true", "t", "selected", "checked", "ticked", "x", "\u2713", "\u2714"})
-_FALSE_WORDS = frozenset({"0", "no", "n", "false", "f", "not selected", "unselected", "unchecked", "not ticked"})
+TRUE_WORDS = frozenset({"1", "yes", "y", "true", "t", "selected", "checked", "ticked", "x", "\u2713", "\u2714"})
+FALSE_WORDS = frozenset({"0", "no", "n", "false", "f", "not selected", "unselected", "unchecked", "not ticked"})
 _MIN_TEXT_MATCH = 12  # shortest item wording matched as the tail of a longer header
 
 
@@ -424,32 +424,23 @@ class _Checker:
         """Barrier columns as 1.0 / 0.0 / NaN (see the module docstring for blanks)."""
         found = [(b, positions[b.id]) for b in self.fw.barriers if b.id in positions]
         states: dict[str, np.ndarray] = {}
-        explicit_no = False
         for barrier, j in found:
             raw = self.table.data[j]
-            yes_words = set(_TRUE_WORDS) | {normalise_label(barrier.name)}
+            yes_words = set(TRUE_WORDS) | {normalise_label(barrier.name)}
             for text in (row[j] for row in self.table.header_rows[1:] if row[j]):
                 # the option's text: a whole header cell, or the part after "Question - "
                 yes_words |= {normalise_label(text), normalise_label(text.rsplit(" - ", 1)[-1])}
-            state = _barrier_states(raw, yes_words)  # 1 yes, 0 no, -1 blank, -2 invalid
-            explicit_no |= bool((state == 0).any())
+            state = barrier_states(raw, yes_words)  # 1 yes, 0 no, -1 blank, -2 invalid
             bad = state == -2
             self.cell_problems(
                 "barrier_value", j, bad,
                 "selected (1, yes, true, selected, or the barrier's name), not selected (0, no, false) or blank", raw,
             )
             states[barrier.id] = state
-        out: dict[str, np.ndarray] = {}
         if not states:
-            return out
-        stacked = np.column_stack(list(states.values()))
-        any_selected = (stacked == 1).any(axis=1)
-        for b_id, state in states.items():
-            values = np.where(state == 1, 1.0, np.where(state == 0, 0.0, np.nan))
-            if not explicit_no:  # selected/blank convention
-                values[(state == -1) & any_selected] = 0.0
-            out[b_id] = values
-        self.report.details["barrier_blanks"] = "missing" if explicit_no else "not selected"
+            return {}
+        out, blanks = barrier_values(states)
+        self.report.details["barrier_blanks"] = blanks
         return out
 
 
@@ -591,8 +582,33 @@ def _nonfinite_words(raw: pd.Series, invalid: np.ndarray) -> np.ndarray:
     return out
 
 
-def _barrier_states(raw: pd.Series, yes_words: set[str]) -> np.ndarray:
-    """1 selected, 0 not selected, -1 blank, -2 not a barrier answer."""
+def barrier_values(states: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], str]:
+    """Barrier answers as 1.0 / 0.0 / NaN, from :func:`barrier_states`, with the kit's rule
+    for blanks; also a word for what the blanks meant ("missing", "not selected", "mixed").
+
+    A column that ever says "not selected" (0, no, false) has real answers both ways, so
+    its blanks are missing. A column that only says "selected" or nothing (a survey tool's
+    multi-select export) means "not selected" by a blank, for a respondent who answered the
+    barrier question (selected a barrier or said no to one); for a respondent who gave no
+    barrier answer at all it is missing.
+    """
+    stacked = np.column_stack(list(states.values()))
+    answered = ((stacked == 1) | (stacked == 0)).any(axis=1)
+    out: dict[str, np.ndarray] = {}
+    explicit = []
+    for b_id, state in states.items():
+        values = np.where(state == 1, 1.0, np.where(state == 0, 0.0, np.nan))
+        explicit.append(bool((state == 0).any()))
+        if not explicit[-1]:
+            values[(state == -1) & answered] = 0.0
+        out[b_id] = values
+    blanks = "missing" if all(explicit) else "not selected" if not any(explicit) else "mixed"
+    return out, blanks
+
+
+def barrier_states(raw: pd.Series, yes_words: Collection[str] = TRUE_WORDS) -> np.ndarray:
+    """One barrier column read cell by cell: 1 selected, 0 not selected, -1 blank, -2 not a
+    barrier answer. ``yes_words`` (normalised) also count as selected."""
     if pd.api.types.is_bool_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
         values = raw.to_numpy(dtype=float, na_value=np.nan)
         return np.select([np.isnan(values), values == 1, values == 0], [-1, 1, 0], default=-2).astype(np.int8)
@@ -602,5 +618,5 @@ def _barrier_states(raw: pd.Series, yes_words: set[str]) -> np.ndarray:
         text = normalise_label(_cell_text(value))
         if text.endswith(".0") and text[:-2] in ("0", "1"):
             text = text[:-2]
-        lookup.append(-1 if not text else 1 if text in yes_words else 0 if text in _FALSE_WORDS else -2)
+        lookup.append(-1 if not text else 1 if text in yes_words else 0 if text in FALSE_WORDS else -2)
     return np.array(lookup + [-1], dtype=np.int8)[codes]

@@ -693,7 +693,7 @@ def barriers_by_segment(
     ----------
     responses : DataFrame
         Response table indexed by respondent id, with the barrier columns (1/0, yes/no,
-        true/false; blank = not reported).
+        true/false; blank = missing, left out of that barrier's share).
     framework : Framework
     segments : Series
         Segment name per respondent id (e.g. ``SegmentModel.labels_``); missing = no segment.
@@ -705,22 +705,16 @@ def barriers_by_segment(
     DataFrame
         Segments x barrier names, shares 0-1; empty when the framework has no barriers.
     """
-    present = [b for b in framework.barriers if b.id in responses.columns]
-    if not present:
+    from .achievers import barrier_flags  # the kit's one reading of barrier answers
+
+    flags = barrier_flags(responses, framework)
+    if flags.empty and not len(flags.columns):
         return pd.DataFrame()
-    flags = pd.DataFrame({b.name: _flag(responses[b.id]) for b in present}, index=responses.index)
+    flags = flags.rename(columns={b.id: b.name for b in framework.barriers})
     placed = segments.dropna()
     order = list(order) if order is not None else list(dict.fromkeys(placed))
     table = flags.loc[flags.index.intersection(placed.index)].groupby(placed).mean()
     return table.reindex([o for o in order if o in table.index])
-
-
-def _flag(column: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-        return pd.to_numeric(column, errors="coerce").fillna(0).gt(0).astype(float)
-    text = column.astype("string").str.strip().str.casefold()
-    truthy = text.isin(["1", "yes", "y", "true", "x", "selected"])
-    return truthy.fillna(False).astype(float)
 
 
 def segment_map(
