@@ -33,6 +33,7 @@ import psutil
 
 from .errors import MaturityError, UsageError
 from .files import write_json, write_text
+from .notebooks import running_notebooks
 from .reports import NOTEBOOK_NAME, OUTPUT_NAMES, ClientTask
 
 #: Seconds between checks of a running worker (time limit, interrupt).
@@ -303,17 +304,11 @@ class _ProcessTracker:
         return alive
 
 
-def _running_notebooks(folder: Path) -> list[Path]:
-    """The temporary notebook papermill writes while it runs (see notebooks.run_notebook)."""
-    stem = Path(NOTEBOOK_NAME).stem
-    return sorted(folder.glob(f".{stem}.*.running.ipynb"), key=lambda p: p.stat().st_mtime)
-
-
 def _keep_partial_notebook(folder: Path, reason: str) -> bool:
     """Keep a killed run's notebook as report.ipynb, its running cell marked with ``reason``."""
     import nbformat
 
-    candidates = _running_notebooks(folder)
+    candidates = running_notebooks(folder / NOTEBOOK_NAME)
     if not candidates:
         return False
     try:

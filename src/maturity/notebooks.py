@@ -108,7 +108,7 @@ def run_notebook(
         config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(ipc_dir, "k")}})
         # Papermill saves progressively; it writes to a temporary name so that ``output`` only
         # ever holds a finished run or, after a failure, the complete partial notebook.
-        tmp = output.with_name(f".{output.stem}.{os.getpid()}.running.ipynb")
+        tmp = running_path(output)
         try:
             pm.execute_notebook(
                 str(template),
@@ -144,6 +144,17 @@ def run_notebook(
         os.replace(tmp, output)
         return output
     raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+
+def running_path(output: Path) -> Path:
+    """Where :func:`run_notebook` keeps the notebook while it runs (this process)."""
+    return output.with_name(f".{output.stem}.{os.getpid()}.running.ipynb")
+
+
+def running_notebooks(output: Path) -> list[Path]:
+    """Notebooks still being written for ``output`` by any process (a run killed from
+    outside leaves one behind), oldest first."""
+    return sorted(output.parent.glob(f".{output.stem}.*.running.ipynb"), key=lambda p: p.stat().st_mtime)
 
 
 def kernel_never_started(exc: BaseException, notebook: Path) -> bool:
