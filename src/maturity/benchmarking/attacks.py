@@ -103,14 +103,30 @@ def attack(
     for fig in figures:
         if np.isfinite(fig.mean) and fig.n > 0:
             by_value.setdefault(fig.value, []).append(fig)
+    # The differencing attacks depend on the member sets only: find the combinations whose
+    # coefficients single out a small set once, then read each value's numbers through them.
+    sets = sorted({f.members for figs in by_value.values() for f in figs}, key=lambda m: (len(m), sorted(map(str, m))))
+    combos = _small_combinations(sets, min_group_size, max_triples, result)
+    exposed_cache: dict[tuple, list] = {}
     for value, figs in by_value.items():
         true = truth.get(value)
         if true is None:
             continue
-        _pairwise(value, figs, true, min_group_size, result)
-        _tracker(value, figs, true, min_group_size, result, max_triples)
+        total = {f.members: (_total(f), f.name) for f in figs}
+        for attack_name, plus, minus, rest in combos:
+            if not all(m in total for m in (*plus, *minus)):
+                continue
+            recovered = sum(total[m][0] for m in plus) - sum(total[m][0] for m in minus)
+            actual = float(true.reindex(list(rest)).sum())
+            if abs(recovered - actual) < 1e-6 * max(1.0, abs(actual)):
+                _record(result, attack_name, value, list(rest), recovered, actual,
+                        [total[m][1] for m in (*plus, *minus)])
         for pool in [(), *readers]:
-            _least_squares(value, figs, true, min_group_size, tolerance, tuple(map(str, pool)), result)
+            pool = tuple(map(str, pool))
+            if (pool, len(sets)) not in exposed_cache:
+                exposed_cache[(pool, len(sets))] = _determined_members(sets, pool, result)
+            if exposed_cache[(pool, len(sets))]:
+                _least_squares(value, figs, true, min_group_size, tolerance, pool, result)
     return result
 
 
@@ -123,71 +139,82 @@ def _record(result: AttackResult, attack_name: str, value: str, members: Sequenc
     })
 
 
-def _pairwise(value: str, figs: list[ReleasedFigure], true: pd.Series, k: int, result: AttackResult) -> None:
-    tried = 0
-    for a, b in combinations(figs, 2):
-        outer, inner = (a, b) if len(a.members) >= len(b.members) else (b, a)
-        if not inner.members <= outer.members:
+def _small_combinations(sets: list[frozenset], k: int, max_triples: int, result: AttackResult):
+    """Pairs (A - B) and triples (A + B - C) whose coefficients are 1 on fewer than ``k`` organisations."""
+    ids = sorted({m for s in sets for m in s}, key=str)
+    pos = {m: i for i, m in enumerate(ids)}
+    bits = [sum(1 << pos[m] for m in s) for s in sets]
+    found = []
+    pairs = 0
+    for i, j in combinations(range(len(sets)), 2):
+        outer, inner = (i, j) if len(sets[i]) >= len(sets[j]) else (j, i)
+        if bits[inner] & ~bits[outer]:
             continue
-        tried += 1
-        diff = outer.members - inner.members
-        if 0 < len(diff) < k:
-            recovered = _total(outer) - _total(inner)
-            actual = float(true.reindex(list(diff)).sum())
-            if abs(recovered - actual) < 1e-6 * max(1.0, abs(actual)):
-                _record(result, "pairwise", value, list(diff), recovered, actual, [outer.name, inner.name])
-    result.tried["pairwise"] = result.tried.get("pairwise", 0) + tried
-
-
-def _tracker(value: str, figs: list[ReleasedFigure], true: pd.Series, k: int, result: AttackResult, max_triples: int) -> None:
-    tried = 0
-    for a, b, c in combinations(figs, 3):
-        if tried >= max_triples:
+        pairs += 1
+        diff = bits[outer] & ~bits[inner]
+        if 0 < diff.bit_count() < k:
+            found.append(("pairwise", (sets[outer],), (sets[inner],), _members(diff, ids)))
+    triples = 0
+    for a, b, c in combinations(range(len(sets)), 3):
+        if triples >= max_triples:
             break
         for x, y, z in ((a, b, c), (a, c, b), (b, c, a)):
             # The coefficients of x + y - z are 0 or 1 only when z covers x & y and lies
             # inside x | y; the organisations counted once are then the ones revealed.
-            if not (x.members & y.members) <= z.members or not z.members <= (x.members | y.members):
+            both, either = bits[x] & bits[y], bits[x] | bits[y]
+            if both & ~bits[z] or bits[z] & ~either:
                 continue
-            tried += 1
-            rest = ((x.members ^ y.members) - z.members) | (x.members & y.members)
-            if not rest or len(rest) >= k:
-                continue
-            recovered = _total(x) + _total(y) - _total(z)
-            actual = float(true.reindex(list(rest)).sum())
-            if abs(recovered - actual) < 1e-6 * max(1.0, abs(actual)):
-                _record(result, "tracker", value, list(rest), recovered, actual, [x.name, y.name, z.name])
-    result.tried["tracker"] = result.tried.get("tracker", 0) + tried
+            triples += 1
+            rest = ((bits[x] ^ bits[y]) & ~bits[z]) | both
+            if 0 < rest.bit_count() < k:
+                found.append(("tracker", (sets[x], sets[y]), (sets[z],), _members(rest, ids)))
+    result.tried["pairwise"] = result.tried.get("pairwise", 0) + pairs
+    result.tried["tracker"] = result.tried.get("tracker", 0) + triples
+    return found
+
+
+def _members(mask: int, ids: list) -> list:
+    return [ids[i] for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+def _system(sets: Sequence[frozenset], pool: tuple[str, ...]):
+    """Membership patterns of the sets plus the pool's unit rows: (ids, patterns, owner, counts)."""
+    ids = sorted({m for s in sets for m in s} | set(pool), key=str)
+    pos = {m: i for i, m in enumerate(ids)}
+    M = np.zeros((len(sets) + len(pool), len(ids)))
+    for r, s in enumerate(sets):
+        M[r, [pos[m] for m in s]] = 1.0
+    for r, m in enumerate(pool):
+        M[len(sets) + r, pos[m]] = 1.0
+    patterns, inverse, counts = np.unique(M.T, axis=0, return_inverse=True, return_counts=True)
+    return ids, patterns.T, inverse.ravel(), counts
+
+
+def _in_row_space(A: np.ndarray) -> np.ndarray:
+    """For each column, whether its unit vector lies in the row space of ``A``."""
+    _u, sing, vt = np.linalg.svd(A, full_matrices=False)
+    basis = vt[sing > sing.max() * max(A.shape) * 1e-12] if sing.size else vt[:0]
+    return (basis ** 2).sum(axis=0) > 1.0 - 1e-8
+
+
+def _determined_members(sets: Sequence[frozenset], pool: tuple[str, ...], result: AttackResult) -> list:
+    """Organisations (not in the pool) whose value the sets' totals and the pool determine."""
+    ids, A, inverse, counts = _system(sets, pool)
+    result.tried["least_squares"] = result.tried.get("least_squares", 0) + int((counts == 1).sum())
+    alone = np.flatnonzero(_in_row_space(A) & (counts == 1))
+    members = [ids[int(np.flatnonzero(inverse == a)[0])] for a in alone]
+    return [m for m in members if m not in pool]
 
 
 def _least_squares(value: str, figs: list[ReleasedFigure], true: pd.Series, k: int, tolerance: float,
                    pool: tuple[str, ...], result: AttackResult) -> None:
-    ids = sorted({m for f in figs for m in f.members} | set(pool), key=str)
-    pos = {m: i for i, m in enumerate(ids)}
-    rows, totals = [], []
-    for f in figs:
-        r = np.zeros(len(ids))
-        r[[pos[m] for m in f.members]] = 1.0
-        rows.append(r)
-        totals.append(_total(f))
-    for m in pool:
-        if m in pos and m in true.index and np.isfinite(true.get(m, np.nan)):
-            r = np.zeros(len(ids))
-            r[pos[m]] = 1.0
-            rows.append(r)
-            totals.append(float(true[m]))
-    M, b = np.vstack(rows), np.asarray(totals)
-    # Organisations with the same membership pattern can never be told apart, so the system
-    # is solved over patterns; only a pattern held by one organisation can reveal it.
-    patterns, first, inverse, counts = np.unique(M.T, axis=0, return_index=True, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
-    A = patterns.T
-    result.tried["least_squares"] = result.tried.get("least_squares", 0) + int((counts == 1).sum())
-    _u, sing, vt = np.linalg.svd(A, full_matrices=False)
-    basis = vt[sing > sing.max() * max(A.shape) * 1e-12] if sing.size else vt[:0]
-    in_span = (basis ** 2).sum(axis=0) > 1.0 - 1e-8
+    sets = [f.members for f in figs]
+    ids, A, inverse, counts = _system(sets, pool)
+    b = np.array([_total(f) for f in figs] + [float(true.get(m, np.nan)) for m in pool])
+    keep = np.isfinite(b)
+    A, b = A[keep], b[keep]
     solution = np.linalg.lstsq(A, b, rcond=None)[0]
-    for atom in np.flatnonzero(in_span & (counts == 1)):
+    for atom in np.flatnonzero(_in_row_space(A) & (counts == 1)):
         member = ids[int(np.flatnonzero(inverse == atom)[0])]
         if member in pool:
             continue
