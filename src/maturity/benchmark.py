@@ -361,6 +361,8 @@ def peer_statistics(
     filters: Mapping[str, Sequence[str]] | None = None,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
+    rank_exclude: str | None = None,
+    withheld: Mapping[str, str] | None = None,
 ) -> PeerComparison:
     """Compare a client's index and strand scores with a peer group, privacy applied.
 
@@ -379,6 +381,13 @@ def peer_statistics(
         The peer filters, for the description.
     n_boot, seed : int
         Bootstrap draws and seed of the percentile interval.
+    rank_exclude : str, optional
+        Id of the client when the peer scores include it (a released group it belongs
+        to): its percentile is ranked among the others.
+    withheld : mapping, optional
+        Figures a release plan withholds for this group (``scores``, ``top_quartile``,
+        ``top_deck`` -> reason). Given, it replaces the per-figure size rules: the plan has
+        already judged every figure together with everything else released.
 
     Returns
     -------
@@ -418,11 +427,12 @@ def peer_statistics(
             "top_deck_n": len(td),
             "top_deck_mean": td.mean(),
         }
-        if np.isfinite(own) and len(present):
-            rank = percentile_rank(own, present)
+        others = present.drop(rank_exclude, errors="ignore") if rank_exclude is not None else present
+        if np.isfinite(own) and len(others):
+            rank = percentile_rank(own, others)
             row.update(percentile=rank.percentile, below=rank.share_below, ties=rank.share_tied)
-            row["ci_low"], row["ci_high"] = percentile_interval(own, present, n_boot=n_boot, seed=seed)
-        reasons = _privacy(row, min_group_size, names[r])
+            row["ci_low"], row["ci_high"] = percentile_interval(own, others, n_boot=n_boot, seed=seed)
+        reasons = _privacy(row, min_group_size, names[r]) if withheld is None else _planned(withheld)
         row.update({col: np.nan for col in reasons})
         records[r] = row
         if reasons:
@@ -456,6 +466,19 @@ def peer_statistics(
         seed=seed,
         notes=notes,
     )
+
+
+def _planned(withheld: Mapping[str, str]) -> dict[str, str]:
+    """Statistic columns to withhold for the figures a release plan withholds."""
+    reasons: dict[str, str] = {}
+    if "scores" in withheld:
+        for col in (*_PEER_FIGURES, "top_quartile_mean", "top_deck_mean"):
+            reasons[col] = withheld["scores"]
+        return reasons
+    for figure, col in (("top_quartile", "top_quartile_mean"), ("top_deck", "top_deck_mean")):
+        if figure in withheld:
+            reasons[col] = withheld[figure]
+    return reasons
 
 
 def _privacy(row: Mapping[str, float], min_size: int, label: str) -> dict[str, str]:

@@ -7,8 +7,12 @@ without a database; :func:`client_results_from_store` is the glue behind
 scores the client, and gathers history, segments and strand importance. The schema is
 documented in ``docs/results-schema.md``.
 
-Every aggregate in the results describes the *other* organisations: an organisation of
-the wave is left out of its own peer group, segment figures and benchmark context.
+Every aggregate in the results comes from the wave's release plan
+(:mod:`maturity.benchmarking.release_plan`): the same figures for every client, over peer
+groups that the plan releases, so that no combination of results files, reports and
+dashboards can be differenced into one organisation's answers. A client of the wave is
+counted in the released groups it belongs to (as every other member is); its percentile
+ranks it among the others.
 """
 
 from __future__ import annotations
@@ -32,13 +36,15 @@ from .benchmark import (
     TOP_DECK_SHARE,
     TOP_QUARTILE_SHARE,
     check_peer_filters,
+    describe_peers,
     organisation_trend,
-    peer_group,
     peer_statistics,
 )
 from .errors import DataError, MaturityError
 from .framework import INDEX_COLUMN, Framework
-from .privacy import nested_group_reason, small_group_reason
+from .benchmarking.privacy_audit import audit_release, wave_release
+from .benchmarking.release_plan import PLAN_ARTIFACT, PrivacySettings, ReleasePlan, group_members
+from .errors import PrivacyError
 from .scoring import score_responses
 
 if TYPE_CHECKING:
@@ -59,7 +65,16 @@ __all__ = [
     "preload_segments",
     "save_wave_segments",
     "wave_importance",
+    "wave_release_plan",
+    "save_release_plan",
 ]
+
+#: How the results protect other organisations, in one sentence a board member can follow.
+PRIVACY_METHOD = (
+    "Release plan with exact disclosure audit: the peer groups and figures any client can see "
+    "are fixed once per wave and checked together, so that no combination of them, even with "
+    "a few participants' own answers, reveals the answers of fewer than {k} organisations."
+)
 
 #: Identifies the layout of ``results.json`` (bump on incompatible changes).
 SCHEMA = "maturity/client-results/1"
@@ -174,15 +189,9 @@ def _segment_block(
     wave_scores: pd.DataFrame,
     client: ClientProfile,
     framework: Framework,
-    min_group_size: int,
-    peer_ids: pd.Index | None = None,
+    plan: ReleasePlan,
 ) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
-    """The client's segment and the mean profile of the *other* members of it.
-
-    ``peer_ids``: the peer group, whose strand means are shown too. When the segment's
-    members all lie inside it, the two means would reveal the mean of the peers outside
-    the segment, so that difference must pass the size rule as well.
-    """
+    """The client's segment and the mean profile of its members, as the release plan allows."""
     strands = framework.strand_ids
     own = client.scores.reindex(strands)
     if own.isna().any():
@@ -191,9 +200,7 @@ def _segment_block(
             [],
         )
     name = str(model.predict(pd.DataFrame([own.to_numpy()], columns=strands, index=[client.id])).iloc[0])
-    complete = wave_scores[strands].dropna()
-    if client.in_benchmark:
-        complete = complete[complete.index.astype(str) != client.id]
+    complete = wave_scores.loc[wave_scores[INDEX_COLUMN].notna(), strands].dropna()
     labels = model.predict(complete).astype(str) if len(complete) else pd.Series(dtype=str)
     members = complete[(labels == name).to_numpy()]
     counts = labels.value_counts()
@@ -206,12 +213,10 @@ def _segment_block(
         "algorithm": getattr(model, "algorithm", None),
         "k": _count(getattr(model, "k_", None)),
     }
+    planned = plan.segments.get(name)
     suppressed = []
-    reason = small_group_reason(len(members), min_group_size, group="the segment")
-    if reason is None and peer_ids is not None and members.index.isin(peer_ids).all():
-        reason = nested_group_reason(len(peer_ids), len(members), min_group_size,
-                                     outer="the peer group", inner="the segment")
-    if reason:
+    if planned is None or not planned["released"]:
+        reason = planned["reason"] if planned else "the segment is not in the wave's release plan"
         block["profile"] = {s: None for s in strands}
         suppressed.append({"figure": "segment.profile", "reason": reason})
     return block, suppressed
@@ -224,33 +229,32 @@ def _segment_order(model: Any, counts: pd.Series) -> list[str]:
 
 
 def _benchmark_context(
-    data: "BenchmarkData", client: ClientProfile, min_group_size: int
+    data: "BenchmarkData", plan: ReleasePlan, min_group_size: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Achievers vs others on each outcome group, over the other organisations."""
+    """Achievers vs others on each outcome group, over the wave, as the release plan allows."""
     from .achievers import achievers_vs_others
 
     fw = data.framework
     if not fw.outcomes:
         return [], []
-    table = achievers_vs_others(
-        data.responses, data.scores, fw, min_group_size=min_group_size,
-        exclude=[client.id] if client.in_benchmark else None,
-    )
+    table = achievers_vs_others(data.responses, data.scores, fw, min_group_size=min_group_size)
     rows, suppressed = [], []
     for r in table[table["level"] == "group"].itertuples(index=False):
+        planned = plan.outcomes.get(r.outcome, {"released": False, "reason": "not in the wave's release plan"})
+        hidden = bool(r.suppressed) or not planned["released"]
         rows.append(
             {
                 "outcome": r.outcome,
                 "name": r.name,
                 "top_deck_n": int(r.top_deck_n),
-                "top_deck_share": _num(r.top_deck_share),
+                "top_deck_share": None if hidden else _num(r.top_deck_share),
                 "others_n": int(r.others_n),
-                "others_share": _num(r.others_share),
-                "ratio": _num(r.ratio),
+                "others_share": None if hidden else _num(r.others_share),
+                "ratio": None if hidden else _num(r.ratio),
             }
         )
-        if r.suppressed:
-            suppressed.append({"figure": f"achievers.{r.outcome}", "reason": r.suppressed_reason})
+        if hidden:
+            suppressed.append({"figure": f"achievers.{r.outcome}", "reason": r.suppressed_reason or planned["reason"]})
     return rows, suppressed
 
 
@@ -267,6 +271,7 @@ def build_client_results(
     n_priorities: int = 3,
     actions_per_priority: int = 2,
     cache: dict | None = None,
+    plan: ReleasePlan | None = None,
 ) -> dict[str, Any]:
     """Build the ``results.json`` content for one client (pure: no I/O).
 
@@ -290,7 +295,10 @@ def build_client_results(
     cache : dict, optional
         A dict the caller keeps for one wave and passes to every call (the dashboard
         does): parts that do not depend on the peer filters or comparison point (the
-        achievers-vs-others context) are computed once per client and reused.
+        achievers-vs-others context) are computed once and reused.
+    plan : ReleasePlan, optional
+        The wave's release plan; default: built from the wave with the client's minimum
+        group size (slow: pass the wave's stored plan when there is one).
 
     Returns
     -------
@@ -299,13 +307,25 @@ def build_client_results(
         answers: only aggregates of groups that pass the privacy rules.
     """
     fw = data.framework
-    filters = check_peer_filters(params.peers, fw)
-    ids = peer_group(data.responses, fw, filters, exclude=[client.id] if client.in_benchmark else None)
+    requested = check_peer_filters(params.peers, fw)
+    if plan is None:
+        plan = wave_release(data, segment_model).plan(PrivacySettings(min_group_size=params.min_group_size))
+    group, plan_note = plan.resolve(
+        requested, data.responses, data.scores, client_id=client.id if client.in_benchmark else None,
+        describe=lambda f: describe_peers(f, fw),
+    )
+    filters = {k: tuple(v) for k, v in group["filters"].items()}
+    ids = group_members(data.responses, data.scores[INDEX_COLUMN].dropna(), filters)
     peer_scores = data.scores.loc[ids]
     comparison = peer_statistics(
         client.scores, peer_scores, fw, compare_to=params.compare_to,
-        min_group_size=params.min_group_size, filters=filters, n_boot=n_boot, seed=seed,
+        min_group_size=plan.settings.min_group_size, filters=filters, n_boot=n_boot, seed=seed,
+        rank_exclude=client.id if client.in_benchmark else None,
+        withheld={f: why for f, why in group["reasons"].items()},
     )
+    comparison.description = group["label"]
+    if plan_note:
+        comparison.notes.insert(0, plan_note)
     weights, importance_source = normalise_importance(importance, fw)
     priorities = rank_priorities(comparison, fw, weights if importance_source == "drivers" else None, n_priorities=n_priorities)
     actions = pick_actions(priorities, fw, per_strand=actions_per_priority)
@@ -318,13 +338,13 @@ def build_client_results(
 
     segment = None
     if segment_model is not None:
-        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, params.min_group_size, ids)
+        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, plan)
         suppressed += seg_suppressed
-    context_key = ("achievers", client.id, client.in_benchmark, params.min_group_size)
+    context_key = ("achievers", plan.fingerprint, plan.settings.min_group_size)
     if cache is not None and context_key in cache:
         achievers, ach_suppressed = copy.deepcopy(cache[context_key])
     else:
-        achievers, ach_suppressed = _benchmark_context(data, client, params.min_group_size)
+        achievers, ach_suppressed = _benchmark_context(data, plan, plan.settings.min_group_size)
         if cache is not None:
             cache[context_key] = copy.deepcopy((achievers, ach_suppressed))
     suppressed += ach_suppressed
@@ -367,7 +387,10 @@ def build_client_results(
             "filters": {k: list(v) for k, v in filters.items()},
             "description": comparison.description,
             "n": int(comparison.n_peers),
-            "includes_client": False,
+            "group_id": group["id"],
+            "requested": {k: list(v) for k, v in requested.items()},
+            "as_requested": plan_note is None,
+            "includes_client": bool(client.in_benchmark and client.id in set(map(str, ids))),
             "min_group_size": comparison.min_group_size,
             "compare_to": comparison.compare_to,
             "comparison_used": comparison.comparison_used,
@@ -401,8 +424,16 @@ def build_client_results(
         "achievers": achievers,
         "findings": findings,
         "suppressed": suppressed,
+        "privacy": {
+            "method": "release plan with exact disclosure audit",
+            "summary": PRIVACY_METHOD.format(k=plan.settings.min_group_size),
+            "min_group_size": plan.settings.min_group_size,
+            "pooled_readers": plan.settings.pooled_readers,
+            "smallest_released_set": plan.settings.threshold,
+            "plan_fingerprint": plan.fingerprint,
+        },
         "method": {
-            "percentile": "mid-rank: percent of peers below plus half the percent level with the client",
+            "percentile": "mid-rank: percent of the other organisations of the peer group below plus half the percent level with the client",
             "interval": {"level": 0.95, "method": "percentile bootstrap of the peer group", "n_boot": int(n_boot), "seed": int(seed)},
             "top_quartile_share": TOP_QUARTILE_SHARE,
             "top_deck_share": TOP_DECK_SHARE,
@@ -444,8 +475,10 @@ def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict
         client = client_from_survey(own, data.framework)
         history = None  # a file's claimed id must not unlock a stored organisation's history
     model = wave_segments(store, wave, data)
+    plan = wave_release_plan(store, wave, data, model, min_group_size=params.min_group_size)
     importance = wave_importance(data)
-    return build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
+    return build_client_results(data, client, params, history=history, segment_model=model,
+                                importance=importance, plan=plan)
 
 
 #: Segment models fitted for waves without a saved one, by (database, wave, when the wave
@@ -533,3 +566,57 @@ def wave_importance(data: "BenchmarkData") -> pd.Series | None:
         return strand_importance(data.scores, data.outcomes, data.framework, seed=0)
     except MaturityError:
         return None
+
+
+# --- release plans ---------------------------------------------------------------------------
+
+#: Release plans built for waves without a stored one, by (segments key, minimum group size).
+_BUILT_PLANS: dict[tuple, ReleasePlan] = {}
+
+
+def wave_release_plan(
+    store: "BenchmarkStore", wave: str, data: "BenchmarkData", segment_model: Any | None, *, min_group_size: int
+) -> ReleasePlan:
+    """The wave's stored release plan, else one built from the wave (once per process).
+
+    Raises
+    ------
+    PrivacyError
+        The stored plan failed its audit (figures forced into it by the settings expose
+        an organisation): nothing of the wave may be released until it is fixed.
+    """
+    stored = store.load_artifact(wave, PLAN_ARTIFACT)
+    if stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+        if not stored.get("audit", {}).get("safe", False):
+            raise PrivacyError(
+                f"the release plan of wave {wave} fails its privacy audit, so no client figures are released; "
+                f"run 'maturity privacy audit --db {store.path} --wave {wave}' to see why"
+            )
+        return ReleasePlan.from_dict(stored["plan"])
+    key = (*_segments_key(store, wave), int(min_group_size))
+    if key not in _BUILT_PLANS:
+        _BUILT_PLANS[key] = wave_release(data, segment_model).plan(PrivacySettings(min_group_size=min_group_size))
+    return _BUILT_PLANS[key]
+
+
+def save_release_plan(
+    store: "BenchmarkStore", wave: str | None = None, settings: PrivacySettings | None = None
+) -> tuple[ReleasePlan, Any]:
+    """Build a wave's release plan, audit it and store both with the wave.
+
+    The plan is stored even when its audit fails (then client results of the wave are
+    refused until the settings are fixed). Returns ``(plan, audit report)``.
+    """
+    from .datasets import wave_from_store
+
+    wave = store.resolve_wave(wave)
+    data = wave_from_store(store, wave)
+    release = wave_release(data, wave_segments(store, wave, data))
+    plan = release.plan(settings or PrivacySettings())
+    report = audit_release(release, plan)
+    store.save_artifact(wave, PLAN_ARTIFACT, {
+        "plan": plan.to_dict(),
+        "wave_modified": store.wave_modified(wave).isoformat(),
+        "audit": {"safe": report.safe, "exposures": report.exposures},
+    })
+    return plan, report
