@@ -63,7 +63,7 @@ def wave_release(data: Any, segment_model: Any | None = None) -> WaveRelease:
     segment_model : fitted SegmentModel, optional
         Its segments' profiles are released, so their member sets enter the plan.
     """
-    from ..achievers import group_improvement
+    from .achievers import group_improvement
 
     fw = data.framework
     index = data.scores[INDEX_COLUMN].astype(float).dropna()
