@@ -70,11 +70,17 @@ def test_results_hold_the_contract_fields(results, waves):
     assert results["organisation"]["name"] == second.responses.loc[CLIENT, "name"]
     assert results["scores"]["index"] == pytest.approx(second.scores.loc[CLIENT, "index"])
     sector = second.responses.loc[CLIENT, "sector"]
-    others = second.responses.index[(second.responses["sector"] == sector) & (second.responses.index != CLIENT)]
-    assert results["peers"]["n"] == len(others) and results["peers"]["includes_client"] is False
+    rated = second.scores["index"].notna()
+    group = second.responses.index[(second.responses["sector"] == sector) & rated]
+    others = group[group != CLIENT]
+    # The released group is the same for every client: the client counts in it, and its
+    # percentile ranks it among the others.
+    assert results["peers"]["n"] == len(group) and results["peers"]["includes_client"] is True
+    assert results["peers"]["as_requested"] is True
     expected = percentile_rank(second.scores.loc[CLIENT, "index"], second.scores.loc[others, "index"]).percentile
     assert results["percentiles"]["index"]["value"] == pytest.approx(expected)
-    assert results["peers"]["stats"]["index"]["median"] == pytest.approx(second.scores.loc[others, "index"].median())
+    assert results["peers"]["stats"]["index"]["median"] == pytest.approx(second.scores.loc[group, "index"].median())
+    assert results["privacy"]["method"] == "release plan with exact disclosure audit"
     assert [t["wave"] for t in results["trend"]] == ["2025", "2026"]
     assert results["importance"]["source"] == "equal"
     assert 1 <= len(results["priorities"]) <= 3
@@ -153,29 +159,22 @@ def test_unknown_peer_filters_are_rejected(waves):
         build_client_results(second, client_from_wave(second, CLIENT), params(peers={"country": ("UK",)}))
 
 
-@pytest.mark.parametrize("n_others, withheld", [(4, True), (5, False)])
-def test_a_tiny_peer_group_withholds_every_peer_figure(waves, n_others, withheld):
+def test_a_peer_group_below_the_release_threshold_gets_the_nearest_released_group(waves):
     fw, _, second = waves
     resp = second.responses
     sector = resp.loc[CLIENT, "sector"]
-    same = resp.index[(resp["sector"] == sector) & (resp.index != CLIENT)][:n_others]
-    other = resp.index[resp["sector"] != sector][:30]
+    same = resp.index[(resp["sector"] == sector) & (resp.index != CLIENT)][:4]
+    other = resp.index[resp["sector"] != sector][:60]
     data = make_data(resp.loc[[CLIENT, *same, *other]], fw)
     out = build_client_results(data, client_from_wave(data, CLIENT), params(peers={"sector": (sector,)}, compare_to="median"))
-    assert out["peers"]["n"] == n_others and out["peers"]["stats"]["index"]["n"] == n_others
-    assert (out["percentiles"]["index"]["value"] is None) == withheld
-    assert (out["peers"]["stats"]["index"]["median"] is None) == withheld
-    figures = {s["figure"] for s in out["suppressed"]}
-    assert ("peers.stats.index.median" in figures) == withheld
-    assert ("peers.stats.engagement.percentile" in figures) == withheld
-    assert "peers.stats.index.top_deck_mean" in figures  # never shown for groups this small
+    # Five organisations with the client: fewer than min_group_size + pooled_readers (8),
+    # so the sector is merged or replaced; the figures describe a released, larger group.
+    assert out["peers"]["as_requested"] is False
+    assert out["peers"]["n"] >= out["privacy"]["smallest_released_set"]
+    assert out["peers"]["requested"] == {"sector": [sector]}
+    assert "nearest released group" in out["peers"]["notes"][0]
+    assert out["peers"]["stats"]["index"]["median"] is not None
     check_findings(out)
-    if withheld:
-        assert out["priorities"] == [] and out["actions"] == []
-        assert [f["kind"] for f in out["findings"]] == ["privacy"]
-        assert f"{n_others} organisations" in out["findings"][0]["text"]
-    else:
-        assert out["priorities"] and out["findings"][0]["kind"] == "position"
 
 
 def test_importance_changes_the_priorities(waves):
@@ -202,7 +201,7 @@ def test_another_framework_without_demographics_or_outcomes(small_framework):
     out = build_client_results(data, client_from_wave(data, "ORG-0005"), params(organisation="ORG-0005"))
     assert set(out["scores"]) == {"index", "s0", "s1", "s2"}
     assert out["achievers"] == [] and out["actions"] == []  # no action library
-    assert out["peers"]["description"] == "all organisations in the wave" and out["peers"]["n"] == 59
+    assert out["peers"]["description"] == "All organisations in the wave" and out["peers"]["n"] == 60
     json.dumps(out, allow_nan=False)
 
 
@@ -226,7 +225,7 @@ def check_findings(res: dict) -> set[str]:
         if kind == "position":
             n = stats["index"]["n"]
             assert n == res["peers"]["n"] or res["peers"]["n"] > n  # peers without an index
-            peers = rf"(?:the )?{n:,} (?:peers \(.+\)|other organisations in the wave)"
+            peers = rf"(?:the )?{n:,} (?:peers \(.+\)|organisations in the wave)"
             assert text.startswith(f"Your maturity index is {r0(res['scores']['index'])}, "), text
             below = round(pct["index"]["below"] * n / 100)
             ties = round(pct["index"]["ties"] * n / 100)
@@ -293,15 +292,19 @@ def check_findings(res: dict) -> set[str]:
             assert (int(m[1]), m[2], int(m[3]), m[4]) == (r0(prev["index"]), prev["wave"], r0(cur["index"]), cur["wave"])
             assert int(m[5]) == int(m[3]) - int(m[1])
         elif kind == "segment":
-            m = re.fullmatch(r"Your strand profile is closest to the (.+) segment(?:, which holds (\d+)% of the other organisations in the wave)?\.", text)
+            m = re.fullmatch(r"Your strand profile is closest to the (.+) segment(?:, which holds (\d+)% of the organisations in the wave)?\.", text)
             assert m, text
             assert m[1] == res["segment"]["name"]
             if m[2]:
                 assert int(m[2]) == r0(res["segment"]["share"])
         elif kind == "note":
             assert text in res["peers"]["notes"]
-            m = re.search(r"has (\d+) organisations?, fewer than the (\d+) needed", text)
-            assert m and int(m[1]) < int(m[2]) == res["peers"]["min_group_size"]
+            if "nearest released group" in text:
+                assert res["peers"]["as_requested"] is False
+                assert f"({res['peers']['n']} organisations)" in text
+                continue
+            m = re.search(r"(\d+) organisations?, fewer than the (\d+) needed", text)
+            assert m and int(m[1]) < int(m[2]) == res["privacy"]["smallest_released_set"]
         elif kind == "privacy":
             assert "withheld" in text
             assert not re.search(r"\d+%", text)
@@ -338,7 +341,7 @@ def test_findings_never_cite_withheld_figures(waves):
     check_findings(res)
     assert res["peers"]["comparison_used"] in {"top_deck", "top_quartile"}
     if res["peers"]["comparison_used"] != "top_deck":
-        assert "top-deck" not in " ".join(f["text"] for f in res["findings"])
+        assert "top-deck" not in " ".join(f["text"] for f in res["findings"] if f["kind"] != "note")
 
 
 class MeanSplitSegments:
@@ -358,27 +361,27 @@ class MeanSplitSegments:
         return pd.Series(np.asarray(self.segment_names_, dtype=object)[codes], index=scores.index)
 
 
-def test_segment_profile_describes_the_other_members(waves):
+def test_segment_profile_describes_its_members(waves):
     fw, _, second = waves
     model = MeanSplitSegments()
     res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
     seg = res["segment"]
-    strands = second.scores[fw.strand_ids]
+    strands = second.scores.loc[second.scores["index"].notna(), fw.strand_ids]
     labels = model.predict(strands)
     own = labels[CLIENT]
-    others = strands[(labels == own) & (strands.index != CLIENT)]
-    assert seg["name"] == own and seg["n"] == len(others)
-    assert seg["share"] == pytest.approx(100 * len(others) / (len(strands) - 1))
-    assert seg["profile"] == pytest.approx(others.mean().to_dict())
+    members = strands[labels == own]
+    assert seg["name"] == own and seg["n"] == len(members)
+    assert seg["share"] == pytest.approx(100 * len(members) / len(strands))
+    assert seg["profile"] == pytest.approx(members.mean().to_dict())
     assert [s["name"] for s in seg["segments"]] == ["Low", "Middle", "High"]
-    assert sum(s["n"] for s in seg["segments"]) == len(strands) - 1
+    assert sum(s["n"] for s in seg["segments"]) == len(strands)
     check_findings(res)
     assert "segment" in {f["kind"] for f in res["findings"]}
 
 
 def test_small_segment_profile_is_withheld(waves):
     fw, _, second = waves
-    mean = second.scores[fw.strand_ids].mean(axis=1).sort_values()
+    mean = second.scores.loc[second.scores["index"].notna(), fw.strand_ids].mean(axis=1).sort_values()
     rank = list(mean.index).index(CLIENT)
     assert 3 <= rank < len(mean) - 3
     eps = 1e-9
@@ -386,21 +389,19 @@ def test_small_segment_profile_is_withheld(waves):
     model = MeanSplitSegments(cuts=(float(mean.iloc[rank - 3]) - eps, float(mean.iloc[rank]) + eps))
     res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
     seg = res["segment"]
-    assert seg["name"] == "Middle" and seg["n"] == 3
+    assert seg["name"] == "Middle" and seg["n"] == 4
     assert all(v is None for v in seg["profile"].values())
-    assert "the segment has 3 organisations" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
-    # "Middle" = everyone but the two lowest: beside the peer means (everyone else) it
-    # would reveal the mean of those two.
+    assert "4 organisations, fewer than the 8 needed" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
+    # "Middle" = everyone but the two lowest: beside the wave's figures it would single
+    # out those two, whichever peer group the client asks for.
     model = MeanSplitSegments(cuts=(float(mean.iloc[2]) - eps, 1e9))
-    res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
-    seg = res["segment"]
-    assert seg["name"] == "Middle" and seg["n"] == len(mean) - 3
-    assert all(v is None for v in seg["profile"].values())
-    assert "other 2 organisations" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
-    # With a sector peer group the segment is not nested in it: the profile is shown.
     sector = second.responses.loc[CLIENT, "sector"]
-    res = build_client_results(second, client_from_wave(second, CLIENT), params(peers={"sector": (sector,)}), segment_model=model)
-    assert None not in res["segment"]["profile"].values()
+    for peers in ({}, {"sector": (sector,)}):
+        res = build_client_results(second, client_from_wave(second, CLIENT), params(peers=peers), segment_model=model)
+        seg = res["segment"]
+        assert seg["name"] == "Middle" and seg["n"] == len(mean) - 2
+        assert all(v is None for v in seg["profile"].values())
+        assert "single out 2 organisations" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
 
 
 def test_a_reused_cache_gives_the_same_results(waves):

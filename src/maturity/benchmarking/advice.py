@@ -163,7 +163,7 @@ def pick_actions(priorities: pd.DataFrame, framework: Framework, *, per_strand: 
 def _peers_phrase(comparison: PeerComparison, n: int) -> str:
     if comparison.filters:
         return f"the {n:,} peers ({comparison.description})"
-    return f"the {n:,} other organisations in the wave"
+    return f"the {n:,} organisations in the wave"
 
 
 def _share(percent: float, count: int, n: int) -> str:
@@ -304,7 +304,7 @@ def _segment(segment: Mapping[str, Any] | None) -> list[dict[str, str]]:
     text = f"Your strand profile is closest to the {segment['name']} segment"
     share = segment.get("share")
     if share is not None and np.isfinite(share):
-        text += f", which holds {_r(share)}% of the other organisations in the wave"
+        text += f", which holds {_r(share)}% of the organisations in the wave"
     return [{"kind": "segment", "text": text + "."}]
 
 

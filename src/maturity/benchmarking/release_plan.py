@@ -357,14 +357,16 @@ class ReleasePlan:
         describe : callable, optional
             ``describe(filters) -> str`` for the note.
 
-        Raises
-        ------
-        PrivacyError
-            The plan releases no group at all.
+        When the plan releases no group, the whole wave is returned with its figures
+        withheld (and a note).
         """
         released = self.released_groups
         if not released:
-            raise PrivacyError(f"the release plan of wave {self.wave} releases no peer group")
+            # Nothing can be shown: answer with the whole wave, every figure withheld.
+            return self.groups[0], (
+                f"No peer group of this wave is large enough to release any figure: every released set "
+                f"must hold at least {self.settings.threshold} organisations."
+            )
         index = _complete_index(scores)
         asked = set(group_members(responses, index, filters))
         best, best_key = None, None

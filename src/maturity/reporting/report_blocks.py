@@ -215,7 +215,7 @@ def segment_markdown(results: Mapping[str, Any]) -> str:
     if segments:
         total = sum(s["n"] for s in segments)
         listed = ", ".join(f"{_esc(s['name'])} ({100 * s['n'] / total:.0f}%)" for s in segments)
-        parts.append(f"The other organisations in the wave fall into {len(segments)} segments: {listed}.")
+        parts.append(f"The organisations in the wave fall into {len(segments)} segments: {listed}.")
     if all(v is None for v in (seg.get("profile") or {}).values()):
         parts.append("The segment's average profile is withheld because too few other organisations are in it.")
     return " ".join(parts)
@@ -308,14 +308,15 @@ def priorities_markdown(results: Mapping[str, Any]) -> str:
 def peer_group_markdown(results: Mapping[str, Any]) -> str:
     """Who the peers are, the privacy threshold, and every withheld figure's reason."""
     peers = results["peers"]
+    own = ("yours included, as every member's; your percentile ranks you among the others"
+           if peers.get("includes_client") else "not including yours")
+    privacy = results.get("privacy") or {}
     lines = [
-        f"**Peer group:** {_esc(peers['description'])}; {peers['n']:,} organisations other than yours "
-        f"(the wave has {results['benchmark']['n_organisations']:,}). Your own answers are never part "
-        "of the peer figures.",
+        f"**Peer group:** {_esc(peers['description'])}; {peers['n']:,} organisations ({own}; "
+        f"the wave has {results['benchmark']['n_organisations']:,}).",
         "",
-        f"**Privacy:** a figure is shown only when at least {peers['min_group_size']} organisations "
-        "stand behind it, and a figure that would let a withheld one be worked out is withheld too. "
-        "No other organisation is named.",
+        f"**Privacy:** {_esc(privacy.get('summary') or '')} Every figure shown stands on at least "
+        f"{privacy.get('smallest_released_set', peers['min_group_size'])} organisations. No other organisation is named.",
     ]
     for note in peers.get("notes") or []:
         lines += ["", _esc(note)]
@@ -349,8 +350,22 @@ def method_markdown(results: Mapping[str, Any]) -> str:
         f"{100 * m['top_deck_share']:.0f}% of peers with the highest maturity index; their strand "
         "figures are those organisations' mean strand scores. "
         "**Priorities** rank the strands by the gap to the comparison point, times each strand's weight. "
-        f"Figures from groups of fewer than {m['min_group_size']} organisations are withheld. "
+        f"{_privacy_method(results)}"
         f"Produced by {_esc(results.get('generated_by', 'maturity'))}."
+    )
+
+
+def _privacy_method(results: Mapping[str, Any]) -> str:
+    """The privacy method in one short paragraph a board member can follow."""
+    privacy = results.get("privacy")
+    if not privacy:
+        return f"Figures from groups of fewer than {results['method']['min_group_size']} organisations are withheld. "
+    return (
+        "**Confidentiality:** every participant sees the same figures for the same peer group, and the "
+        "peer groups and figures that may be shown are fixed once for the whole wave. Before anything is "
+        "released, the kit checks every combination of those figures (adding, subtracting, comparing groups, "
+        f"even with up to {privacy['pooled_readers']} participants pooling their own answers) and withholds "
+        f"whatever would reveal the answers of fewer than {privacy['min_group_size']} organisations. "
     )
 
 
