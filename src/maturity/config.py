@@ -73,10 +73,11 @@ def load_benchmark_parameters(path: str | Path | None = None) -> dict[str, Any]:
     data = read_yaml(path, "parameters file") or {}
     if not isinstance(data, dict):
         raise ParametersError(f"{path}: expected a mapping of settings")
-    unknown = sorted(set(data) - set(BENCHMARK_DEFAULTS))
+    # The privacy section belongs to the wave's release plan (PrivacySettings.from_file).
+    unknown = sorted(set(data) - set(BENCHMARK_DEFAULTS) - {"privacy"})
     if unknown:
-        raise ParametersError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(BENCHMARK_DEFAULTS)}")
-    params.update(data)
+        raise ParametersError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(BENCHMARK_DEFAULTS)}, privacy")
+    params.update({k: v for k, v in data.items() if k != "privacy"})
     for key in ("framework", "db"):
         if params[key] is not None:
             params[key] = str(resolve_path(str(params[key]), path.parent))

@@ -424,7 +424,8 @@ def build_client_results(
         "findings": findings,
         "suppressed": suppressed,
         "privacy": {
-            "method": "release plan with exact disclosure audit",
+            "method": ("researcher exploration, not release-checked" if plan.fingerprint == "exploration"
+                       else "release plan with exact disclosure audit"),
             "summary": PRIVACY_METHOD.format(k=plan.settings.min_group_size),
             "min_group_size": plan.settings.min_group_size,
             "pooled_readers": plan.settings.pooled_readers,
@@ -619,3 +620,28 @@ def save_release_plan(
         "audit": {"safe": report.safe, "exposures": report.exposures},
     })
     return plan, report
+
+
+def audit_wave_release(
+    store: "BenchmarkStore",
+    wave: str | None = None,
+    settings: PrivacySettings | None = None,
+    *,
+    fallback: PrivacySettings | None = None,
+):
+    """Audit the plan the kit would use for a wave (:func:`audit_release`).
+
+    With ``settings``, the plan those settings give; otherwise the wave's stored plan when it
+    is current, else the plan ``fallback`` (default settings) gives.
+    """
+    from ..data.population import wave_from_store
+
+    wave = store.resolve_wave(wave)
+    data = wave_from_store(store, wave)
+    release = wave_release(data, wave_segments(store, wave, data))
+    stored = store.load_artifact(wave, PLAN_ARTIFACT)
+    if settings is None and stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+        plan = ReleasePlan.from_dict(stored["plan"])
+    else:
+        plan = release.plan(settings or fallback or PrivacySettings())
+    return audit_release(release, plan)

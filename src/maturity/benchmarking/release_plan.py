@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, read_yaml
 from ..errors import ParametersError, PrivacyError
 from ..framework import INDEX_COLUMN, Framework, normalise_label
 from .disclosure_audit import Exposure, find_exposures
@@ -49,6 +50,7 @@ __all__ = [
     "PrivacySettings",
     "ReleasePlan",
     "build_release_plan",
+    "exploratory_plan",
     "group_members",
     "score_sets",
 ]
@@ -94,8 +96,8 @@ class PrivacySettings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "min_group_size", check_min_group_size(self.min_group_size, where="privacy.min_group_size"))
-        if not isinstance(self.pooled_readers, (int, np.integer)) or isinstance(self.pooled_readers, bool) or self.pooled_readers < 1:
-            raise ParametersError(f"privacy.pooled_readers: expected a whole number >= 1, got {self.pooled_readers!r}")
+        if not isinstance(self.pooled_readers, (int, np.integer)) or isinstance(self.pooled_readers, bool) or self.pooled_readers < 0:
+            raise ParametersError(f"privacy.pooled_readers: expected a whole number >= 0, got {self.pooled_readers!r}")
         if self.merge_below is not None and (not isinstance(self.merge_below, (int, np.integer)) or self.merge_below < 0):
             raise ParametersError(f"privacy.merge_below: expected a whole number >= 0, got {self.merge_below!r}")
 
@@ -132,6 +134,19 @@ class PrivacySettings:
             combinations=tuple(tuple(str(d) for d in c) for c in combos),
             extra_groups=tuple(_filters_tuple(g) for g in extra),
         )
+
+    @classmethod
+    def from_file(cls, path: str | Path | None) -> "PrivacySettings":
+        """Settings from a ``benchmark.yaml``: its ``privacy:`` section and ``min_group_size``."""
+        if path is None:
+            return cls()
+        data = read_yaml(path, "parameters file") or {}
+        if not isinstance(data, Mapping):
+            raise ParametersError(f"{path}: expected a mapping of settings")
+        section = data.get("privacy") or {}
+        if not isinstance(section, Mapping):
+            raise ParametersError(f"{path}: privacy: expected a mapping of settings")
+        return cls.from_mapping(section, min_group_size=data.get("min_group_size"))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (as stored with the plan)."""
@@ -562,3 +577,43 @@ def build_release_plan(
             **{f"{k}_n": int(len(v)) for k, v in parts.items()},
         }
     return ReleasePlan(wave, settings, groups, plan_segments, plan_outcomes, _fingerprint(fingerprint_sets))
+
+
+def exploratory_plan(
+    responses: pd.DataFrame,
+    scores: pd.DataFrame,
+    framework: Framework,
+    filters: Mapping[str, Sequence[str]] | None,
+    *,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    segment_model: Any | None = None,
+) -> ReleasePlan:
+    """A one-group plan for the researcher's own exploration (never for clients).
+
+    The group asked for is "released" with each figure shown when its set holds at least
+    ``min_group_size`` organisations; nothing is checked against other groups. The
+    researcher running the kit is trusted; client outputs always use the wave's plan.
+    """
+    settings = PrivacySettings(min_group_size=min_group_size, pooled_readers=0)
+    index = _complete_index(scores)
+    filters = _filters_tuple(filters or {})
+    ids = group_members(responses, index, filters)
+    figures, reasons = {}, {}
+    for figure, members in score_sets(index, ids).items():
+        ok = len(members) >= min_group_size and (figure == "scores" or figures["scores"])
+        figures[figure] = ok
+        if not ok:
+            reasons[figure] = f"{len(members)} organisations, fewer than the {min_group_size} needed"
+    names: dict = {}
+    group = {"id": _group_id(filters), "label": _label(filters, framework, names), "filters": filters, "kind": "exploration",
+             "n": int(len(ids)), "released": True, "figures": figures, "reasons": reasons}
+    segments = {}
+    if segment_model is not None:
+        complete = scores.reindex(index.index)[framework.strand_ids].dropna()
+        if len(complete):
+            counts = pd.Series(np.asarray(segment_model.predict(complete)).astype(str)).value_counts()
+            segments = {str(k): {"n": int(v), "released": int(v) >= min_group_size,
+                                 "reason": "" if v >= min_group_size else f"{v} organisations, fewer than the {min_group_size} needed"}
+                        for k, v in counts.items()}
+    outcomes = {o.id: {"released": True, "reason": ""} for o in framework.outcomes}
+    return ReleasePlan(None, settings, [group], segments, outcomes, fingerprint="exploration")

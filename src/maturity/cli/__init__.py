@@ -14,10 +14,10 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import MaturityError
-from . import analysis, dashboard, data, demo, reports
+from . import analysis, dashboard, data, demo, privacy, reports
 
 #: Subcommand modules, in the order ``maturity --help`` lists them.
-COMMAND_MODULES = (demo, data, analysis, reports, dashboard)
+COMMAND_MODULES = (demo, data, analysis, reports, dashboard, privacy)
 
 
 def build_parser() -> argparse.ArgumentParser:

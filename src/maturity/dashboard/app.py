@@ -40,6 +40,7 @@ from ..benchmarking.client_results import (
 )
 from ..benchmarking.peers import COMPARISON_LABELS, peer_group
 from ..benchmarking.privacy import small_group_reason
+from ..benchmarking.release_plan import exploratory_plan
 from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..data.population import BenchmarkData
 from ..data.store import BenchmarkStore
@@ -112,6 +113,18 @@ class DashboardData:
                 data = wave_from_store(store, label)
                 self._cache[label] = WaveData(data, wave_segments(store, label, data), wave_importance(data))
         return self._cache[label]
+
+    def release_plan(self, label: str, min_group_size: int):
+        """The wave's release plan (stored with the wave, else built once): what clients may see."""
+        from ..benchmarking.client_results import wave_release_plan
+
+        wave = self.wave(label)
+        key = ("release_plan", int(min_group_size))
+        if key not in wave.extras:
+            with BenchmarkStore(self.db, read_only=True) as store:
+                wave.extras[key] = wave_release_plan(store, wave.data.wave, wave.data, wave.segment_model,
+                                                     min_group_size=min_group_size)
+        return wave.extras[key]
 
     def history(self, organisation: str) -> pd.DataFrame:
         """An organisation's scores in every wave it took part in."""
@@ -369,10 +382,18 @@ class Dashboard:
             compare_to=self.compare_select.value, min_group_size=self.min_group_size, wave=data.wave,
         )
         history = self.source.history(self._client.id) if self._client.in_benchmark else None
+        if self.client_mode:
+            # Only what the wave's release plan allows: requests outside it get the nearest
+            # released group, with a note saying why.
+            plan = self.source.release_plan(data.wave, self.min_group_size)
+        else:
+            # The researcher is trusted and explores any group; the header says so.
+            plan = exploratory_plan(data.responses, data.scores, data.framework, params.peers,
+                                    min_group_size=self.min_group_size, segment_model=self._wave.segment_model)
         self.results = build_client_results(
             data, self._client, params, history=history, segment_model=self._wave.segment_model,
             importance=self._wave.importance, n_boot=self.n_boot, seed=self.seed,
-            cache=self._wave.extras.setdefault("results_cache", {}),
+            cache=self._wave.extras.setdefault("results_cache", {}), plan=plan,
         )
         self.updates += 1
         self._show_header()
@@ -383,7 +404,8 @@ class Dashboard:
         r = self.results
         org = r["organisation"]
         who = html.escape(org.get("name") or org["id"])
-        mode = "Client view" if self.client_mode else "Researcher view"
+        mode = ("Client view: figures from the wave's release plan" if self.client_mode
+                else "Researcher view, not a client view: any peer group, figures not limited to the release plan")
         self.title.value = (
             f"<h2 style='margin:4px 0'>Learning maturity benchmark: {who}</h2>"
             f"<div style='color:#555'>{mode} &middot; {html.escape(r['framework']['name'])} &middot; wave {html.escape(str(r['wave']))}</div>"
@@ -391,7 +413,10 @@ class Dashboard:
         peers = r["peers"]
         notice = ""
         reason = small_group_reason(peers["n"], self.min_group_size, group="this peer group")
-        if reason:
+        plan_notes = [n for n in peers.get("notes") or [] if "released" in n]
+        if plan_notes:
+            notice = f"<div class='maturity-suppressed' style='color:#8a4b00'>{html.escape(plan_notes[0])}</div>"
+        elif reason:
             notice = f"<div class='maturity-suppressed' style='color:#8a4b00'>Peer statistics withheld: {html.escape(reason)}.</div>"
         elif r["suppressed"]:
             notice = (

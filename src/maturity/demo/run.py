@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..benchmarking.client_results import save_wave_segments
+from ..benchmarking.client_results import save_release_plan, save_wave_segments
+from ..benchmarking.release_plan import PrivacySettings
 from ..config import load_benchmark_parameters
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
@@ -139,6 +140,10 @@ def run_demo(
         # Store the latest wave's segments with it, as a researcher does with `maturity
         # segment --db`: client reports and dashboards then all use this one model.
         save_wave_segments(store, later_label, random_state=params["seed"])
+        # Decide once what clients may see of the wave, audit it and store it with the wave.
+        plan, audit = save_release_plan(store, later_label, PrivacySettings.from_file(parameters))
+        echo(f"      release plan: {len(plan.released_groups)} peer groups released, "
+             f"audit {'passed' if audit.safe else 'FAILED'}")
 
     echo("[3/4] Running the benchmark analysis notebook")
     analysis_dir = out / "analysis"
