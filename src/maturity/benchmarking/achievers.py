@@ -47,12 +47,6 @@ __all__ = [
 
 
 
-def _by_id(frame: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    if framework.id_column in frame.columns:
-        return frame.set_index(framework.id_column)
-    return frame
-
-
 def improvement_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Whether each organisation reports an improvement on each outcome item.
 
@@ -72,7 +66,7 @@ def improvement_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataF
                 # anything above the minimum counts (the next answer up, on any scale).
                 thresholds.append(group.improved_at if group.improved_at is not None else np.nextafter(scale.min, np.inf))
     if not items:
-        return pd.DataFrame(index=_by_id(responses, framework).index)
+        return pd.DataFrame(index=framework.by_id(responses).index)
     # Reverse-coded items reversed (min + max - x), so improved_at reads one way.
     values = answer_values(responses, framework, items, reverse=True)
     flags = values.ge(pd.Series(thresholds, index=values.columns), axis=1).astype(float)
@@ -107,7 +101,7 @@ def barrier_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame
     """
     from ..data.responses import TRUE_WORDS, barrier_states, barrier_values
 
-    frame = _by_id(responses, framework)
+    frame = framework.by_id(responses)
     present = [b for b in framework.barriers if b.id in frame.columns]
     if not present:
         return pd.DataFrame(index=frame.index)
@@ -174,7 +168,7 @@ def achievers_vs_others(
         raise AnalysisError(f"framework '{framework.id}' defines no outcomes to compare")
     items = improvement_flags(responses, framework)
     groups = group_improvement(responses, framework)
-    index = _by_id(scores, framework)[INDEX_COLUMN].reindex(items.index)
+    index = framework.by_id(scores)[INDEX_COLUMN].reindex(items.index)
     if exclude is not None:
         keep = ~items.index.astype(str).isin([str(e) for e in exclude])
         items, groups, index = items[keep], groups[keep], index[keep]

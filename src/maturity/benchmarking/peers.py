@@ -170,7 +170,7 @@ def peer_group(
         Respondent ids in the order of ``responses``.
     """
     filters = check_peer_filters(filters, framework)
-    frame = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
+    frame = framework.by_id(responses)
     keep = np.ones(len(frame), dtype=bool)
     for key, values in filters.items():
         if key not in frame.columns:
