@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .. import __version__
 from ..benchmarking.client_parameters import ClientParameters, load_client_parameters
 from ..errors import MaturityError, UsageError
 from ..files import write_json
+from ..version import __version__
 from . import client_task
 from .client_task import (
     OUTPUT_NAMES,

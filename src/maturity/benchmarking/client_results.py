@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from ..errors import DataError
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
+from ..version import __version__
 from .advice import normalise_importance, pick_actions, rank_priorities, write_findings
 from .peers import (
     COMPARISON_COLUMNS,
