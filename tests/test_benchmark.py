@@ -24,13 +24,6 @@ from maturity.framework import parse_framework
 from .conftest import small_framework_dict
 
 
-@pytest.fixture(scope="module")
-def wave(bench600):
-    fw = bench600.framework
-    responses = bench600.responses.set_index(fw.id_column)
-    return fw, responses, maturity.score_responses(responses, fw)
-
-
 # --- percentile ranks ----------------------------------------------------------------------
 
 

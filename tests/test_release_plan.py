@@ -11,7 +11,8 @@ import pytest
 
 import maturity
 from maturity.benchmarking.attacks import ReleasedFigure, attack
-from maturity.benchmarking.client_results import build_client_results, client_from_wave, save_release_plan
+from maturity.benchmarking.client_results import build_client_results, client_from_wave
+from maturity.benchmarking.wave_models import save_release_plan
 from maturity.benchmarking.disclosure_audit import find_exposures
 from maturity.benchmarking.privacy_audit import audit_release, released_figures, wave_release
 from maturity.benchmarking.release_plan import PrivacySettings, ReleasePlan

@@ -12,8 +12,7 @@ from .data.synthetic import generate_benchmark
 from .errors import MaturityError
 from .framework import Framework, load_framework
 from .scoring import score_outcomes, score_responses
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "Framework",

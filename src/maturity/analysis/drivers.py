@@ -12,9 +12,6 @@
     relative weights, which split each regression's R^2 among correlated predictors (they
     closely track general dominance weights), normalised per outcome group and averaged
     over the groups.
-:func:`improvement_rates`
-    Per organisation and outcome group: whether it reports an improvement on at least half
-    of the group's KPIs it answered (an answer at or above the group's ``improved_at``).
 
 Only organisations with every strand score and the outcome are used (listwise).
 """
@@ -27,7 +24,7 @@ import pandas as pd
 from ..errors import AnalysisError
 from ..framework import Framework
 
-__all__ = ["driver_table", "strand_importance", "relative_weights", "improvement_rates", "driver_sentences"]
+__all__ = ["driver_table", "strand_importance", "relative_weights", "driver_sentences"]
 
 
 def _design(scores: pd.DataFrame, outcomes: pd.DataFrame, framework: Framework) -> tuple[list[str], list[str]]:
@@ -191,25 +188,6 @@ def strand_importance(
     weights = np.mean(per_group, axis=0)
     weights = np.clip(weights, 0.0, None)
     return pd.Series(weights / weights.sum(), index=pd.Index(strands, name="strand"), name="importance")
-
-
-def improvement_rates(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    """Whether each organisation reports an improvement in each outcome group (1/0, NaN
-    when it answered none of the group's KPIs).
-
-    The kit's one rule for this, :func:`maturity.benchmarking.achievers.group_improvement`: at least
-    half of the KPIs answered show an improvement (answer at or above the group's
-    ``improved_at``; without one, above the scale minimum). Averaged over a segment it is
-    the share of organisations reporting an improvement.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by respondent id; one column per outcome group id (empty without outcomes).
-    """
-    from ..benchmarking.achievers import group_improvement
-
-    return group_improvement(responses, framework)
 
 
 def driver_sentences(table: pd.DataFrame, framework: Framework) -> list[str]:

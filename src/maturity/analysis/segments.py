@@ -53,6 +53,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+from ..data.responses import barrier_flags
 from ..errors import AnalysisError, UsageError
 from ..framework import INDEX_COLUMN, Framework
 
@@ -503,7 +504,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
     def profile_table(self, framework: Framework | None = None) -> pd.DataFrame:
         """``profiles_`` for display: readable column names, shares and outcome rates in
         percent, scores to one decimal. Outcome columns whose segment means all lie in 0-1
-        are read as rates (e.g. :func:`maturity.analysis.drivers.improvement_rates`), others as scores.
+        are read as rates (e.g. :func:`maturity.analysis.outcomes.group_improvement`), others as scores.
 
         Parameters
         ----------
@@ -705,8 +706,6 @@ def barriers_by_segment(
     DataFrame
         Segments x barrier names, shares 0-1; empty when the framework has no barriers.
     """
-    from ..benchmarking.achievers import barrier_flags  # the kit's one reading of barrier answers
-
     flags = barrier_flags(responses, framework)
     if flags.empty and not len(flags.columns):
         return pd.DataFrame()

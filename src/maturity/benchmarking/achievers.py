@@ -5,12 +5,8 @@ rules of :mod:`maturity.benchmarking.privacy`, so the tables can go straight int
 
 Definitions
 -----------
-improvement on an outcome item
-    The answer (reverse-coded items reversed) is at or above the outcome group's
-    ``improved_at``; when the group sets none, any answer above the scale minimum.
-improvement in an outcome group
-    An improvement on at least half of the group's items the organisation answered
-    (``maturity.analysis.drivers.improvement_rates`` uses this rule too), missing when it answered none.
+improvement
+    On an outcome item or in an outcome group, as :mod:`maturity.analysis.outcomes` defines it.
 top deck
     The organisations whose maturity index is at or above the 90th percentile of the
     population analysed (:func:`maturity.benchmarking.peers.top_group`); "others" are the rest of
@@ -24,9 +20,10 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError, DataError
-from ..framework import INDEX_COLUMN, Framework, normalise_label
-from ..scoring import answer_values
+from ..analysis.outcomes import group_improvement, improvement_flags
+from ..data.responses import barrier_flags
+from ..errors import AnalysisError
+from ..framework import INDEX_COLUMN, Framework
 from .peers import TOP_DECK_SHARE, top_group
 from .privacy import DEFAULT_MIN_GROUP_SIZE, suppress_groups
 
@@ -34,9 +31,6 @@ if TYPE_CHECKING:
     from ..data.population import BenchmarkData
 
 __all__ = [
-    "improvement_flags",
-    "group_improvement",
-    "barrier_flags",
     "achievers_vs_others",
     "achievers_table",
     "maturity_quartiles",
@@ -44,82 +38,6 @@ __all__ = [
     "barriers_by_group",
     "likelihood_text",
 ]
-
-
-
-def _by_id(frame: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    if framework.id_column in frame.columns:
-        return frame.set_index(framework.id_column)
-    return frame
-
-
-def improvement_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    """Whether each organisation reports an improvement on each outcome item.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by respondent id, one column per outcome item: 1.0 (improved), 0.0, or NaN
-        (not answered). Items missing from ``responses`` are left out.
-    """
-    items, thresholds = [], []
-    for group in framework.outcomes:
-        for item in group.items:
-            if item.id in responses.columns:
-                scale = framework.scales[item.scale]
-                items.append(item)
-                # improved_at is on the improvement direction of the scale; without one,
-                # anything above the minimum counts (the next answer up, on any scale).
-                thresholds.append(group.improved_at if group.improved_at is not None else np.nextafter(scale.min, np.inf))
-    if not items:
-        return pd.DataFrame(index=_by_id(responses, framework).index)
-    # Reverse-coded items reversed (min + max - x), so improved_at reads one way.
-    values = answer_values(responses, framework, items, reverse=True)
-    flags = values.ge(pd.Series(thresholds, index=values.columns), axis=1).astype(float)
-    return flags.mask(values.isna())
-
-
-def group_improvement(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    """Whether each organisation reports an improvement in each outcome group.
-
-    An organisation counts as improving in a group when at least half of the group's KPIs
-    it answered show an improvement (:func:`improvement_flags`); NaN when it answered none.
-    "Any KPI" would be too easy a bar: most organisations see some gain somewhere, and the
-    comparison of the most mature with the rest would say little.
-    """
-    flags = improvement_flags(responses, framework)
-    out = {}
-    for group in framework.outcomes:
-        cols = [i.id for i in group.items if i.id in flags.columns]
-        if not cols:
-            continue
-        share = flags[cols].mean(axis=1)  # over answered KPIs; NaN when none was answered
-        out[group.id] = (share >= 0.5).astype(float).mask(share.isna())
-    return pd.DataFrame(out, index=flags.index)
-
-
-def barrier_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    """Barrier answers as 1.0 (reported), 0.0 or NaN, one column per barrier present.
-
-    Read as survey files are (:func:`maturity.data.responses.barrier_states` and
-    :func:`~maturity.data.responses.barrier_values`): 1/0, yes/no, true/false, selected or the
-    barrier's name, with the same rule for what a blank means.
-    """
-    from ..data.responses import TRUE_WORDS, barrier_states, barrier_values
-
-    frame = _by_id(responses, framework)
-    present = [b for b in framework.barriers if b.id in frame.columns]
-    if not present:
-        return pd.DataFrame(index=frame.index)
-    states = {}
-    for barrier in present:
-        state = barrier_states(frame[barrier.id], TRUE_WORDS | {normalise_label(barrier.name)})
-        if (state == -2).any():
-            bad = frame[barrier.id][state == -2].iloc[0]
-            raise DataError(f"barrier column '{barrier.id}' holds {bad!r}; expected 1/0, yes/no or blank")
-        states[barrier.id] = state
-    values, _ = barrier_values(states)
-    return pd.DataFrame(values, index=frame.index)
 
 
 def likelihood_text(ratio: float) -> str:
@@ -174,7 +92,7 @@ def achievers_vs_others(
         raise AnalysisError(f"framework '{framework.id}' defines no outcomes to compare")
     items = improvement_flags(responses, framework)
     groups = group_improvement(responses, framework)
-    index = _by_id(scores, framework)[INDEX_COLUMN].reindex(items.index)
+    index = framework.by_id(scores)[INDEX_COLUMN].reindex(items.index)
     if exclude is not None:
         keep = ~items.index.astype(str).isin([str(e) for e in exclude])
         items, groups, index = items[keep], groups[keep], index[keep]

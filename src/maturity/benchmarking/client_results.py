@@ -2,10 +2,10 @@
 another organisation's rows in the output.
 
 :func:`build_client_results` is pure (data in, a JSON-safe dict out) so it can be tested
-without a database; :func:`client_results_from_store` is the glue behind
-:func:`maturity.benchmarking.peers.client_results`: it opens the store, resolves the wave, finds or
-scores the client, and gathers history, segments and strand importance. The schema is
-documented in ``docs/results-schema.md``.
+without a database; :func:`client_results` is the glue: it opens the store, resolves the
+wave, finds or scores the client, and gathers history, segments and strand importance
+(:mod:`maturity.benchmarking.wave_models`). The schema is documented in
+``docs/results-schema.md``.
 
 Every aggregate in the results comes from the wave's release plan
 (:mod:`maturity.benchmarking.release_plan`): the same figures for every client, over peer
@@ -20,16 +20,15 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from ..errors import DataError, MaturityError, PrivacyError
+from ..errors import DataError
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
+from ..version import __version__
 from .advice import normalise_importance, pick_actions, rank_priorities, write_findings
 from .peers import (
     COMPARISON_COLUMNS,
@@ -44,7 +43,8 @@ from .peers import (
     peer_statistics,
 )
 from .privacy_audit import audit_release, wave_release
-from .release_plan import PLAN_ARTIFACT, PrivacySettings, ReleasePlan, group_members
+from .release_plan import PrivacySettings, ReleasePlan, group_members
+from .wave_models import wave_importance, wave_release_plan, wave_segments
 
 if TYPE_CHECKING:
     from ..data.population import BenchmarkData
@@ -53,19 +53,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA",
+    "PRIVACY_METHOD",
     "ClientProfile",
     "client_from_wave",
     "client_from_survey",
     "build_client_results",
-    "client_results_from_store",
-    "fit_segments",
-    "wave_segments",
-    "segments_to_share",
-    "preload_segments",
-    "save_wave_segments",
-    "wave_importance",
-    "wave_release_plan",
-    "save_release_plan",
+    "client_results",
 ]
 
 #: How the results protect other organisations, in one sentence a board member can follow.
@@ -449,8 +442,30 @@ def build_client_results(
 # --- glue: parameters -> store -> results ----------------------------------------------------
 
 
-def client_results_from_store(params: "ClientParameters", *, store: "BenchmarkStore | None" = None) -> dict[str, Any]:
-    """Implementation of :func:`maturity.benchmarking.peers.client_results` (see there)."""
+def client_results(params: "ClientParameters", *, store: "BenchmarkStore | None" = None) -> dict[str, Any]:
+    """The ``results.json`` content (Contract 5) for one client parameters file.
+
+    Opens the benchmark database (or uses ``store``), resolves the wave, finds the
+    organisation in it or scores the client's own survey without adding it to the
+    benchmark, and builds the results with :func:`build_client_results`, placing the client
+    in the wave's segments (:func:`maturity.benchmarking.wave_models.wave_segments`).
+    See ``docs/results-schema.md``.
+
+    Parameters
+    ----------
+    params : ClientParameters
+    store : BenchmarkStore, optional
+        An open store (default: open ``params.db`` read-only).
+
+    Raises
+    ------
+    ParametersError
+        Unknown peer filters or values.
+    DataError
+        The organisation is not in the wave, or the client's survey cannot be used.
+    StoreError
+        The database or wave cannot be read.
+    """
     from ..data.store import BenchmarkStore
 
     if store is None:
@@ -479,169 +494,3 @@ def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict
     importance = wave_importance(data)
     return build_client_results(data, client, params, history=history, segment_model=model,
                                 importance=importance, plan=plan)
-
-
-#: Segment models fitted for waves without a saved one, by (database, wave, when the wave
-#: last changed). A batch fits each such wave once, before its clients run, and every
-#: worker preloads that model here (:func:`preload_segments`); the dashboard and a lone
-#: ``client_results`` call fill it themselves.
-_FITTED_SEGMENTS: dict[tuple[str, str, str], Any] = {}
-
-
-def _segments_key(store: "BenchmarkStore", wave: str) -> tuple[str, str, str]:
-    return (str(Path(store.path).resolve()), str(wave), store.wave_modified(wave).isoformat())
-
-
-def wave_segments(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
-    """The wave's saved segment model, else the one fitted on the wave (seeded, fitted once
-    per process or preloaded by a batch)."""
-    from ..analysis.segments import load_segments
-
-    saved = load_segments(store, wave)
-    if saved is not None:
-        return saved
-    key = _segments_key(store, wave)
-    if key not in _FITTED_SEGMENTS:
-        _FITTED_SEGMENTS[key] = fit_segments(data)
-    return _FITTED_SEGMENTS[key]
-
-
-def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
-    """Fit a wave's default segmentation once for many clients (a batch): a JSON-safe
-    document for :func:`preload_segments`, or None when the wave has a saved model (the
-    clients load that) or is too small to segment."""
-    from ..analysis.segments import load_segments
-    from ..data.population import wave_from_store
-
-    if load_segments(store, wave) is not None:
-        return None
-    model = fit_segments(wave_from_store(store, wave))
-    if model is None:
-        return None
-    return {"key": list(_segments_key(store, wave)), "model": model.to_dict()}
-
-
-def preload_segments(document: Mapping[str, Any]) -> None:
-    """Make a model from :func:`segments_to_share` the one :func:`wave_segments` returns
-    for its wave in this process (as long as the wave is unchanged)."""
-    from ..analysis.segments import SegmentModel
-
-    _FITTED_SEGMENTS[tuple(document["key"])] = SegmentModel.from_dict(document["model"])
-
-
-def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
-    """Fit the default segmentation on a wave's strand scores, as the benchmark analysis
-    notebook does with its default seed (None for fewer than 10 organisations with every
-    strand score)."""
-    from ..analysis.segments import SegmentModel
-
-    strands = data.framework.strand_ids
-    if len(data.scores[strands].dropna()) < 10:
-        return None
-    return SegmentModel(strands=strands, random_state=random_state).fit(data.scores)
-
-
-def save_wave_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = DEFAULT_SEED) -> Any | None:
-    """Fit the wave's default segmentation once and store it with the wave
-    (:func:`maturity.analysis.segments.save_segments`), so client results load it instead of fitting
-    it per client. Needs the store open for writing; returns the model (None when the wave
-    is too small to segment)."""
-    from ..analysis.segments import save_segments
-    from ..data.population import wave_from_store
-
-    wave = store.resolve_wave(wave)
-    model = fit_segments(wave_from_store(store, wave), random_state=random_state)
-    if model is not None:
-        save_segments(store, wave, model)
-    return model
-
-
-def wave_importance(data: "BenchmarkData") -> pd.Series | None:
-    """Strand importance for outcomes in the wave, or None (equal weights) without outcomes."""
-    if not data.framework.outcomes or data.outcomes.empty:
-        return None
-    from ..analysis.drivers import strand_importance
-
-    try:
-        return strand_importance(data.scores, data.outcomes, data.framework, seed=0)
-    except MaturityError:
-        return None
-
-
-# --- release plans ---------------------------------------------------------------------------
-
-#: Release plans built for waves without a stored one, by (segments key, minimum group size).
-_BUILT_PLANS: dict[tuple, ReleasePlan] = {}
-
-
-def wave_release_plan(
-    store: "BenchmarkStore", wave: str, data: "BenchmarkData", segment_model: Any | None, *, min_group_size: int
-) -> ReleasePlan:
-    """The wave's stored release plan, else one built from the wave (once per process).
-
-    Raises
-    ------
-    PrivacyError
-        The stored plan failed its audit (figures forced into it by the settings expose
-        an organisation): nothing of the wave may be released until it is fixed.
-    """
-    stored = store.load_artifact(wave, PLAN_ARTIFACT)
-    if stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
-        if not stored.get("audit", {}).get("safe", False):
-            raise PrivacyError(
-                f"the release plan of wave {wave} fails its privacy audit, so no client figures are released; "
-                f"run 'maturity privacy audit --db {store.path} --wave {wave}' to see why"
-            )
-        return ReleasePlan.from_dict(stored["plan"])
-    key = (*_segments_key(store, wave), int(min_group_size))
-    if key not in _BUILT_PLANS:
-        _BUILT_PLANS[key] = wave_release(data, segment_model).plan(PrivacySettings(min_group_size=min_group_size))
-    return _BUILT_PLANS[key]
-
-
-def save_release_plan(
-    store: "BenchmarkStore", wave: str | None = None, settings: PrivacySettings | None = None
-) -> tuple[ReleasePlan, Any]:
-    """Build a wave's release plan, audit it and store both with the wave.
-
-    The plan is stored even when its audit fails (then client results of the wave are
-    refused until the settings are fixed). Returns ``(plan, audit report)``.
-    """
-    from ..data.population import wave_from_store
-
-    wave = store.resolve_wave(wave)
-    data = wave_from_store(store, wave)
-    release = wave_release(data, wave_segments(store, wave, data))
-    plan = release.plan(settings or PrivacySettings())
-    report = audit_release(release, plan)
-    store.save_artifact(wave, PLAN_ARTIFACT, {
-        "plan": plan.to_dict(),
-        "wave_modified": store.wave_modified(wave).isoformat(),
-        "audit": {"safe": report.safe, "exposures": report.exposures},
-    })
-    return plan, report
-
-
-def audit_wave_release(
-    store: "BenchmarkStore",
-    wave: str | None = None,
-    settings: PrivacySettings | None = None,
-    *,
-    fallback: PrivacySettings | None = None,
-):
-    """Audit the plan the kit would use for a wave (:func:`audit_release`).
-
-    With ``settings``, the plan those settings give; otherwise the wave's stored plan when it
-    is current, else the plan ``fallback`` (default settings) gives.
-    """
-    from ..data.population import wave_from_store
-
-    wave = store.resolve_wave(wave)
-    data = wave_from_store(store, wave)
-    release = wave_release(data, wave_segments(store, wave, data))
-    stored = store.load_artifact(wave, PLAN_ARTIFACT)
-    if settings is None and stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
-        plan = ReleasePlan.from_dict(stored["plan"])
-    else:
-        plan = release.plan(settings or fallback or PrivacySettings())
-    return audit_release(release, plan)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.outcomes import group_improvement
 from ..framework import INDEX_COLUMN
 from .attacks import AttackResult, ReleasedFigure, attack
 from .disclosure_audit import find_exposures
@@ -63,8 +64,6 @@ def wave_release(data: Any, segment_model: Any | None = None) -> WaveRelease:
     segment_model : fitted SegmentModel, optional
         Its segments' profiles are released, so their member sets enter the plan.
     """
-    from .achievers import group_improvement
-
     fw = data.framework
     index = data.scores[INDEX_COLUMN].astype(float).dropna()
     segments = None

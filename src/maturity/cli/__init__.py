@@ -12,8 +12,8 @@ import sys
 import traceback
 from typing import Sequence
 
-from .. import __version__
 from ..errors import MaturityError
+from ..version import __version__
 from . import analysis, dashboard, data, demo, privacy, reports
 
 #: Subcommand modules, in the order ``maturity --help`` lists them.

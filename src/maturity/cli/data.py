@@ -151,7 +151,7 @@ def run_score(args: argparse.Namespace) -> int:
 
 def _score_table(responses: pd.DataFrame, scores: pd.DataFrame, outcomes: pd.DataFrame, framework) -> pd.DataFrame:
     """Id, name, strand scores, index and outcome-group scores, one row per organisation."""
-    frame = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
+    frame = framework.by_id(responses)
     table = pd.concat([scores, outcomes], axis=1).reindex(frame.index)
     table.insert(0, framework.name_column, frame[framework.name_column].to_numpy())
     table.index = table.index.astype(str)

@@ -50,7 +50,7 @@ def _show(report, fmt: str) -> int:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from ..benchmarking.client_results import save_release_plan
+    from ..benchmarking.wave_models import save_release_plan
     from ..data.store import BenchmarkStore
 
     settings, _ = _settings(args.params)
@@ -60,7 +60,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def run_audit(args: argparse.Namespace) -> int:
-    from ..benchmarking.client_results import audit_wave_release
+    from ..benchmarking.wave_models import audit_wave_release
     from ..data.store import BenchmarkStore
 
     settings = _settings(args.params)[0] if args.params is not None else None

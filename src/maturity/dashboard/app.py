@@ -104,7 +104,7 @@ class DashboardData:
     def wave(self, label: str | None) -> WaveData:
         """The wave's data, segment model and strand importance (loaded once); the same
         segments and importance as the wave's client reports."""
-        from ..benchmarking.client_results import wave_importance, wave_segments
+        from ..benchmarking.wave_models import wave_importance, wave_segments
         from ..data.population import wave_from_store
 
         with BenchmarkStore(self.db, read_only=True) as store:
@@ -116,7 +116,7 @@ class DashboardData:
 
     def release_plan(self, label: str, min_group_size: int):
         """The wave's release plan (stored with the wave, else built once): what clients may see."""
-        from ..benchmarking.client_results import wave_release_plan
+        from ..benchmarking.wave_models import wave_release_plan
 
         wave = self.wave(label)
         key = ("release_plan", int(min_group_size))

@@ -56,8 +56,7 @@ class BenchmarkData:
         cls, responses: pd.DataFrame, framework: Framework, *, wave: str | None = None, source: str = "responses"
     ) -> "BenchmarkData":
         """Score a response table (the id as column or index) into a population."""
-        if framework.id_column in responses.columns:
-            responses = responses.set_index(framework.id_column)
+        responses = framework.by_id(responses)
         return cls(framework, responses, score_responses(responses, framework),
                    score_outcomes(responses, framework), wave, source)
 
@@ -120,9 +119,7 @@ def wave_from_store(
     if framework is not None and not isinstance(framework, Framework):
         framework = load_framework(framework)
     fw = framework or store.framework(label)
-    responses = store.responses(label)
-    if fw.id_column in responses.columns:
-        responses = responses.set_index(fw.id_column)
+    responses = fw.by_id(store.responses(label))
     responses.index = responses.index.astype(str)
     score_cols = [*fw.strand_ids, INDEX_COLUMN]
     outcome_cols = [g.id for g in fw.outcomes]

@@ -39,7 +39,7 @@ from typing import Any, Callable, Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import ValidationFailed
+from ..errors import DataError, ValidationFailed
 from ..framework import Framework, Item, normalise_label
 from ..scoring import parse_answers, scale_violations
 from .problems import (
@@ -51,7 +51,7 @@ from .problems import (
 )
 from .raw_tables import RawTable, read_table, table_from_frame
 
-__all__ = ["read_responses", "validate_file", "validate_frame", "validate_table", "METADATA_COLUMNS"]
+__all__ = ["read_responses", "validate_file", "validate_frame", "validate_table", "barrier_flags", "METADATA_COLUMNS"]
 
 #: Survey-platform metadata columns (compared without case, spaces or punctuation).
 METADATA_COLUMNS = frozenset(
@@ -620,3 +620,25 @@ def barrier_states(raw: pd.Series, yes_words: Collection[str] = TRUE_WORDS) -> n
             text = text[:-2]
         lookup.append(-1 if not text else 1 if text in yes_words else 0 if text in FALSE_WORDS else -2)
     return np.array(lookup + [-1], dtype=np.int8)[codes]
+
+
+def barrier_flags(responses: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """Barrier answers as 1.0 (reported), 0.0 or NaN, one column per barrier present.
+
+    Read as survey files are (:func:`barrier_states` and :func:`barrier_values`): 1/0,
+    yes/no, true/false, selected or the barrier's name, with the same rule for what a blank
+    means.
+    """
+    frame = framework.by_id(responses)
+    present = [b for b in framework.barriers if b.id in frame.columns]
+    if not present:
+        return pd.DataFrame(index=frame.index)
+    states = {}
+    for barrier in present:
+        state = barrier_states(frame[barrier.id], TRUE_WORDS | {normalise_label(barrier.name)})
+        if (state == -2).any():
+            bad = frame[barrier.id][state == -2].iloc[0]
+            raise DataError(f"barrier column '{barrier.id}' holds {bad!r}; expected 1/0, yes/no or blank")
+        states[barrier.id] = state
+    values, _ = barrier_values(states)
+    return pd.DataFrame(values, index=frame.index)

@@ -51,7 +51,7 @@ def pick_demo_clients(
     """
     if k < 0:
         raise ValueError("k must be at least 0")
-    frame = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
+    frame = framework.by_id(responses)
     index = score_responses(frame, framework)[INDEX_COLUMN].dropna().sort_values(kind="stable")
     k = min(k, len(index))
     positions = [int((i + 0.5) * len(index) / k) for i in range(k)] if k else []

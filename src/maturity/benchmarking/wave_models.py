@@ -1,0 +1,191 @@
+"""Models fitted once per wave and shared by its client results: the segmentation that
+places a client in a segment, and the strand importance that weights its priorities.
+
+The wave's release plan (what clients may see, :mod:`maturity.benchmarking.release_plan`)
+is the one stored with it (``maturity privacy plan``, :func:`save_release_plan`); without
+one, the default plan is built once per process (:func:`wave_release_plan`).
+
+A wave's segmentation is the one saved with it (``maturity segment --db`` or
+:func:`save_wave_segments`); without one, the default segmentation is fitted on the wave,
+seeded, once per process (a batch fits it once for all its clients and shares it:
+:func:`segments_to_share`, :func:`preload_segments`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+import pandas as pd
+
+from ..analysis.drivers import strand_importance
+from ..analysis.segments import SegmentModel, load_segments, save_segments
+from ..data.population import wave_from_store
+from ..errors import MaturityError, PrivacyError
+from .peers import DEFAULT_SEED
+from .privacy_audit import AuditReport, audit_release, wave_release
+from .release_plan import PLAN_ARTIFACT, PrivacySettings, ReleasePlan
+
+if TYPE_CHECKING:
+    from ..data.population import BenchmarkData
+    from ..data.store import BenchmarkStore
+
+__all__ = [
+    "fit_segments",
+    "wave_segments",
+    "segments_to_share",
+    "preload_segments",
+    "save_wave_segments",
+    "wave_importance",
+    "wave_release_plan",
+    "save_release_plan",
+    "audit_wave_release",
+]
+
+
+#: Segment models fitted for waves without a saved one, by (database, wave, when the wave
+#: last changed). A batch fits each such wave once, before its clients run, and every
+#: worker preloads that model here (:func:`preload_segments`); the dashboard and a lone
+#: ``client_results`` call fill it themselves.
+_FITTED_SEGMENTS: dict[tuple[str, str, str], Any] = {}
+
+
+def _segments_key(store: "BenchmarkStore", wave: str) -> tuple[str, str, str]:
+    return (str(Path(store.path).resolve()), str(wave), store.wave_modified(wave).isoformat())
+
+
+def wave_segments(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
+    """The wave's saved segment model, else the one fitted on the wave (seeded, fitted once
+    per process or preloaded by a batch)."""
+    saved = load_segments(store, wave)
+    if saved is not None:
+        return saved
+    key = _segments_key(store, wave)
+    if key not in _FITTED_SEGMENTS:
+        _FITTED_SEGMENTS[key] = fit_segments(data)
+    return _FITTED_SEGMENTS[key]
+
+
+def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
+    """Fit a wave's default segmentation once for many clients (a batch): a JSON-safe
+    document for :func:`preload_segments`, or None when the wave has a saved model (the
+    clients load that) or is too small to segment."""
+    if load_segments(store, wave) is not None:
+        return None
+    model = fit_segments(wave_from_store(store, wave))
+    if model is None:
+        return None
+    return {"key": list(_segments_key(store, wave)), "model": model.to_dict()}
+
+
+def preload_segments(document: Mapping[str, Any]) -> None:
+    """Make a model from :func:`segments_to_share` the one :func:`wave_segments` returns
+    for its wave in this process (as long as the wave is unchanged)."""
+    _FITTED_SEGMENTS[tuple(document["key"])] = SegmentModel.from_dict(document["model"])
+
+
+def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
+    """Fit the default segmentation on a wave's strand scores, as the benchmark analysis
+    notebook does with its default seed (None for fewer than 10 organisations with every
+    strand score)."""
+    strands = data.framework.strand_ids
+    if len(data.scores[strands].dropna()) < 10:
+        return None
+    return SegmentModel(strands=strands, random_state=random_state).fit(data.scores)
+
+
+def save_wave_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = DEFAULT_SEED) -> Any | None:
+    """Fit the wave's default segmentation once and store it with the wave
+    (:func:`maturity.analysis.segments.save_segments`), so client results load it instead of fitting
+    it per client. Needs the store open for writing; returns the model (None when the wave
+    is too small to segment)."""
+    wave = store.resolve_wave(wave)
+    model = fit_segments(wave_from_store(store, wave), random_state=random_state)
+    if model is not None:
+        save_segments(store, wave, model)
+    return model
+
+
+def wave_importance(data: "BenchmarkData") -> pd.Series | None:
+    """Strand importance for outcomes in the wave, or None (equal weights) without outcomes."""
+    if not data.framework.outcomes or data.outcomes.empty:
+        return None
+    try:
+        return strand_importance(data.scores, data.outcomes, data.framework, seed=0)
+    except MaturityError:
+        return None
+
+
+# --- release plans ---------------------------------------------------------------------------
+
+#: Release plans built for waves without a stored one, by (segments key, minimum group size).
+_BUILT_PLANS: dict[tuple, ReleasePlan] = {}
+
+
+def wave_release_plan(
+    store: "BenchmarkStore", wave: str, data: "BenchmarkData", segment_model: Any | None, *, min_group_size: int
+) -> ReleasePlan:
+    """The wave's stored release plan, else one built from the wave (once per process).
+
+    Raises
+    ------
+    PrivacyError
+        The stored plan failed its audit (figures forced into it by the settings expose
+        an organisation): nothing of the wave may be released until it is fixed.
+    """
+    stored = store.load_artifact(wave, PLAN_ARTIFACT)
+    if stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+        if not stored.get("audit", {}).get("safe", False):
+            raise PrivacyError(
+                f"the release plan of wave {wave} fails its privacy audit, so no client figures are released; "
+                f"run 'maturity privacy audit --db {store.path} --wave {wave}' to see why"
+            )
+        return ReleasePlan.from_dict(stored["plan"])
+    key = (*_segments_key(store, wave), int(min_group_size))
+    if key not in _BUILT_PLANS:
+        _BUILT_PLANS[key] = wave_release(data, segment_model).plan(PrivacySettings(min_group_size=min_group_size))
+    return _BUILT_PLANS[key]
+
+
+def save_release_plan(
+    store: "BenchmarkStore", wave: str | None = None, settings: PrivacySettings | None = None
+) -> tuple[ReleasePlan, AuditReport]:
+    """Build a wave's release plan, audit it and store both with the wave.
+
+    The plan is stored even when its audit fails (then client results of the wave are
+    refused until the settings are fixed). Returns ``(plan, audit report)``.
+    """
+    wave = store.resolve_wave(wave)
+    data = wave_from_store(store, wave)
+    release = wave_release(data, wave_segments(store, wave, data))
+    plan = release.plan(settings or PrivacySettings())
+    report = audit_release(release, plan)
+    store.save_artifact(wave, PLAN_ARTIFACT, {
+        "plan": plan.to_dict(),
+        "wave_modified": store.wave_modified(wave).isoformat(),
+        "audit": {"safe": report.safe, "exposures": report.exposures},
+    })
+    return plan, report
+
+
+def audit_wave_release(
+    store: "BenchmarkStore",
+    wave: str | None = None,
+    settings: PrivacySettings | None = None,
+    *,
+    fallback: PrivacySettings | None = None,
+):
+    """Audit the plan the kit would use for a wave (:func:`audit_release`).
+
+    With ``settings``, the plan those settings give; otherwise the wave's stored plan when it
+    is current, else the plan ``fallback`` (default settings) gives.
+    """
+    wave = store.resolve_wave(wave)
+    data = wave_from_store(store, wave)
+    release = wave_release(data, wave_segments(store, wave, data))
+    stored = store.load_artifact(wave, PLAN_ARTIFACT)
+    if settings is None and stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+        plan = ReleasePlan.from_dict(stored["plan"])
+    else:
+        plan = release.plan(settings or fallback or PrivacySettings())
+    return audit_release(release, plan)
