@@ -1,0 +1,1 @@
+"""Response data: reading survey files, checking them against a framework, storing waves."""
