@@ -18,7 +18,6 @@ multiple-answer question whose columns Qualtrics names ``<tag>_<recode>`` and he
 from __future__ import annotations
 
 import hashlib
-import html
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +117,12 @@ def _plain(text: str) -> str:
     return " ".join(text.split())
 
 
+def _display(text: str) -> str:
+    """Text for a Qualtrics question or choice, which hold HTML: only ``<`` and ``>`` are
+    escaped, so a choice-text export writes the text as the framework spells it."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _options(q: Questionnaire) -> dict[str, Any]:
     return {
         "BackButton": "true", "SaveAndContinue": "true", "SurveyProtection": "PublicSurvey",
@@ -137,9 +142,9 @@ def _validation(question: Question, **settings: Any) -> dict[str, Any]:
 
 def _descriptive(section: Section, number: int) -> dict[str, Any]:
     """The section's title (and description) as descriptive text; it records no answer."""
-    text = f"<h3>{html.escape(section.title)}</h3>"
+    text = f"<h3>{_display(section.title)}</h3>"
     if section.description:
-        text += f"<p>{html.escape(section.description)}</p>"
+        text += f"<p>{_display(section.description)}</p>"
     return {
         "QuestionText": text, "DefaultChoices": False, "DataExportTag": f"{section.id}_title", "QuestionType": "DB",
         "Selector": "TB", "Configuration": {"QuestionDescriptionOption": "UseText"},
@@ -151,7 +156,7 @@ def _descriptive(section: Section, number: int) -> dict[str, Any]:
 
 def _payload(question: Question, number: int) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "QuestionText": html.escape(question.text),
+        "QuestionText": _display(question.text),
         "DefaultChoices": False,
         "DataExportTag": question.name,
         "Configuration": {"QuestionDescriptionOption": "UseText"},
@@ -162,7 +167,7 @@ def _payload(question: Question, number: int) -> dict[str, Any]:
         "QuestionID": f"QID{number}",
     }
     if question.hint:
-        payload["QuestionText"] += f"<br><small>{html.escape(question.hint)}</small>"
+        payload["QuestionText"] += f"<br><small>{_display(question.hint)}</small>"
     if question.kind in ("text", "number"):
         payload.update({"QuestionType": "TE", "Selector": "SL", "NextChoiceId": 1})
         if question.kind == "number":
@@ -175,7 +180,7 @@ def _payload(question: Question, number: int) -> dict[str, Any]:
             payload["Validation"] = _validation(question)
         return payload
     ids = [str(k) for k in range(1, len(question.choices) + 1)]
-    payload["Choices"] = {i: {"Display": html.escape(c.label)} for i, c in zip(ids, question.choices)}
+    payload["Choices"] = {i: {"Display": _display(c.label)} for i, c in zip(ids, question.choices)}
     payload["ChoiceOrder"] = ids
     payload["NextChoiceId"] = len(ids) + 1
     payload["Validation"] = _validation(question)
