@@ -13,7 +13,11 @@ holding an item's text (``Q5 - <item text>`` as Qualtrics writes matrix statemen
 demographic's or a barrier's name. Survey-platform metadata columns (StartDate,
 EndDate, IPAddress, Progress, ResponseId, RecipientEmail, Collector ID, ...) are recognised
 and dropped: they are not answers and some are personal data a benchmark should not keep.
-The report lists them. Pass ``id_column="ResponseId"`` to use one as the id.
+The report lists them. Pass ``id_column="ResponseId"`` to use one as the id. The exports of
+KoboToolbox, ODK Central and LimeSurvey are read with their own conventions (group paths,
+question codes, select-multiple columns, metadata; :mod:`maturity.data.platform_exports`),
+and a response stamped with another framework or framework version is a
+``framework_version`` problem that rejects the file.
 
 Barrier columns accept 1/0, yes/no, true/false, selected/not selected, or the barrier's
 own name (the choice text survey tools write when an option is ticked). What a blank
