@@ -242,8 +242,9 @@ def platform_columns(table: RawTable, framework: Framework) -> PlatformColumns:
         aliases, dropped = _limesurvey_aliases(table.columns, framework)
     elif layout in _QUALTRICS:
         aliases = _choice_text_aliases(table, framework)
+    metadata = metadata_names(layout)
     if layout in (KOBOTOOLBOX, ODK_CENTRAL):
-        table, summaries = _spread_multi_select(table, framework, aliases)
+        table, summaries = _spread_multi_select(table, framework, aliases, metadata)
         dropped |= summaries
     stamps: dict[str, int] = {}
     for name in stamp_fields:
@@ -252,7 +253,7 @@ def platform_columns(table: RawTable, framework: Framework) -> PlatformColumns:
             stamps[name] = hits[0]
             dropped.update(hits)
     aliases = {j: t for j, t in aliases.items() if t not in stamp_fields}
-    return PlatformColumns(table, aliases, frozenset(dropped), stamps, metadata_names(layout))
+    return PlatformColumns(table, aliases, frozenset(dropped), stamps, metadata)
 
 
 def stamp_problems(table: RawTable, stamps: dict[str, int], framework: Framework) -> list[Problem]:
@@ -351,7 +352,9 @@ def _choice_text_aliases(table: RawTable, framework: Framework) -> dict[int, str
     return aliases
 
 
-def _spread_multi_select(table: RawTable, framework: Framework, aliases: dict[int, str]) -> tuple[RawTable, set[int]]:
+def _spread_multi_select(
+    table: RawTable, framework: Framework, aliases: dict[int, str], metadata: frozenset[str]
+) -> tuple[RawTable, set[int]]:
     """Find the column of space-separated barrier ids a select-multiple question exports.
 
     When the barriers also have their own 0/1 columns it is only a summary and is
@@ -363,8 +366,8 @@ def _spread_multi_select(table: RawTable, framework: Framework, aliases: dict[in
         return table, set()
     allowed = set(barrier_ids)
     summaries: list[tuple[int, list[set[str]]]] = []
-    for j in range(len(table.columns)):
-        if j in aliases:
+    for j, name in enumerate(table.columns):
+        if j in aliases or _compact(name) in metadata:
             continue
         chosen = [set(text.split()) for text in _texts(table.data[j])]
         if any(chosen) and all(c <= allowed for c in chosen):
