@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import maturity
-from maturity.achievers import (
+from maturity.benchmarking.achievers import (
     achievers_vs_others,
     barrier_flags,
     barriers_by_group,
@@ -144,8 +144,8 @@ def test_barrier_answers_in_words():
 
 
 def test_achievers_table_for_the_analysis_notebook(wave):
-    from maturity import plots
-    from maturity.achievers import achievers_table
+    from maturity.reporting import figures
+    from maturity.benchmarking.achievers import achievers_table
 
     from .test_results import make_data
 
@@ -163,12 +163,12 @@ def test_achievers_table_for_the_analysis_notebook(wave):
     few = make_data(responses.iloc[:40], fw)
     small = achievers_table(few)
     assert small["Top deck: % improving"].isna().all() and small["Note"].str.contains("top deck").all()
-    fig = plots.achievers_bars(achievers_vs_others(few.responses, few.scores, fw))
+    fig = figures.achievers_bars(achievers_vs_others(few.responses, few.scores, fw))
     assert sum("withheld" in t.get_text() for t in fig.axes[0].texts) == len(fw.outcomes)
 
 
 def test_group_improvement_agrees_with_the_drivers_rule(wave):
-    from maturity.drivers import improvement_rates
+    from maturity.analysis.drivers import improvement_rates
 
     fw, responses, _ = wave
     ours, theirs = group_improvement(responses, fw), improvement_rates(responses, fw)

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as sps
 
 import maturity
-from maturity.benchmark import (
+from maturity.benchmarking.peers import (
     check_peer_filters,
     describe_peers,
     organisation_trend,

@@ -9,7 +9,7 @@ import pingouin as pg
 import pytest
 
 import maturity
-from maturity import drivers
+from maturity.analysis import drivers
 from maturity.errors import AnalysisError
 from maturity.framework import parse_framework
 

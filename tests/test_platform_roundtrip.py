@@ -15,8 +15,8 @@ import pytest
 import maturity
 from maturity.cli import main
 from maturity.framework import parse_framework
-from maturity.ingest import validate_file
-from maturity.store import BenchmarkStore
+from maturity.data.responses import validate_file
+from maturity.data.store import BenchmarkStore
 
 from .conftest import small_framework_dict
 from .platform_files import (

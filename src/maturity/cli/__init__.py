@@ -14,10 +14,10 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import MaturityError
-from . import analysis, data, demo, fielding, reports, viewer
+from . import analysis, dashboard, data, demo, fielding, reports
 
 #: Subcommand modules, in the order ``maturity --help`` lists them.
-COMMAND_MODULES = (demo, fielding, data, analysis, reports, viewer)
+COMMAND_MODULES = (demo, fielding, data, analysis, reports, dashboard)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,1 +1,1 @@
-"""Response data: reading survey files, checking them against a framework, storing waves."""
+"""Input and storage: survey files read and checked, the benchmark database, populations."""

@@ -48,10 +48,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import pandas as pd
 
 from ..framework import Framework, normalise_label
-from ..validation import Problem
+from .problems import Problem
 
 if TYPE_CHECKING:  # the reader imports this module; a runtime import would be circular
-    from ..readers import RawTable
+    from .raw_tables import RawTable
 
 __all__ = [
     "FRAMEWORK_ID_FIELD",
