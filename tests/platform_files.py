@@ -244,7 +244,8 @@ def limesurvey_table(structure: Path, known: pd.DataFrame, framework: Framework)
 
 _QUALTRICS_METADATA = [("StartDate", "Start Date", "startDate"), ("EndDate", "End Date", "endDate"),
                        ("Status", "Response Type", "status"), ("IPAddress", "IP Address", "ipAddress"),
-                       ("Progress", "Progress", "progress"), ("Duration (in seconds)", "Duration (in seconds)", "duration"),
+                       ("Progress", "Progress", "progress"),
+                       ("Duration (in seconds)", "Duration (in seconds)", "duration"),
                        ("Finished", "Finished", "finished"), ("RecordedDate", "Recorded Date", "recordedDate"),
                        ("ResponseId", "Response ID", "_recordId"), ("DistributionChannel", "Distribution Channel",
                                                                      "distributionChannel"),

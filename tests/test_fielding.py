@@ -54,7 +54,8 @@ def wide_framework_dict() -> dict:
     })
     for item, scale in zip(doc["strands"][0]["items"], ("plain4", "percent", "hours", "bipolar")):
         item["scale"] = scale
-    doc["outcomes"] = [{"id": "results", "name": "Results", "items": [{"id": "r_1", "scale": "seven", "text": "Sales"}]}]
+    doc["outcomes"] = [{"id": "results", "name": "Results",
+                        "items": [{"id": "r_1", "scale": "seven", "text": "Sales"}]}]
     return doc
 
 
@@ -292,10 +293,12 @@ def test_html_is_self_contained_printable_and_responsive(written, key):
         scale = fw.scales[item.scale]
         options = [i for i in page.inputs if i.get("name") == item.id]
         if scale.integer and scale.max - scale.min < 11:
-            assert [float(i["value"]) for i in options] == [scale.min + k for k in range(int(scale.max - scale.min) + 1)]
+            points = [scale.min + k for k in range(int(scale.max - scale.min) + 1)]
+            assert [float(i["value"]) for i in options] == points
             assert {i["type"] for i in options} == {"radio"}
         else:
-            assert [(i["type"], float(i["min"]), float(i["max"])) for i in options] == [("number", scale.min, scale.max)]
+            typed = [(i["type"], float(i["min"]), float(i["max"])) for i in options]
+            assert typed == [("number", scale.min, scale.max)]
     for barrier in fw.barriers:
         assert any(i.get("type") == "checkbox" and i.get("value") == barrier.id for i in page.inputs)
 
@@ -305,7 +308,7 @@ def test_html_escapes_framework_text(written):
     assert "R&amp;D &lt;lab&gt;" in text and "<lab>" not in text
 
 
-# --- command line and errors ---------------------------------------------------------------------------------------------
+# --- command line and errors ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt,suffix", [("xlsform", "xlsx"), ("qsf", "qsf"), ("limesurvey", "txt"), ("html", "html")])

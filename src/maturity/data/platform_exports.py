@@ -43,7 +43,7 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import pandas as pd
 
@@ -210,7 +210,7 @@ class PlatformColumns:
         Compacted names of this platform's metadata columns.
     """
 
-    table: Any
+    table: RawTable
     aliases: dict[int, str] = field(default_factory=dict)
     dropped: frozenset[int] = frozenset()
     stamps: dict[str, int] = field(default_factory=dict)
@@ -383,7 +383,8 @@ def _spread_multi_select(
         headers = [list(row) for row in table.header_rows]
         for barrier in missing:
             k = len(columns)
-            data[k] = pd.Series(["1" if barrier in c else "0" if c else "" for c in chosen], index=data.index, dtype=object)
+            cells = ["1" if barrier in c else "0" if c else "" for c in chosen]
+            data[k] = pd.Series(cells, index=data.index, dtype=object)
             columns.append(f"{table.columns[j]}/{barrier}")
             for row in headers:
                 row.append(columns[-1])

@@ -432,7 +432,8 @@ class _Checker:
         if not allowed:
             return out
         # values in any spelling, or the code a survey platform wrote for one
-        lookup = {**demographic_codes(allowed, self.table.details.get("layout")), **{normalise_label(v): v for v in allowed}}
+        lookup = demographic_codes(allowed, self.table.details.get("layout"))
+        lookup.update({normalise_label(v): v for v in allowed})
         codes, uniques = pd.factorize(text)
         mapped = np.array([lookup.get(normalise_label(u)) if u else None for u in uniques] + [None], dtype=object)
         out = mapped[codes]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Callable
 
 from ..data.platform_exports import limesurvey_codes, limesurvey_demographic_code
 from ..files import write_text
@@ -69,10 +70,11 @@ def limesurvey_rows(framework: Framework) -> list[dict[str, str]]:
     return rows
 
 
-def _question_rows(question: Question, codes: dict[str, str], next_id) -> list[dict[str, str]]:
+def _question_rows(question: Question, codes: dict[str, str], next_id: Callable[[str], str]) -> list[dict[str, str]]:
     qid = next_id("Q")
     row = {"id": qid, "class": "Q", "name": codes[question.name], "relevance": "1", "text": question.text,
-           "help": question.hint, "language": LANGUAGE, "mandatory": "Y" if question.required else "N", "other": "N", "same_default": "0"}
+           "help": question.hint, "language": LANGUAGE, "mandatory": "Y" if question.required else "N", "other": "N",
+           "same_default": "0"}
     kind = question.kind
     if kind == "scale" and not all(_answer_code(c.code) for c in question.choices):
         kind = "number"  # e.g. negative points: answer codes cannot hold them

@@ -122,7 +122,8 @@ def _question(question: Question, number: int) -> str:
             step = "1" if question.integer else "any"
             bounds = (f' min="{format_number(question.minimum)}" max="{format_number(question.maximum)}"'
                       f' step="{step}"')
-        lines.append(f'<input class="write-in" type="{kind}" name="{name}"{bounds} aria-label="{escape(question.text)}">')
+        label = escape(question.text)
+        lines.append(f'<input class="write-in" type="{kind}" name="{name}"{bounds} aria-label="{label}">')
     else:
         kind = "checkbox" if question.kind == "multiple" else "radio"
         layout = "points" if question.kind == "scale" else "list"

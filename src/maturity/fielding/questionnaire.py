@@ -34,7 +34,7 @@ from ..errors import FrameworkError
 from ..framework import Framework, Item, Scale
 
 __all__ = ["Choice", "Question", "Questionnaire", "Section", "build_questionnaire", "format_number",
-           "MAX_CHOICE_POINTS"]
+           "scale_choices", "MAX_CHOICE_POINTS"]
 
 #: Integer scales with at most this many points are asked as a choice of points.
 MAX_CHOICE_POINTS = 11
@@ -125,6 +125,7 @@ class Questionnaire:
 
     @property
     def id_label(self) -> str:
+        """``<framework id> version <version>``, as the questionnaires name their instrument."""
         return f"{self.framework_id} version {self.framework_version}"
 
 
