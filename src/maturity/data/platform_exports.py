@@ -270,12 +270,16 @@ def stamp_problems(table: RawTable, stamps: dict[str, int], framework: Framework
             if text and not _same_stamp(text, expected[name]):
                 found.setdefault(text, []).append(pos)
         for value, positions in found.items():
-            what = "framework" if name == FRAMEWORK_ID_FIELD else f"version of framework '{framework.id}'"
+            if name == FRAMEWORK_ID_FIELD:
+                wanted, theirs = f"framework '{framework.id}'", f"framework '{value}'"
+            else:
+                wanted = f"version '{framework.version}' of framework '{framework.id}'"
+                theirs = f"version '{value}'"
             problems.append(Problem(
                 "framework_version", table.source, row=int(table.rows[positions[0]]), column=table.columns[j],
                 value=value, row_label=table.row_label,
-                expected=(f"{what} '{expected[name]}', the one reading this file ({len(positions)} row(s) were "
-                          f"answered on {value!r}; read them with that framework file)"),
+                expected=(f"{wanted}, which is reading this file; {len(positions)} row(s) answer {theirs}: "
+                          "read them with that framework file"),
             ))
     return problems
 
