@@ -1,4 +1,4 @@
-"""The real batch path: benchmark database, ``maturity.benchmarking.peers.client_results`` and the
+"""The real batch path: benchmark database, ``maturity.benchmarking.client_results.client_results`` and the
 packaged ``client_report.ipynb``, plus a copy of that template with a failing cell."""
 
 from __future__ import annotations

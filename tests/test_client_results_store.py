@@ -9,7 +9,7 @@ import re
 import pytest
 
 import maturity
-from maturity.benchmarking.peers import client_results
+from maturity.benchmarking.client_results import client_results
 from maturity.benchmarking.client_parameters import parse_client_parameters
 from maturity.errors import DataError, ParametersError, StoreError
 from maturity.data import store as store_module
@@ -110,7 +110,7 @@ def test_notebook_computes_results_from_the_database(db, tmp_path):
 def test_a_saved_segmentation_is_used_instead_of_refitting(db, tmp_path):
     import shutil
 
-    from maturity.benchmarking.client_results import save_wave_segments
+    from maturity.benchmarking.wave_models import save_wave_segments
 
     path, _, _ = db
     copy = tmp_path / "copy.duckdb"
@@ -125,21 +125,21 @@ def test_a_saved_segmentation_is_used_instead_of_refitting(db, tmp_path):
 
 
 def test_a_batch_fits_a_wave_once_and_its_clients_reuse_it(db, tmp_path, monkeypatch):
-    import maturity.benchmarking.client_results as results_module
+    from maturity.benchmarking import wave_models
     from maturity.batch.client_task import compute_results
 
     path, _, _ = db
     params = _params(path, tmp_path, organisation=RETURNING)
     fresh = client_results(params)
     with store_module.BenchmarkStore(path, read_only=True) as store:
-        document = results_module.segments_to_share(store, "2026")
+        document = wave_models.segments_to_share(store, "2026")
     shared = tmp_path / "segments.json"
     shared.write_text(json.dumps(document), encoding="utf-8")
-    monkeypatch.setattr(results_module, "_FITTED_SEGMENTS", {})
+    monkeypatch.setattr(wave_models, "_FITTED_SEGMENTS", {})
 
     def no_refit(*args, **kwargs):
         raise AssertionError("a client refitted the segmentation")
 
-    monkeypatch.setattr(results_module, "fit_segments", no_refit)
+    monkeypatch.setattr(wave_models, "fit_segments", no_refit)
     reused = compute_results(params, segments=str(shared))
     assert reused["segment"] == fresh["segment"]

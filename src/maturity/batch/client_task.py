@@ -25,7 +25,7 @@ from ..errors import MaturityError, ParametersError, ReportError
 from ..files import write_json
 
 #: The function that computes a client's results.json (``module:function``).
-RESULTS_FUNCTION = "maturity.benchmarking.peers:client_results"
+RESULTS_FUNCTION = "maturity.benchmarking.client_results:client_results"
 #: The packaged report template.
 REPORT_TEMPLATE = "client_report.ipynb"
 #: Sub-folder of the output folder that holds one folder per client.
@@ -57,7 +57,7 @@ class ClientTask:
         ``module:function`` that computes results.json from the parameters.
     segments : str, optional
         A segment model the batch fitted once for the client's wave
-        (:func:`maturity.benchmarking.client_results.segments_to_share`), preloaded before the results.
+        (:func:`maturity.benchmarking.wave_models.segments_to_share`), preloaded before the results.
     """
 
     parameters: str
@@ -111,14 +111,14 @@ def resolve_function(spec: str) -> Callable[..., Any]:
 def compute_results(
     params: ClientParameters, results_function: str = RESULTS_FUNCTION, *, segments: str | None = None
 ) -> dict:
-    """The content of a client's results.json (by default ``maturity.benchmarking.peers.client_results``).
+    """The content of a client's results.json (by default ``maturity.benchmarking.client_results.client_results``).
 
     The benchmark database is opened read-only here and handed over as ``store``: parallel
     workers may all read one DuckDB file, but none may lock it for writing. ``segments``
     names a segment model the batch fitted once for the wave; it is preloaded so that no
     worker fits its own.
     """
-    from ..benchmarking.client_results import preload_segments
+    from ..benchmarking.wave_models import preload_segments
     from ..data.store import BenchmarkStore
 
     if segments:

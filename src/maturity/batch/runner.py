@@ -266,7 +266,7 @@ def _shared_segments(out: Path, key: tuple[Path, str | None], wave: "_Wave") -> 
     """Fit a wave's segmentation once for all its clients (when it has no saved model) and
     keep it in ``out/.segments/`` for the run; each worker preloads it instead of fitting its own."""
     if wave.segments is None:
-        from ..benchmarking.client_results import segments_to_share
+        from ..benchmarking.wave_models import segments_to_share
         from ..data.store import BenchmarkStore
 
         wave.segments = ""
@@ -324,7 +324,7 @@ def run_batch(
         Show a progress bar (default: when stderr is a terminal).
     results_function : str, optional
         ``module:function`` computing results.json (default
-        :data:`maturity.batch.client_task.RESULTS_FUNCTION`, ``maturity.benchmarking.peers:client_results``).
+        :data:`maturity.batch.client_task.RESULTS_FUNCTION`, ``maturity.benchmarking.client_results:client_results``).
     keep_other_clients : bool
         Keep the manifest rows of clients not in this run (``maturity report``).
 

@@ -2,10 +2,10 @@
 another organisation's rows in the output.
 
 :func:`build_client_results` is pure (data in, a JSON-safe dict out) so it can be tested
-without a database; :func:`client_results_from_store` is the glue behind
-:func:`maturity.benchmarking.peers.client_results`: it opens the store, resolves the wave, finds or
-scores the client, and gathers history, segments and strand importance. The schema is
-documented in ``docs/results-schema.md``.
+without a database; :func:`client_results` is the glue: it opens the store, resolves the
+wave, finds or scores the client, and gathers history, segments and strand importance
+(:mod:`maturity.benchmarking.wave_models`). The schema is documented in
+``docs/results-schema.md``.
 
 Every aggregate in the results describes the *other* organisations: an organisation of
 the wave is left out of its own peer group, segment figures and benchmark context.
@@ -16,14 +16,13 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..errors import DataError, MaturityError
+from ..errors import DataError
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
 from .advice import normalise_importance, pick_actions, rank_priorities, write_findings
@@ -40,6 +39,7 @@ from .peers import (
     peer_statistics,
 )
 from .privacy import nested_group_reason, small_group_reason
+from .wave_models import wave_importance, wave_segments
 
 if TYPE_CHECKING:
     from ..data.population import BenchmarkData
@@ -52,13 +52,7 @@ __all__ = [
     "client_from_wave",
     "client_from_survey",
     "build_client_results",
-    "client_results_from_store",
-    "fit_segments",
-    "wave_segments",
-    "segments_to_share",
-    "preload_segments",
-    "save_wave_segments",
-    "wave_importance",
+    "client_results",
 ]
 
 #: Identifies the layout of ``results.json`` (bump on incompatible changes).
@@ -418,8 +412,30 @@ def build_client_results(
 # --- glue: parameters -> store -> results ----------------------------------------------------
 
 
-def client_results_from_store(params: "ClientParameters", *, store: "BenchmarkStore | None" = None) -> dict[str, Any]:
-    """Implementation of :func:`maturity.benchmarking.peers.client_results` (see there)."""
+def client_results(params: "ClientParameters", *, store: "BenchmarkStore | None" = None) -> dict[str, Any]:
+    """The ``results.json`` content (Contract 5) for one client parameters file.
+
+    Opens the benchmark database (or uses ``store``), resolves the wave, finds the
+    organisation in it or scores the client's own survey without adding it to the
+    benchmark, and builds the results with :func:`build_client_results`, placing the client
+    in the wave's segments (:func:`maturity.benchmarking.wave_models.wave_segments`).
+    See ``docs/results-schema.md``.
+
+    Parameters
+    ----------
+    params : ClientParameters
+    store : BenchmarkStore, optional
+        An open store (default: open ``params.db`` read-only).
+
+    Raises
+    ------
+    ParametersError
+        Unknown peer filters or values.
+    DataError
+        The organisation is not in the wave, or the client's survey cannot be used.
+    StoreError
+        The database or wave cannot be read.
+    """
     from ..data.store import BenchmarkStore
 
     if store is None:
@@ -446,90 +462,3 @@ def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict
     model = wave_segments(store, wave, data)
     importance = wave_importance(data)
     return build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
-
-
-#: Segment models fitted for waves without a saved one, by (database, wave, when the wave
-#: last changed). A batch fits each such wave once, before its clients run, and every
-#: worker preloads that model here (:func:`preload_segments`); the dashboard and a lone
-#: ``client_results`` call fill it themselves.
-_FITTED_SEGMENTS: dict[tuple[str, str, str], Any] = {}
-
-
-def _segments_key(store: "BenchmarkStore", wave: str) -> tuple[str, str, str]:
-    return (str(Path(store.path).resolve()), str(wave), store.wave_modified(wave).isoformat())
-
-
-def wave_segments(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> Any | None:
-    """The wave's saved segment model, else the one fitted on the wave (seeded, fitted once
-    per process or preloaded by a batch)."""
-    from ..analysis.segments import load_segments
-
-    saved = load_segments(store, wave)
-    if saved is not None:
-        return saved
-    key = _segments_key(store, wave)
-    if key not in _FITTED_SEGMENTS:
-        _FITTED_SEGMENTS[key] = fit_segments(data)
-    return _FITTED_SEGMENTS[key]
-
-
-def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
-    """Fit a wave's default segmentation once for many clients (a batch): a JSON-safe
-    document for :func:`preload_segments`, or None when the wave has a saved model (the
-    clients load that) or is too small to segment."""
-    from ..analysis.segments import load_segments
-    from ..data.population import wave_from_store
-
-    if load_segments(store, wave) is not None:
-        return None
-    model = fit_segments(wave_from_store(store, wave))
-    if model is None:
-        return None
-    return {"key": list(_segments_key(store, wave)), "model": model.to_dict()}
-
-
-def preload_segments(document: Mapping[str, Any]) -> None:
-    """Make a model from :func:`segments_to_share` the one :func:`wave_segments` returns
-    for its wave in this process (as long as the wave is unchanged)."""
-    from ..analysis.segments import SegmentModel
-
-    _FITTED_SEGMENTS[tuple(document["key"])] = SegmentModel.from_dict(document["model"])
-
-
-def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
-    """Fit the default segmentation on a wave's strand scores, as the benchmark analysis
-    notebook does with its default seed (None for fewer than 10 organisations with every
-    strand score)."""
-    from ..analysis.segments import SegmentModel
-
-    strands = data.framework.strand_ids
-    if len(data.scores[strands].dropna()) < 10:
-        return None
-    return SegmentModel(strands=strands, random_state=random_state).fit(data.scores)
-
-
-def save_wave_segments(store: "BenchmarkStore", wave: str | None = None, *, random_state: int = DEFAULT_SEED) -> Any | None:
-    """Fit the wave's default segmentation once and store it with the wave
-    (:func:`maturity.analysis.segments.save_segments`), so client results load it instead of fitting
-    it per client. Needs the store open for writing; returns the model (None when the wave
-    is too small to segment)."""
-    from ..analysis.segments import save_segments
-    from ..data.population import wave_from_store
-
-    wave = store.resolve_wave(wave)
-    model = fit_segments(wave_from_store(store, wave), random_state=random_state)
-    if model is not None:
-        save_segments(store, wave, model)
-    return model
-
-
-def wave_importance(data: "BenchmarkData") -> pd.Series | None:
-    """Strand importance for outcomes in the wave, or None (equal weights) without outcomes."""
-    if not data.framework.outcomes or data.outcomes.empty:
-        return None
-    from ..analysis.drivers import strand_importance
-
-    try:
-        return strand_importance(data.scores, data.outcomes, data.framework, seed=0)
-    except MaturityError:
-        return None

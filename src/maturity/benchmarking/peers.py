@@ -34,7 +34,7 @@ gap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,17 +43,12 @@ from ..errors import DataError, ParametersError
 from ..framework import INDEX_COLUMN, Framework, normalise_label
 from .privacy import DEFAULT_MIN_GROUP_SIZE, nested_group_reason, small_group_reason
 
-if TYPE_CHECKING:
-    from ..data.store import BenchmarkStore
-    from .client_parameters import ClientParameters
-
 __all__ = [
     "COMPARISON_LABELS",
     "TOP_DECK_SHARE",
     "TOP_QUARTILE_SHARE",
     "PeerComparison",
     "check_peer_filters",
-    "client_results",
     "describe_peers",
     "organisation_trend",
     "peer_group",
@@ -521,34 +516,3 @@ def organisation_trend(
     out = frame[keep].astype(float)
     out["index_change"] = out[INDEX_COLUMN].diff() if INDEX_COLUMN in out.columns else np.nan
     return out
-
-
-# --- client results (glue) ----------------------------------------------------------------------
-
-
-def client_results(params: "ClientParameters", *, store: "BenchmarkStore | None" = None) -> dict:
-    """The ``results.json`` content (Contract 5) for one client parameters file.
-
-    Opens the benchmark database (or uses ``store``), resolves the wave, finds the
-    organisation in it or scores the client's own survey without adding it to the
-    benchmark, and builds the results with :func:`maturity.benchmarking.client_results.build_client_results`.
-    See ``docs/results-schema.md``.
-
-    Parameters
-    ----------
-    params : ClientParameters
-    store : BenchmarkStore, optional
-        An open store (default: open ``params.db`` read-only).
-
-    Raises
-    ------
-    ParametersError
-        Unknown peer filters or values.
-    DataError
-        The organisation is not in the wave, or the client's survey cannot be used.
-    StoreError
-        The database or wave cannot be read.
-    """
-    from .client_results import client_results_from_store
-
-    return client_results_from_store(params, store=store)

@@ -103,7 +103,7 @@ class DashboardData:
     def wave(self, label: str | None) -> WaveData:
         """The wave's data, segment model and strand importance (loaded once); the same
         segments and importance as the wave's client reports."""
-        from ..benchmarking.client_results import wave_importance, wave_segments
+        from ..benchmarking.wave_models import wave_importance, wave_segments
         from ..data.population import wave_from_store
 
         with BenchmarkStore(self.db, read_only=True) as store:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..benchmarking.client_results import save_wave_segments
+from ..benchmarking.wave_models import save_wave_segments
 from ..config import load_benchmark_parameters
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore

@@ -315,7 +315,7 @@ def peer_position(
     Parameters
     ----------
     results : mapping
-        A client's results (``maturity.benchmarking.peers.client_results``).
+        A client's results (``maturity.benchmarking.client_results.client_results``).
     scores : sequence of str, optional
         Score ids to draw (default: the index and every strand).
     include_index : bool

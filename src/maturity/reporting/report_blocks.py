@@ -69,7 +69,7 @@ def load_results(results_path: str | os.PathLike | None = None, **parameters: An
     ReportError
         The results file cannot be read.
     ParametersError, DataError, StoreError
-        From :func:`maturity.benchmarking.peers.client_results`.
+        From :func:`maturity.benchmarking.client_results.client_results`.
     """
     if results_path:
         path = Path(results_path)
@@ -80,7 +80,7 @@ def load_results(results_path: str | os.PathLike | None = None, **parameters: An
         except (OSError, ValueError) as exc:
             raise ReportError(f"results file {path} cannot be read: {exc}") from None
     from ..benchmarking.client_parameters import parse_client_parameters
-    from ..benchmarking.peers import client_results
+    from ..benchmarking.client_results import client_results
 
     given = {k: v for k, v in parameters.items() if k in _PARAMETER_FIELDS and v is not None}
     params = parse_client_parameters(given, base_dir=Path.cwd())
