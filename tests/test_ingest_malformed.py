@@ -204,6 +204,13 @@ def case_qualtrics_header_rows_are_counted(s, d):
     return _csv(s, d, header_rows=[s.header, texts, imports]), "out_of_range", 6, "en_5"
 
 
+def case_answers_to_an_older_framework_version(s, d):
+    # a fielded questionnaire stamps each response with its framework version
+    s.add("framework_version", [FW.version] * len(s.rows))
+    s.set(5, "framework_version", "0.9")
+    return _csv(s, d), "framework_version", 7, "framework_version"
+
+
 def case_decimal_comma_on_whole_number_scale(s, d):
     s.set(6, "wc_2", "3,5")
     return _csv(s, d, delimiter=";"), "not_integer", 8, "wc_2"

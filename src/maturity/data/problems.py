@@ -34,10 +34,12 @@ PROBLEM_KINDS: dict[str, str] = {
     "demographic_value": "a demographic value the framework does not allow",
     "barrier_value": "a barrier answer that is neither selected nor not selected",
     "unknown_column": "a column the framework does not know (kept as an attribute)",
+    "framework_version": "the responses were collected with another framework or framework version",
 }
 #: Kinds that concern the whole file: lenient mode cannot repair them.
 FILE_KINDS = frozenset(
-    {"unreadable", "empty", "binary", "no_data", "missing_id_column", "duplicate_column", "missing_item_column"}
+    {"unreadable", "empty", "binary", "no_data", "missing_id_column", "duplicate_column", "missing_item_column",
+     "framework_version"}
 )
 #: Kinds repaired in lenient mode by skipping the respondent's row.
 ROW_KINDS = frozenset({"extra_fields", "blank_id", "duplicate_id", "no_answers"})
@@ -147,7 +149,8 @@ class ValidationReport:
     lenient : bool
     details : dict
         How the file was read: encoding, delimiter, decimal mark, layout (``plain``,
-        ``qualtrics``, ``surveymonkey``), header rows, sheet.
+        ``qualtrics``, ``surveymonkey``, ``kobotoolbox``, ``odk-central``, ``limesurvey``),
+        header rows, sheet.
     metadata_columns : list of str
         Survey-platform columns recognised and dropped (dates, IP addresses, progress...).
     absent_columns : list of str

@@ -5,7 +5,9 @@ Excel workbooks (.xlsx, first sheet or a named one), SPSS (.sav, value labels ho
 and Parquet. The format is recognised from the file's first bytes, then its extension.
 Survey-platform exports with several header rows are recognised: Qualtrics (column ids,
 question texts, then a row of ``{"ImportId": ...}``), legacy Qualtrics (V1, V2, ... then
-question texts) and SurveyMonkey (question texts, then sub-question or "Response").
+question texts) and SurveyMonkey (question texts, then sub-question or "Response"); the
+response exports of KoboToolbox, ODK Central and LimeSurvey are recognised by their
+metadata columns (:mod:`maturity.data.platform_exports`).
 
 Each data row keeps the row number the user sees in the file: the line of a text file
 (header lines and blank lines counted, a quoted field spanning lines counted at its first
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .platform_exports import detect_platform
 from .problems import Problem
 
 #: Extensions and the format they name (content sniffing takes precedence).
@@ -269,7 +272,8 @@ def _detect_layout(records: list[list[str]]) -> tuple[str, int]:
         second = {c.strip().casefold() for c in records[1]}
         if second & _SURVEYMONKEY_GENERIC:
             return "surveymonkey", 2
-    return "plain", 1
+    platform = detect_platform(records[0]) if records else None  # KoboToolbox, ODK Central, LimeSurvey
+    return (platform, 1) if platform else ("plain", 1)
 
 
 def _column_names(header_rows: list[list[str]], layout: str) -> list[str]:

@@ -13,7 +13,11 @@ holding an item's text (``Q5 - <item text>`` as Qualtrics writes matrix statemen
 demographic's or a barrier's name. Survey-platform metadata columns (StartDate,
 EndDate, IPAddress, Progress, ResponseId, RecipientEmail, Collector ID, ...) are recognised
 and dropped: they are not answers and some are personal data a benchmark should not keep.
-The report lists them. Pass ``id_column="ResponseId"`` to use one as the id.
+The report lists them. Pass ``id_column="ResponseId"`` to use one as the id. The exports of
+KoboToolbox, ODK Central and LimeSurvey are read with their own conventions (group paths,
+question codes, select-multiple columns, metadata; :mod:`maturity.data.platform_exports`),
+and a response stamped with another framework or framework version is a
+``framework_version`` problem that rejects the file.
 
 Barrier columns accept 1/0, yes/no, true/false, selected/not selected, or the barrier's
 own name (the choice text survey tools write when an option is ticked). What a blank
@@ -42,6 +46,7 @@ import pandas as pd
 from ..errors import DataError, ValidationFailed
 from ..framework import Framework, Item, normalise_label
 from ..scoring import parse_answers, scale_violations
+from .platform_exports import PlatformColumns, demographic_codes, platform_columns, stamp_problems
 from .problems import (
     ROW_KINDS,
     ROW_SKIPPED,
@@ -206,7 +211,9 @@ def _is_metadata(texts: list[str]) -> bool:
     return False
 
 
-def _resolve_columns(table: RawTable, framework: Framework, id_col: str, report: ValidationReport) -> _Columns:
+def _resolve_columns(
+    table: RawTable, framework: Framework, id_col: str, report: ValidationReport, platform: PlatformColumns
+) -> _Columns:
     names = table.columns
     texts = [[row[j] for row in table.header_rows if j < len(row) and row[j]] for j in range(len(names))]
     out = _Columns()
@@ -221,10 +228,23 @@ def _resolve_columns(table: RawTable, framework: Framework, id_col: str, report:
             expected=f"one column for '{target}' (column {other + 1} '{names[other]}' is one already)",
         ))
 
+    # 0. what the survey platform's conventions say (group paths, question codes...)
+    for j, target in sorted(platform.aliases.items()):
+        if target not in targets:
+            continue
+        if target in out.by_target:
+            duplicate(j, target, out.by_target[target])
+        else:
+            out.by_target[target] = j
+        claimed[j] = target
     # 1. exact names
     for target in targets:
-        hits = [j for j, n in enumerate(names) if n == target]
-        if hits:
+        hits = [j for j, n in enumerate(names) if n == target and j not in claimed]
+        if target in out.by_target:
+            for j in hits:
+                duplicate(j, target, out.by_target[target])
+                claimed[j] = target
+        elif hits:
             out.by_target[target] = hits[0]
             claimed[hits[0]] = target
             for j in hits[1:]:
@@ -269,7 +289,7 @@ def _resolve_columns(table: RawTable, framework: Framework, id_col: str, report:
     for j, name in enumerate(names):
         if j in claimed:
             continue
-        if _is_metadata(texts[j] or [name]):
+        if _is_metadata(texts[j] or [name]) or platform.is_metadata(j, name):
             out.metadata.append(j)
             continue
         if not name and not _has_values(table.data[j]):
@@ -411,7 +431,9 @@ class _Checker:
         out = np.where(text == "", None, text).astype(object)
         if not allowed:
             return out
-        lookup = {normalise_label(v): v for v in allowed}
+        # values in any spelling, or the code a survey platform wrote for one
+        lookup = demographic_codes(allowed, self.table.details.get("layout"))
+        lookup.update({normalise_label(v): v for v in allowed})
         codes, uniques = pd.factorize(text)
         mapped = np.array([lookup.get(normalise_label(u)) if u else None for u in uniques] + [None], dtype=object)
         out = mapped[codes]
@@ -463,7 +485,11 @@ def _validate(
                            expected="at least one row of answers under the header"))
         return None, report
 
-    cols = _resolve_columns(table, framework, id_col, report)
+    platform = platform_columns(table, framework)
+    table = checker.table = platform.table
+    for problem in stamp_problems(table, platform.stamps, framework):
+        report.add(problem)
+    cols = _resolve_columns(table, framework, id_col, report, platform)
     report.metadata_columns = [checker.column_name(j) for j in cols.metadata]
     if id_col not in cols.by_target:
         shown = ", ".join(c for c in table.columns[:8] if c) + (", ..." if len(table.columns) > 8 else "")
