@@ -421,8 +421,9 @@ def _plural(name: str) -> str:
 
 def _change(row: Mapping[str, Any]) -> str:
     change = row["cfi_change"]
-    word = "falls" if change < 0 else "rises"
-    return f"CFI {word} by {abs(change):.3f}"
+    if abs(change) < 0.0005:
+        return "CFI unchanged to three decimals"
+    return f"CFI {'falls' if change < 0 else 'rises'} by {abs(change):.3f}"
 
 
 def _p(value: float) -> str:
@@ -492,7 +493,8 @@ def _verdict(result: InvarianceResult) -> str:
             out.append(f"The groups' latent strand means differ (equal means: {_change(row)}; chi2 difference "
                        f"{row['chi2_diff']:.1f} on {row['dof_diff']} df, {_p(row['pvalue'])}).")
         else:
-            out.append(f"The groups' latent strand means do not differ materially (equal means: {_change(row)}).")
+            out.append(f"The groups' latent strand means do not differ materially (equal means: {_change(row)}; "
+                       f"chi2 difference {row['chi2_diff']:.1f} on {row['dof_diff']} df, {_p(row['pvalue'])}).")
     if result.excluded_groups:
         listed = ", ".join(f"{g} ({v['n']:,})" for g, v in result.excluded_groups.items())
         out.append(f"Too small to test and left out: {listed}.")

@@ -900,6 +900,9 @@ class MultiGroupCFA:
         problem = self._prepare(samples)
         with _one_thread():
             theta = _start(problem) if start is None else np.asarray(start, dtype=float).copy()
+            # Identification is a property of the model, so the starting values tell (and fail fast).
+            if np.isfinite(problem.loglik(theta)):
+                _check_identified(problem, problem.information(theta)[0])
             theta, ll, iterations, converged = _scoring(problem, theta, self.max_iter, self.tol)
             if not converged:
                 raise AnalysisError(
@@ -1016,7 +1019,7 @@ def _scoring(problem: _Problem, theta: np.ndarray, max_iter: int, tol: float):
             return theta, ll, iteration - 1, True
         info, _ = problem.information(theta)
         try:
-            step = linalg.solve(info, grad, assume_a="pos", check_finite=False)
+            step = linalg.cho_solve(linalg.cho_factor(info, check_finite=False), grad, check_finite=False)
         except (linalg.LinAlgError, ValueError):
             ridge = 1e-8 * max(np.trace(info) / max(len(info), 1), 1.0)
             step = np.linalg.lstsq(info + ridge * np.eye(len(info)), grad, rcond=None)[0]
