@@ -445,6 +445,14 @@ def _freed_text(names: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _freed_at(result: InvarianceResult, step: str) -> list[str]:
+    """Parameters the partial-invariance search freed at one step."""
+    name = result.partial_models[step]
+    before = next(r["against"] for r in result.comparisons if r["model"] == name)
+    earlier = set(result.models[before]["freed"])
+    return [f for f in result.models[name]["freed"] if f not in earlier]
+
+
 def _verdict(result: InvarianceResult) -> str:
     across = f"across {_plural(result.group)}"
     rows = {r["model"]: r for r in result.comparisons}
@@ -466,7 +474,7 @@ def _verdict(result: InvarianceResult) -> str:
         out.append(f"Means can be compared {across}: scalar invariance holds ({_change(rows['scalar'])}).")
     elif scalar == "partial":
         partial = rows[result.partial_models["scalar"]]
-        freed = [f for f in result.models[result.partial_models["scalar"]]["freed"] if f not in result.free]
+        freed = _freed_at(result, "scalar")
         out.append(f"Means can be compared {across} with care: scalar invariance fails ({_change(rows['scalar'])}) "
                    f"but holds once {_freed_text(freed)} {'is' if len(freed) == 1 else 'are'} allowed to differ "
                    f"(partial scalar invariance, {_change(partial)}); averages of "
@@ -478,7 +486,7 @@ def _verdict(result: InvarianceResult) -> str:
         out.append(f"Relations between strands can be compared {across}, but means cannot: scalar invariance fails "
                    f"({_change(rows['scalar'])}){searched}.{worst}")
     if metric == "partial":
-        freed = [f for f in result.models[result.partial_models["metric"]]["freed"] if f not in result.free]
+        freed = _freed_at(result, "metric")
         out.append(f"Metric invariance holds only once {_freed_text(freed)} "
                    f"{'is' if len(freed) == 1 else 'are'} allowed to differ.")
     strict = result.steps.get("strict")

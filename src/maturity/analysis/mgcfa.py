@@ -20,9 +20,10 @@ Estimation
     of each case's observed items obtained from ``K = Sigma^-1`` as
     ``K_oo - K_om K_mm^-1 K_mo`` (cases are batched by their number of blanks, so a
     pattern costs no more than a few small matrix products). The saturated model (h1) of
-    each group is fitted by EM. Optimisation is Fisher scoring with the complete-data
-    expected information and step halving (the scoring step is exact for complete data
-    and a safe, slightly short step with blanks), from eigenvector starting values.
+    each group is fitted by EM. Optimisation starts with Fisher scoring (the
+    complete-data expected information as the Hessian) and continues with BFGS updates of
+    that matrix (for misfitting models and blanks, where it is not the Hessian), halving
+    steps until the log-likelihood rises, from eigenvector starting values.
 Fit (lavaan's definitions for ``estimator = "ML"``, ``likelihood = "normal"``)
     ``chi2 = 2 (logL_h1 - logL)``, which is ``sum_g N_g F_g`` for complete data;
     ``dof = G (p(p+1)/2 + p) - q``; the baseline is the independence model with free means
@@ -1007,38 +1008,56 @@ def _normalise(name: str) -> str:
     return re.sub(r"\s+", "", name)
 
 
-def _scoring(problem: _Problem, theta: np.ndarray, max_iter: int, tol: float):
-    """Fisher scoring with step halving; return (theta, logL, iterations, converged)."""
+def _scoring(problem: _Problem, theta: np.ndarray, max_iter: int, tol: float, scoring_steps: int = 4):
+    """Maximise the log-likelihood; return (theta, logL, iterations, converged).
+
+    The first steps are Fisher scoring (the expected information as the Hessian, exact for
+    a correct model with complete data); then BFGS updates of that matrix learn the
+    curvature the expected information misses (misfitting models, blanks), which turns the
+    linear convergence of scoring into superlinear convergence. Steps are halved until the
+    log-likelihood rises.
+    """
     n = problem.samples.n
     ll, grad, _ = problem.loglik_gradient(theta)
     if not np.isfinite(ll):
         raise AnalysisError("the starting values give an implied covariance matrix that is not positive definite")
-    info = None
+    hessian, fresh = None, False
     for iteration in range(1, max_iter + 1):
         if np.max(np.abs(grad), initial=0.0) / n < tol:
             return theta, ll, iteration - 1, True
-        info, _ = problem.information(theta)
-        try:
-            step = linalg.cho_solve(linalg.cho_factor(info, check_finite=False), grad, check_finite=False)
-        except (linalg.LinAlgError, ValueError):
-            ridge = 1e-8 * max(np.trace(info) / max(len(info), 1), 1.0)
-            step = np.linalg.lstsq(info + ridge * np.eye(len(info)), grad, rcond=None)[0]
+        if hessian is None or iteration <= scoring_steps:
+            hessian, fresh = problem.information(theta)[0], True
+        step = _solve(hessian, grad)
         t = 1.0
         while t > 1e-10:
             candidate = theta + t * step
             value = problem.loglik(candidate)
-            if np.isfinite(value) and value >= ll - 1e-12 * abs(ll):
+            if np.isfinite(value) and value > ll:
                 break
             t /= 2.0
         else:
-            # No ascent along the scoring direction: stationary to numerical precision?
+            if not fresh:               # the learned matrix misled: start again from the information
+                hessian = None
+                continue
+            # No ascent is possible in floating point: a numerical optimum if the gradient is small.
             return theta, ll, iteration, bool(np.max(np.abs(grad)) / n < 1e3 * tol)
-        theta = candidate
-        ll_new, grad, _ = problem.loglik_gradient(theta)
-        if abs(ll_new - ll) <= 1e-15 * abs(ll) and t == 1.0 and np.max(np.abs(grad)) / n < 1e3 * tol:
-            return theta, ll_new, iteration, True
-        ll = ll_new
+        ll_new, grad_new, _ = problem.loglik_gradient(candidate)
+        s_vec, y_vec = candidate - theta, grad - grad_new       # curvature of -logL along the step
+        sy = float(s_vec @ y_vec)
+        if iteration >= scoring_steps and sy > 1e-12 * np.linalg.norm(s_vec) * np.linalg.norm(y_vec):
+            hs = hessian @ s_vec
+            hessian = hessian + np.outer(y_vec, y_vec) / sy - np.outer(hs, hs) / float(s_vec @ hs)
+            fresh = False
+        theta, ll, grad = candidate, ll_new, grad_new
     return theta, ll, max_iter, bool(np.max(np.abs(grad)) / n < tol)
+
+
+def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    try:
+        return linalg.cho_solve(linalg.cho_factor(matrix, check_finite=False), vector, check_finite=False)
+    except (linalg.LinAlgError, ValueError):
+        ridge = 1e-8 * max(np.trace(matrix) / max(len(matrix), 1), 1.0)
+        return np.linalg.lstsq(matrix + ridge * np.eye(len(matrix)), vector, rcond=None)[0]
 
 
 def _check_identified(problem: _Problem, info: np.ndarray) -> None:
