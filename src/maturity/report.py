@@ -351,7 +351,18 @@ def method_markdown(results: Mapping[str, Any]) -> str:
         "**Priorities** rank the strands by the gap to the comparison point, times each strand's weight. "
         f"Figures from groups of fewer than {m['min_group_size']} organisations are withheld. "
         f"Produced by {_esc(results.get('generated_by', 'maturity'))}."
-    )
+    ) + _invariance_note(results.get("invariance"))
+
+
+def _invariance_note(entry: Mapping[str, Any] | None) -> str:
+    """Whether the survey measures the same thing across the groups compared (optional entry)."""
+    if not entry:
+        return ""
+    if entry.get("supported") is None or not entry.get("verdict"):
+        return (f" **Fair comparison.** Whether the survey measures the same thing in every "
+                f"{_esc(entry.get('group', 'group'))} could not be tested.")
+    lead = "The peer comparison is supported." if entry["supported"] else "Read the peer comparison with care."
+    return f" **Fair comparison.** {lead} {_esc(entry['verdict'])}"
 
 
 # --- display objects for notebook cells ---------------------------------------------------------

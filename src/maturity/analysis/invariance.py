@@ -20,8 +20,9 @@ large samples), and ``criterion="chi2"`` uses it instead (p >= 0.05). When metri
 strict invariance fails, score tests (:meth:`MultiGroupCFA.score_tests`) say which
 constrained parameters differ most; they are freed one at a time, largest first, while
 each factor keeps at least two equal ones, until the partial model holds (partial
-invariance). Later steps build on the partial model; after a metric or scalar failure that
-freeing cannot repair, later steps are not tested (they assume it).
+invariance). Later steps build on the partial model. After a metric or scalar failure that
+freeing cannot repair, the later steps are still fitted with the constraints accumulated (as
+semTools does) but marked ``untestable``: they assume the failed step.
 
 A group with fewer respondents than the parameters of its configural model cannot be fitted;
 such groups are left out and listed in ``excluded_groups``. At least two groups must remain.
@@ -30,6 +31,7 @@ such groups are left out and listed in ``excluded_groups``. At least two groups 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -94,7 +96,8 @@ class InvarianceResult:
     verdict : str
         One plain paragraph.
     steps : dict
-        Step -> ``holds``, ``partial``, ``fails`` or ``not tested``.
+        Step -> ``holds``, ``partial``, ``fails`` or ``untestable`` (after a metric or scalar
+        failure).
     free : list of str
         Parameters the caller left free.
     fits : dict
@@ -231,7 +234,9 @@ def measurement_invariance(
              for g in names if sizes[g] < needed}
     kept = [g for g in names if str(g) not in small]
     if len(kept) < 2:
-        listed = ", ".join(f"{g} ({sizes[g]:,})" for g in names)
+        largest = sorted(names, key=lambda g: -sizes[g])
+        listed = ", ".join(f"{g} ({sizes[g]:,})" for g in largest[:8])
+        listed += f" and {len(names) - 8} more" if len(names) > 8 else ""
         raise AnalysisError(
             f"{group_name}: at least two groups need {needed} or more respondents (the parameters of each "
             f"group's model) to test invariance; the groups have {listed}"
@@ -283,7 +288,7 @@ class _Sequence:
         self.comparisons: list[dict] = []
         self.tests: dict[str, list[dict]] = {}
         self.freed: list[str] = []
-        self.outcome: dict[str, str] = {}   # step -> "holds", "partial", "fails", "not tested"
+        self.outcome: dict[str, str] = {}   # step -> "holds", "partial", "fails", "untestable"
         self.partial_of: dict[str, str] = {}
 
     def fit(self, name: str, equal: tuple[str, ...], free: list[str]) -> MultiGroupCFA:
@@ -312,28 +317,32 @@ class _Sequence:
         free = list(self.user_free)
         self.fit("configural", equal, free)
         self.outcome["configural"] = "holds"
-        accepted = "configural"
+        accepted, broken = "configural", False
         for step in steps[1:]:
-            if any(self.outcome.get(s) == "fails" for s in _REQUIRED_BY_LATER):
-                self.outcome[step] = "not tested"
-                continue
             trial = equal + _ADDS[step]
             self.fit(step, trial, free)
-            if self.compare(step, accepted)["holds"]:
+            row = self.compare(step, accepted)
+            if broken:
+                self.outcome[step] = "untestable"
+                equal, accepted = trial, step
+            elif row["holds"]:
                 self.outcome[step] = "holds"
                 equal, accepted = trial, step
-                continue
-            kind = _RELEASABLE.get(step)
-            partial = self._search(step, kind, trial, free, accepted) if kind and self.search else None
-            if partial is not None:
-                name, freed = partial
-                self.outcome[step] = "partial"
-                self.partial_of[step] = name
-                free = free + freed
-                self.freed.extend(freed)
-                equal, accepted = trial, name
             else:
-                self.outcome[step] = "fails"
+                kind = _RELEASABLE.get(step)
+                partial = self._search(step, kind, trial, free, accepted) if kind and self.search else None
+                if partial is not None:
+                    name, freed = partial
+                    self.outcome[step] = "partial"
+                    self.partial_of[step] = name
+                    free = free + freed
+                    self.freed.extend(freed)
+                    equal, accepted = trial, name
+                else:
+                    self.outcome[step] = "fails"
+                    if step in _REQUIRED_BY_LATER:   # later steps assume this one: fit them as semTools does
+                        broken = True
+                        equal, accepted = trial, step
 
     def _search(self, step, kind, equal, free, accepted):
         """Free the most different constrained parameters until the step holds; None if it never does."""
@@ -397,7 +406,7 @@ class _Sequence:
 
     def means_differ(self) -> bool | None:
         state = self.outcome.get("means")
-        return None if state in (None, "not tested") else state == "fails"
+        return None if state in (None, "untestable") else state == "fails"
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -467,7 +476,7 @@ def _verdict(result: InvarianceResult) -> str:
     elif metric == "fails":
         out.append(f"Strand scores cannot be compared {across}: the items relate to the strands differently "
                    f"(metric invariance fails: {_change(rows['metric'])}).")
-    elif scalar in (None, "not tested"):
+    elif scalar in (None, "untestable"):
         out.append(f"Relations between strands can be compared {across} (metric invariance "
                    f"{'holds' if metric == 'holds' else 'holds in part'}); means were not tested.")
     elif scalar == "holds":
@@ -537,8 +546,9 @@ def framework_invariance(
     strands : list of str, optional
         Strands of the default model.
     order : sequence, optional
-        Group order; default the framework's order of a demographic's values, else the
-        order of appearance.
+        Group order; default the framework's order of a demographic's values, waves oldest
+        first (numbers compared as numbers, as the database orders them), else the order of
+        appearance.
     **options
         Passed to :func:`measurement_invariance` (``free``, ``missing``, ``steps``,
         ``criterion``, ``search``, ``alpha``). Names in ``free`` use the framework's ids.
@@ -560,10 +570,13 @@ def framework_invariance(
     raw = responses[group]
     labels = raw.astype(object).where(raw.notna(), None).map(lambda v: None if v is None else str(v))
     if order is None:
+        present = list(pd.unique(labels.dropna()))
         declared = next((d.values for d in framework.demographics if d.id == group), None)
-        order = [str(v) for v in declared] if declared else None
-        if order is not None:
-            order += [v for v in pd.unique(labels.dropna()) if v not in order]
+        if declared:
+            order = [str(v) for v in declared] + [v for v in present if v not in {str(d) for d in declared}]
+        elif group == "wave":
+            order = sorted(present, key=lambda label: ([int(part) if part.isdigit() else part.casefold()
+                                                        for part in re.split(r"(\d+)", label)], label))
     return measurement_invariance(values, description, labels, group_name=group, order=order, free=free,
                                   display_names=rename, **options)
 
