@@ -136,6 +136,16 @@ def test_a_planted_intercept_difference_is_found_named_and_freed():
     assert document["verdict"] == result.verdict
 
 
+def test_a_small_difference_that_fit_indices_miss_is_still_named():
+    data, groups = _two_factor_groups((300, 300, 300), shift=0.2)
+    result = measurement_invariance(data, TWO_FACTORS, groups, group_name="region",
+                                    steps=("configural", "metric", "scalar"))
+    scalar = {r["model"]: r for r in result.comparisons}["scalar"]
+    assert result.steps["scalar"] == "holds" and -0.01 < scalar["cfi_change"] < 0 and scalar["pvalue"] < 0.05
+    assert result.score_tests["scalar"][0]["parameter"] == "b3~1" and result.freed == []
+    assert "the intercept of b3 differs most across groups" in result.verdict
+
+
 def test_no_planted_difference_gives_full_invariance():
     data, groups = _two_factor_groups((250, 250, 250), shift=0.0, seed=4)
     result = measurement_invariance(data, TWO_FACTORS, groups, group_name="region", steps=invariance.STEPS[:4])

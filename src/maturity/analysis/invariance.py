@@ -18,9 +18,11 @@ by no more than 0.01 (Cheung & Rensvold, 2002) and RMSEA rises by no more than 0
 2007); the chi-square difference test is reported too (it rejects trivial differences in
 large samples), and ``criterion="chi2"`` uses it instead (p >= 0.05). When metric, scalar or
 strict invariance fails, score tests (:meth:`MultiGroupCFA.score_tests`) say which
-constrained parameters differ most; they are freed one at a time, largest first, while
-each factor keeps at least two equal ones, until the partial model holds (partial
-invariance). Later steps build on the partial model. After a metric or scalar failure that
+constrained parameters differ most; they are freed one at a time, largest first (among
+those significant at ``alpha`` divided by the number tested), while each factor keeps at
+least two equal ones, until the partial model holds (partial invariance). When a step holds
+on the change in fit but its chi-square difference is significant, the score tests are
+reported too and the verdict names the parameter that differs most. Later steps build on the partial model. After a metric or scalar failure that
 freeing cannot repair, the later steps are still fitted with the constraints accumulated (as
 semTools does) but marked ``untestable``: they assume the failed step.
 
@@ -84,8 +86,9 @@ class InvarianceResult:
         ``model``, ``against``, ``chi2_diff``, ``dof_diff``, ``pvalue``, ``cfi_change``,
         ``rmsea_change``, ``holds``.
     score_tests : dict
-        Step -> the score tests of its constrained parameters when the step failed
-        (``parameter``, ``statistic``, ``dof``, ``pvalue``), largest first.
+        Step -> the score tests of its constrained parameters (``parameter``, ``statistic``,
+        ``dof``, ``pvalue``, largest first) when the step failed, or held on the change in fit
+        although its chi-square difference is significant.
     freed : list of str
         Parameters freed by the partial-invariance search (and by the caller).
     level : str
@@ -327,6 +330,9 @@ class _Sequence:
                 equal, accepted = trial, step
             elif row["holds"]:
                 self.outcome[step] = "holds"
+                if step in _RELEASABLE and row["pvalue"] < self.alpha:
+                    # Fit indices barely move when one of many parameters differs: still say which differ.
+                    self.tests[step] = _records(self.fits[step].score_tests(_RELEASABLE[step]))
                 equal, accepted = trial, step
             else:
                 kind = _RELEASABLE.get(step)
@@ -354,8 +360,9 @@ class _Sequence:
         freed: list[str] = []
         name = f"partial_{step}"
         while len(freed) < limit:
+            # Bonferroni: many constraints are tested at once.
             candidates = [row for row in tests.itertuples(index=False)
-                          if row.pvalue < self.alpha and self._may_free(row.parameter, anchors)]
+                          if row.pvalue < self.alpha / len(tests) and self._may_free(row.parameter, anchors)]
             if not candidates:
                 return None
             chosen = candidates[0].parameter
@@ -368,7 +375,10 @@ class _Sequence:
                 return None
             if self.comparisons and self.comparisons[-1]["model"] == name:
                 self.comparisons.pop()
-            if self.compare(name, accepted)["holds"]:
+            row = self.compare(name, accepted)
+            if row["holds"]:
+                if row["pvalue"] < self.alpha:
+                    self.tests[name] = _records(fit.score_tests(kind))
                 return name, freed
             tests = fit.score_tests(kind)
         return None
@@ -462,6 +472,19 @@ def _freed_at(result: InvarianceResult, step: str) -> list[str]:
     return [f for f in result.models[name]["freed"] if f not in earlier]
 
 
+def _notable(result: InvarianceResult, step: str) -> list[str]:
+    """A sentence on the constrained parameter that differs most when the step holds anyway."""
+    tests = result.score_tests.get(step)
+    if not tests or tests[0]["pvalue"] >= 0.05 / len(tests):
+        return []
+    row = {r["model"]: r for r in result.comparisons}[step]
+    top = tests[0]
+    return [f"The chi-square difference is significant ({row['chi2_diff']:.1f} on {row['dof_diff']} df, "
+            f"{_p(row['pvalue'])}) and {_freed_text([top['parameter']])} differs most across groups "
+            f"(score test {top['statistic']:.1f}, {_p(top['pvalue'])}): check that item before comparing its "
+            f"average."]
+
+
 def _verdict(result: InvarianceResult) -> str:
     across = f"across {_plural(result.group)}"
     rows = {r["model"]: r for r in result.comparisons}
@@ -481,6 +504,7 @@ def _verdict(result: InvarianceResult) -> str:
                    f"{'holds' if metric == 'holds' else 'holds in part'}); means were not tested.")
     elif scalar == "holds":
         out.append(f"Means can be compared {across}: scalar invariance holds ({_change(rows['scalar'])}).")
+        out += _notable(result, "scalar")
     elif scalar == "partial":
         partial = rows[result.partial_models["scalar"]]
         freed = _freed_at(result, "scalar")
@@ -488,6 +512,7 @@ def _verdict(result: InvarianceResult) -> str:
                    f"but holds once {_freed_text(freed)} {'is' if len(freed) == 1 else 'are'} allowed to differ "
                    f"(partial scalar invariance, {_change(partial)}); averages of "
                    f"{'that item' if len(freed) == 1 else 'those items'} are not comparable.")
+        out += _notable(result, result.partial_models["scalar"])
     else:
         tests = result.score_tests.get("scalar")
         searched = " and freeing a few intercepts does not repair it" if tests is not None else ""
