@@ -59,3 +59,11 @@ def small_framework():
 def bench600():
     """The default synthetic benchmark (600 organisations, default seed)."""
     return maturity.generate_benchmark(600)
+
+
+@pytest.fixture(scope="session")
+def wave(bench600):
+    """``bench600`` as (framework, responses indexed by id, scores)."""
+    fw = bench600.framework
+    responses = fw.by_id(bench600.responses)
+    return fw, responses, maturity.score_responses(responses, fw)

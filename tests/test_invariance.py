@@ -17,14 +17,14 @@ import pytest
 import yaml
 
 import maturity
-from maturity import cfa
+from maturity.analysis import cfa
 from maturity.analysis import invariance
 from maturity.analysis.invariance import framework_invariance, measurement_invariance
 from maturity.cli import analysis as cli_analysis
 from maturity.cli import main
 from maturity.errors import AnalysisError, UsageError
 from maturity.framework import parse_framework
-from maturity.report import method_markdown
+from maturity.reporting.report_blocks import method_markdown
 
 from .conftest import small_framework_dict
 
@@ -349,7 +349,7 @@ def test_invariance_bad_input_exit_codes(team_files, tmp_path, capsys):
 
 
 def test_invariance_across_waves_of_a_database(team, tmp_path, capsys):
-    from maturity.store import BenchmarkStore
+    from maturity.data.store import BenchmarkStore
 
     fw, data, responses = team
     fw_path = tmp_path / "team.yaml"

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from maturity import cfa
+from maturity.analysis import cfa
 from maturity.analysis.mgcfa import GroupSamples, MultiGroupCFA, parse_model
 from maturity.errors import AnalysisError
 

@@ -8,7 +8,7 @@ import pytest
 
 import maturity
 from maturity.framework import parse_framework
-from maturity.synth import generate_wave
+from maturity.data.synthetic import generate_wave
 
 from .conftest import small_framework_dict
 

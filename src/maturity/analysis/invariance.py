@@ -583,7 +583,7 @@ def framework_invariance(
     UsageError
         No such column.
     """
-    from ..cfa import model_data
+    from .cfa import model_data
 
     if group not in responses.columns:
         demographics = [d for d in framework.demographic_ids if d in responses.columns]
@@ -648,10 +648,10 @@ def all_waves(db: Any, *, framework: "Framework | str | None" = None) -> tuple["
     responses : DataFrame
         Waves stacked oldest first; ``wave`` holds the label.
     """
-    from ..datasets import wave_from_store
+    from ..data.population import wave_from_store
     from ..framework import Framework as _Framework
     from ..framework import load_framework
-    from ..store import BenchmarkStore
+    from ..data.store import BenchmarkStore
 
     def collect(store) -> tuple[_Framework, pd.DataFrame]:
         labels = [str(w) for w in store.waves()["wave"]]

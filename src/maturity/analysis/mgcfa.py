@@ -28,7 +28,7 @@ Fit (lavaan's definitions for ``estimator = "ML"``, ``likelihood = "normal"``)
     ``chi2 = 2 (logL_h1 - logL)``, which is ``sum_g N_g F_g`` for complete data;
     ``dof = G (p(p+1)/2 + p) - q``; the baseline is the independence model with free means
     and variances in every group (``dof_0 = G p(p-1)/2``); CFI and TLI as in
-    :mod:`maturity.cfa`; ``RMSEA = sqrt(max(chi2/N/dof - 1/N, 0)) sqrt(G)``; SRMR is the
+    :mod:`maturity.analysis.cfa`; ``RMSEA = sqrt(max(chi2/N/dof - 1/N, 0)) sqrt(G)``; SRMR is the
     ``N_g/N``-weighted mean over groups of Bentler's SRMR with the mean residuals
     included; ``AIC = -2 logL + 2q`` and ``BIC = -2 logL + q log N``. With blanks the
     "observed" moments are the h1 (EM) estimates.

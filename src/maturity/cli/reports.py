@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import positive_int, seconds
+from .options import positive_int, seconds
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -51,7 +51,7 @@ def _add_notebook_option(parser: argparse.ArgumentParser) -> None:
 
 
 def run_report_command(args: argparse.Namespace) -> int:
-    from ..batch import run_report
+    from ..batch.runner import run_report
 
     result = run_report(args.parameters, args.out, notebook=args.notebook, timeout=args.timeout)
     (row,) = result.clients
@@ -64,7 +64,7 @@ def run_report_command(args: argparse.Namespace) -> int:
 
 
 def run_batch_command(args: argparse.Namespace) -> int:
-    from ..batch import run_batch
+    from ..batch.runner import run_batch
     from ..errors import UsageError
 
     if args.scheduler and args.executor != "dask":

@@ -1,0 +1,1 @@
+"""One organisation against its peers: privacy rules, comparisons, advice and client results."""

@@ -1,0 +1,1 @@
+"""Presenting results: report blocks, figures, and running notebooks to HTML."""
