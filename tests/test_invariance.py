@@ -106,7 +106,7 @@ def test_partial_scalar_search_frees_the_intercepts_that_differ(hs):
     result = measurement_invariance(hs, HS_MODEL, hs["school"], group_name="school")
     assert [t["parameter"] for t in result.score_tests["scalar"][:2]] == ["x3~1", "x7~1"]
     assert result.freed == ["x3~1", "x7~1"] and result.steps["scalar"] == "partial"
-    assert result.level == "strict" and result.means_comparable
+    assert result.level == "partial strict" and result.means_comparable
     assert {r["model"]: r["against"] for r in result.comparisons}["strict"] == "partial_scalar"
     assert "the intercept of x3 and the intercept of x7 are allowed to differ" in result.verdict
 
@@ -127,7 +127,7 @@ def test_a_planted_intercept_difference_is_found_named_and_freed():
     assert rows["partial_scalar"]["holds"] and rows["partial_scalar"]["against"] == "metric"
     est = result.fits["partial_scalar"].estimates_.query("name == 'b3~1'").set_index("group")["estimate"]
     assert est["west"] - est[["north", "south"]].mean() == pytest.approx(0.8, abs=0.15)
-    assert result.means_comparable and result.level == "strict"
+    assert result.means_comparable and result.level == "partial strict"
     assert "Means can be compared across regions with care" in result.verdict
     assert "the intercept of b3 is allowed to differ" in result.verdict
     document = json.loads(json.dumps(result.to_dict()))
@@ -367,3 +367,21 @@ def test_invariance_across_waves_of_a_database(team, tmp_path, capsys):
     assert code == 2 and "leave out --wave" in err
     framework, stacked = invariance.all_waves(db)
     assert framework.id == fw.id and list(pd.unique(stacked["wave"])) == ["2025", "2026"]
+    assert stacked.index.is_unique and stacked.index[0].startswith("2025/")
+
+
+def test_returning_organisations_enter_each_wave(tmp_path, bench600):
+    from maturity.data.store import BenchmarkStore
+    from maturity.data.synthetic import generate_wave
+
+    later = generate_wave(bench600, seed=5)
+    db = tmp_path / "waves.duckdb"
+    with BenchmarkStore(db) as store:
+        store.import_responses(bench600.responses, bench600.framework, "2025")
+        store.import_responses(later.responses, bench600.framework, "2026")
+    framework, stacked = invariance.all_waves(db)
+    id_column = bench600.framework.id_column
+    returning = set(bench600.responses[id_column]) & set(later.responses[id_column])
+    assert len(returning) > 400 and len(stacked) == 1200
+    result = framework_invariance(stacked, framework, "wave", steps=("configural", "metric", "scalar"))
+    assert result.groups == {"2025": 600, "2026": 600} and result.level in ("scalar", "partial scalar")

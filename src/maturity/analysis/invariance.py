@@ -403,15 +403,13 @@ class _Sequence:
         return all(len(names - {name}) >= 2 for names in anchors.values() if name in names)
 
     def level(self) -> str:
-        level = "configural"
+        level, partial = "configural", False
         for step in ("metric", "scalar", "strict"):
             state = self.outcome.get(step)
-            if state == "holds":
-                level = step
-            elif state == "partial":
-                level = f"partial {step}"
-            else:
+            if state not in ("holds", "partial"):
                 break
+            partial = partial or state == "partial"
+            level = f"partial {step}" if partial else step
         return level
 
     def means_differ(self) -> bool | None:
@@ -494,6 +492,10 @@ def _verdict(result: InvarianceResult) -> str:
         out.append(f"The factor model fits these groups poorly (CFI {configural['cfi']:.3f}, RMSEA "
                    f"{configural['rmsea']:.3f}), so the tests below rest on a weak base.")
     metric, scalar = result.steps.get("metric"), result.steps.get("scalar")
+    if metric == "partial":
+        freed = _freed_at(result, "metric")
+        out.append(f"Metric invariance holds once {_freed_text(freed)} "
+                   f"{'is' if len(freed) == 1 else 'are'} allowed to differ.")
     if metric is None:
         out.append(f"Only the configural model was fitted {across}.")
     elif metric == "fails":
@@ -519,10 +521,6 @@ def _verdict(result: InvarianceResult) -> str:
         worst = f" The intercepts that differ most: {', '.join(t['parameter'][:-2] for t in tests[:3])}." if tests else ""
         out.append(f"Relations between strands can be compared {across}, but means cannot: scalar invariance fails "
                    f"({_change(rows['scalar'])}){searched}.{worst}")
-    if metric == "partial":
-        freed = _freed_at(result, "metric")
-        out.append(f"Metric invariance holds only once {_freed_text(freed)} "
-                   f"{'is' if len(freed) == 1 else 'are'} allowed to differ.")
     strict = result.steps.get("strict")
     if strict in ("holds", "partial", "fails"):
         out.append({"holds": "Residual variances are equal too (strict invariance).",
@@ -534,9 +532,13 @@ def _verdict(result: InvarianceResult) -> str:
         if result.means_differ:
             out.append(f"The groups' latent strand means differ (equal means: {_change(row)}; chi2 difference "
                        f"{row['chi2_diff']:.1f} on {row['dof_diff']} df, {_p(row['pvalue'])}).")
+        elif row["pvalue"] < 0.05:
+            out.append(f"The groups' latent strand means differ only slightly (equal means: {_change(row)}, although "
+                       f"the chi-square difference is significant: {row['chi2_diff']:.1f} on {row['dof_diff']} df, "
+                       f"{_p(row['pvalue'])}).")
         else:
-            out.append(f"The groups' latent strand means do not differ materially (equal means: {_change(row)}; "
-                       f"chi2 difference {row['chi2_diff']:.1f} on {row['dof_diff']} df, {_p(row['pvalue'])}).")
+            out.append(f"The groups' latent strand means do not differ (equal means: {_change(row)}; chi2 "
+                       f"difference {row['chi2_diff']:.1f} on {row['dof_diff']} df, {_p(row['pvalue'])}).")
     if result.excluded_groups:
         listed = ", ".join(f"{g} ({v['n']:,})" for g, v in result.excluded_groups.items())
         out.append(f"Too small to test and left out: {listed}.")
@@ -646,7 +648,14 @@ def all_waves(db: Any, *, framework: "Framework | str | None" = None) -> tuple["
     -------
     framework : Framework
     responses : DataFrame
-        Waves stacked oldest first; ``wave`` holds the label.
+        Waves stacked oldest first; ``wave`` holds the label and the index (named after
+        the id column) is ``<wave>/<id>``, one row per organisation and wave.
+
+    Notes
+    -----
+    An organisation that answered several waves appears once per wave: the multi-group
+    model treats the waves as independent samples (a longitudinal model of the same
+    organisations over time is not what this fits).
     """
     from ..data.population import wave_from_store
     from ..framework import Framework as _Framework
@@ -665,9 +674,12 @@ def all_waves(db: Any, *, framework: "Framework | str | None" = None) -> tuple["
         for label in labels:
             data = wave_from_store(store, label, framework=fw)
             frame = data.responses.copy()
+            if fw.id_column in frame.columns:
+                frame = frame.set_index(fw.id_column)
+            frame.index = pd.Index([f"{label}/{i}" for i in frame.index], name=fw.id_column)
             frame["wave"] = label
             parts.append(frame)
-        return fw, pd.concat(parts, ignore_index=False)
+        return fw, pd.concat(parts)
 
     if isinstance(db, BenchmarkStore):
         return collect(db)
