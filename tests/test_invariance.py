@@ -305,6 +305,18 @@ def test_cfa_fits_blanks_by_fiml_unless_listwise_is_asked(team_files, capsys):
     assert code == 0 and "blanks by full-information ML" in out
 
 
+def test_fiml_cfa_of_the_default_framework_uses_every_respondent(bench600):
+    fiml = cfa.framework_cfa(bench600.responses, bench600.framework)
+    listwise = cfa.framework_cfa(bench600.responses, bench600.framework, missing="listwise")
+    assert (fiml.n, fiml.n_excluded, fiml.missing) == (600, 0, "ml") and listwise.n < 200
+    assert fiml.dof == listwise.dof == 845
+    loadings = fiml.loadings()
+    assert len(loadings) == 43 and set(loadings["factor"]) == set(bench600.framework.strand_ids)
+    assert loadings["std_all"].between(0.5, 1.0).all()
+    assert fiml.loading_summary()["items"].sum() == 43
+    assert cfa.cfa_sentences(fiml)[0].startswith("The model was fitted by full-information maximum likelihood to all 600")
+
+
 def test_invariance_json_and_text(team_files, capsys):
     survey, fw_path = team_files
     code, out, err = _run(capsys, "invariance", str(survey), "--framework", str(fw_path), "--group", "cohort",

@@ -162,7 +162,7 @@ class CFAResult:
 
     def loadings(self) -> pd.DataFrame:
         """Loadings: ``factor``, ``item``, ``estimate`` and the standardised ``std_all``."""
-        rows = self.estimates[self.estimates["op"] == "~"]
+        rows = self.estimates[(self.estimates["op"] == "~") & (self.estimates["rval"] != "1")]   # not intercepts
         return pd.DataFrame(
             {"factor": rows["rval"].to_numpy(), "item": rows["lval"].to_numpy(),
              "estimate": rows["Estimate"].astype(float).to_numpy(), "std_all": rows["std_all"].to_numpy()}
