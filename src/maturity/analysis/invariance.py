@@ -32,7 +32,6 @@ such groups are left out and listed in ``excluded_groups``. At least two groups 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence

@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,7 @@ from scipy import linalg, stats
 from ..errors import AnalysisError
 
 __all__ = [
-    "GROUP_EQUAL", "MeasurementModel", "parse_model", "GroupSamples", "MultiGroupCFA",
+    "GROUP_EQUAL", "MeasurementModel", "parse_model", "parameter_names", "GroupSamples", "MultiGroupCFA",
 ]
 
 #: lavaan's ``group.equal`` keywords this engine understands.
@@ -309,7 +309,7 @@ class GroupSamples:
         if unknown:
             raise AnalysisError(f"the model names items the data lack: {', '.join(unknown[:10])}")
         try:
-            values = data[items].apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)
+            values = data[items].apply(pd.to_numeric, errors="raise").to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError):
             raise AnalysisError("factor analysis needs numeric answers") from None
         if groups is None:
@@ -510,9 +510,6 @@ def _fit_saturated(block: _Block, tol: float = 1e-11, max_iter: int = 10000) -> 
 
 
 # --- parameters -----------------------------------------------------------------------------------
-
-_KIND_OF = {"lambda": "loadings", "nu": "intercepts", "alpha": "means"}
-
 
 @dataclass(frozen=True)
 class _Entry:
@@ -1067,7 +1064,14 @@ def _check_identified(problem: _Problem, info: np.ndarray) -> None:
         bad = [names[j] for j in np.flatnonzero(diag <= 0)]
         raise AnalysisError(f"the model is not identified: the data carry no information on {', '.join(bad[:6])}")
     scale = 1.0 / np.sqrt(diag)
-    w, v = np.linalg.eigh(info * scale[:, None] * scale[None, :])
+    scaled = info * scale[:, None] * scale[None, :]
+    try:   # a Cholesky factor with no tiny pivot is proof enough (and far cheaper than eigenvalues)
+        pivots = np.diag(linalg.cholesky(scaled, lower=True, check_finite=False))
+        if pivots.min() ** 2 > 1e-8:
+            return
+    except linalg.LinAlgError:
+        pass
+    w, v = np.linalg.eigh(scaled)
     if w[0] <= 1e-10 * w[-1]:
         weights = np.abs(v[:, 0])
         involved = [names[j] for j in np.argsort(-weights)[:6] if weights[j] > 0.1]
