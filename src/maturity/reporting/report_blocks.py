@@ -15,7 +15,9 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..benchmarking.achievers import likelihood_text
 from ..benchmarking.advice import fmt_score, ordinal
+from ..benchmarking.client_parameters import parse_client_parameters
 from ..errors import ReportError
 
 __all__ = [
@@ -79,7 +81,8 @@ def load_results(results_path: str | os.PathLike | None = None, **parameters: An
             raise ReportError(f"results file {path} not found") from None
         except (OSError, ValueError) as exc:
             raise ReportError(f"results file {path} cannot be read: {exc}") from None
-    from ..benchmarking.client_parameters import parse_client_parameters
+    # Imported only here: it loads the database and the analysis stack, which a report that
+    # reads its results.json never needs.
     from ..benchmarking.client_results import client_results
 
     given = {k: v for k, v in parameters.items() if k in _PARAMETER_FIELDS and v is not None}
@@ -236,8 +239,6 @@ def achievers_frame(results: Mapping[str, Any]):
     """The ``achievers`` block as a DataFrame for :func:`maturity.reporting.figures.achievers_bars`."""
     import pandas as pd
 
-    from ..benchmarking.achievers import likelihood_text
-
     rows = []
     for a in results.get("achievers") or []:
         withheld = a["top_deck_share"] is None or a["others_share"] is None
@@ -258,7 +259,6 @@ def achievers_markdown(results: Mapping[str, Any]) -> str:
     rows = [a for a in results.get("achievers") or [] if a["top_deck_share"] is not None and a["others_share"] is not None]
     if not rows:
         return "The benchmark has no outcome figures that can be shown."
-    from ..benchmarking.achievers import likelihood_text
 
     lines = [
         "Across the whole benchmark wave, the top deck (the 10% of organisations with the highest "
