@@ -53,6 +53,7 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from ..errors import AnalysisError
 from ..framework import Framework
 from ..scoring import answer_values
+from .mgcfa import GroupSamples, MultiGroupCFA, parse_model
 
 __all__ = ["CFAResult", "strand_model", "model_data", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy",
            "cfa_sentences"]
@@ -315,8 +316,6 @@ def _measurement_items(model: str) -> list[str]:
 
 def _fit_cfa_fiml(data: pd.DataFrame, model: str) -> CFAResult:
     """One-group full-information ML (the respondents with at least one answer)."""
-    from .mgcfa import GroupSamples, MultiGroupCFA, parse_model
-
     try:
         parsed = parse_model(model)
     except AnalysisError as exc:

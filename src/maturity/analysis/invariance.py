@@ -34,17 +34,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..data.population import wave_from_store
+from ..data.store import BenchmarkStore
 from ..errors import AnalysisError, UsageError
+from ..framework import Framework, load_framework
+from .cfa import model_data
 from .mgcfa import GroupSamples, MeasurementModel, MultiGroupCFA, parse_model
-
-if TYPE_CHECKING:
-    from ..framework import Framework
 
 __all__ = [
     "STEPS", "InvarianceResult", "measurement_invariance", "framework_invariance", "all_waves",
@@ -549,7 +551,7 @@ def _verdict(result: InvarianceResult) -> str:
 
 def framework_invariance(
     responses: pd.DataFrame,
-    framework: "Framework",
+    framework: Framework,
     group: str,
     *,
     model: str | None = None,
@@ -584,8 +586,6 @@ def framework_invariance(
     UsageError
         No such column.
     """
-    from .cfa import model_data
-
     if group not in responses.columns:
         demographics = [d for d in framework.demographic_ids if d in responses.columns]
         hint = f"; demographics: {', '.join(demographics)}" if demographics else ""
@@ -634,7 +634,7 @@ def _rename_result(result: InvarianceResult, rename: Mapping[str, str]) -> None:
         table["name"] = table["name"].map(fix)
 
 
-def all_waves(db: Any, *, framework: "Framework | str | None" = None) -> tuple["Framework", pd.DataFrame]:
+def all_waves(db: str | Path | BenchmarkStore, *, framework: Framework | str | Path | None = None) -> tuple[Framework, pd.DataFrame]:
     """Every wave of a benchmark database in one response table with a ``wave`` column.
 
     Parameters
@@ -656,17 +656,12 @@ def all_waves(db: Any, *, framework: "Framework | str | None" = None) -> tuple["
     model treats the waves as independent samples (a longitudinal model of the same
     organisations over time is not what this fits).
     """
-    from ..data.population import wave_from_store
-    from ..framework import Framework as _Framework
-    from ..framework import load_framework
-    from ..data.store import BenchmarkStore
-
-    def collect(store) -> tuple[_Framework, pd.DataFrame]:
+    def collect(store: BenchmarkStore) -> tuple[Framework, pd.DataFrame]:
         labels = [str(w) for w in store.waves()["wave"]]
         if not labels:
             store.resolve_wave(None)   # raises the store's "no waves yet" error
         fw = framework
-        if fw is not None and not isinstance(fw, _Framework):
+        if fw is not None and not isinstance(fw, Framework):
             fw = load_framework(fw)
         fw = fw or store.framework(labels[-1])
         parts = []
@@ -688,7 +683,7 @@ def all_waves(db: Any, *, framework: "Framework | str | None" = None) -> tuple["
 
 def comparison_checks(
     responses: pd.DataFrame,
-    framework: "Framework",
+    framework: Framework,
     columns: Sequence[str] | None = None,
     *,
     waves: pd.DataFrame | None = None,

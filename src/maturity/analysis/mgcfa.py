@@ -44,6 +44,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from ..errors import AnalysisError
 
@@ -336,8 +337,6 @@ class GroupSamples:
 def _one_thread():
     """The matrices are small (items x items): extra BLAS threads only add overhead, and on a
     shared machine they made each product many times slower."""
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
     return threadpool_limits(1)
 
 
