@@ -249,7 +249,7 @@ def test_comparison_checks_give_one_verdict_per_grouping(team, bench600):
     # the default framework's 43 items need 144 respondents per group: 600 spread over ten sectors is too few
     checks = invariance.comparison_checks(bench600.responses, bench600.framework, ["sector"])
     assert checks.loc["sector", "level"] == "not tested"
-    assert checks.loc["sector", "verdict"].startswith("Cannot be tested: sector: at least two groups need 144")
+    assert checks.loc["sector", "verdict"].startswith("Cannot be tested: at least two groups need 144")
 
 
 # --- the client report's hook ---------------------------------------------------------------------

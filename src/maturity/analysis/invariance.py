@@ -231,9 +231,8 @@ def measurement_invariance(
     if len(names) < 2:
         found = f"only one group ({names[0]})" if names else "no group at all"
         raise AnalysisError(f"{group_name}: invariance compares groups, but the data have {found}")
-    values = data[list(parsed.items)] if all(i in data.columns for i in parsed.items) else data
-    sizes = _usable_sizes(values, parsed.items, labels, names, missing)
-    needed = _parameters_per_group(parsed)
+    sizes = _usable_sizes(data, parsed.items, labels, names, missing)
+    needed = parsed.parameters_per_group
     small = {str(g): {"n": int(sizes[g]), "reason": f"fewer respondents than the {needed} parameters of its model"}
              for g in names if sizes[g] < needed}
     kept = [g for g in names if str(g) not in small]
@@ -269,15 +268,6 @@ def _usable_sizes(data: pd.DataFrame, items: list[str], labels: pd.Series, names
     usable = answered.all(axis=1) if missing == "listwise" else answered.any(axis=1)
     counts = labels[usable.to_numpy()].value_counts()
     return {g: int(counts.get(g, 0)) for g in names}
-
-
-def _parameters_per_group(model: MeasurementModel) -> int:
-    """Free parameters of one group's configural model."""
-    p, m = len(model.items), len(model.factors)
-    loadings = sum(len(ind) for ind in model.factors.values()) - len(model.factors) \
-        - sum(1 for (f, i) in model.fixed_loadings if model.factors[f][0] != i)
-    covariances = m * (m - 1) // 2 - len(model.orthogonal)
-    return loadings + 2 * p + len(model.residual_covariances) + m + covariances
 
 
 class _Sequence:
@@ -719,7 +709,8 @@ def comparison_checks(
         try:
             result = framework_invariance(frame, framework, column, **options)
         except AnalysisError as exc:
-            rows.append((column, "", "not tested", False, f"Cannot be tested: {exc}"))
+            reason = str(exc).removeprefix(f"{column}: ")
+            rows.append((column, "", "not tested", False, f"Cannot be tested: {reason}"))
             continue
         sizes = ", ".join(f"{g} ({n:,})" for g, n in result.groups.items())
         rows.append((column, sizes, result.level, result.means_comparable, result.verdict))

@@ -98,6 +98,11 @@ class MeasurementModel:
     def factor_names(self) -> list[str]:
         return list(self.factors)
 
+    @property
+    def parameters_per_group(self) -> int:
+        """Free parameters of one group's configural model (a group needs more respondents)."""
+        return _layout(_entries(self), 1, set(), set()).n_free
+
 
 def parse_model(description: str) -> MeasurementModel:
     """Read a lavaan-style measurement model.
