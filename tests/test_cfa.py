@@ -156,7 +156,7 @@ def test_framework_model_on_another_framework_with_listwise_deletion():
     data["strands"][1]["items"][3]["reverse"] = True
     fw = parse_framework(data, source="<test>")
     bench = maturity.generate_benchmark(500, framework=fw, seed=2, missing_rate=0.02)
-    fit = cfa.framework_cfa(bench.responses, fw)
+    fit = cfa.framework_cfa(bench.responses, fw, missing="listwise")
     complete = bench.responses[fw.item_ids].notna().all(axis=1).sum()
     assert fit.n == complete and fit.n_excluded == 500 - complete
     assert fit.dof == 8 * 9 // 2 - 17
@@ -165,7 +165,7 @@ def test_framework_model_on_another_framework_with_listwise_deletion():
     assert set(loadings["item"]) == set(fw.item_ids)
     # the reverse-worded item was reversed first, so it loads positively
     assert loadings.set_index("item").loc["q1_3", "std_all"] > 0.5
-    assert set(fit.to_dict()) == {"chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n"}
+    assert set(fit.to_dict()) == {"chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n", "missing"}
     assert fit.description.startswith("s_zero =~ q_0 + q_1")   # the model as semopy read it
 
 

@@ -72,7 +72,7 @@ def test_reliability_and_cfa_on_another_framework(other_survey, capsys):
     assert list(out["strands"]) == ["s0", "s1", "s2"]
     assert all(0.5 < s["alpha"] < 1 for s in out["strands"].values())
     fit = _json(capsys, "cfa", str(path), "--framework", str(fw_path), "--format", "json")
-    assert list(fit) == ["chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n"]
+    assert list(fit) == ["chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n", "missing"]
     assert fit["dof"] == 15 * 16 // 2 - (12 + 15 + 3 + 3)
 
 

@@ -16,6 +16,8 @@ from typing import IO, Any, Iterator
 
 import pandas as pd
 
+from .errors import UsageError
+
 #: Leading characters a spreadsheet may treat as the start of a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -169,8 +171,6 @@ def write_table(path: str | Path, frame: pd.DataFrame, *, index: bool = False) -
     UsageError
         For another extension.
     """
-    from .errors import UsageError
-
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":

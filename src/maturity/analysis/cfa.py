@@ -8,9 +8,15 @@ Estimation
     loading of each factor fixed to 1, factor variances and covariances free, no mean
     structure (as ``lavaan::cfa`` with complete data).
 Data
-    Reverse-coded items are reversed first. Respondents with a missing answer on any of the
-    model's items are left out (listwise deletion, lavaan's default ``missing="listwise"``).
-    ``n`` is the number of complete respondents.
+    Reverse-coded items are reversed first. ``missing="ml"`` (the default): when some
+    answers are blank, every respondent with at least one answer is used, by full-information
+    maximum likelihood (lavaan's ``missing = "ml"``, fitted by
+    :class:`maturity.analysis.mgcfa.MultiGroupCFA` with one group: the model then has a mean
+    structure, the baseline and saturated models are fitted by FIML too, ``chi2`` is twice the
+    log-likelihood distance to the saturated model and SRMR includes the mean residuals, as
+    lavaan reports them). With no blanks, or with ``missing="listwise"``, respondents with a
+    blank are left out (lavaan's default ``missing = "listwise"``) and the model is fitted as
+    below. ``n`` is the number of respondents used.
 
 Fit indices (lavaan's defaults for ``estimator="ML"``, ``likelihood="normal"``), with ``S``
 the sample covariance matrix with divisor N, ``Sigma`` the model-implied matrix, ``p`` the
@@ -47,11 +53,15 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from ..errors import AnalysisError
 from ..framework import Framework
 from ..scoring import answer_values
+from .mgcfa import GroupSamples, MultiGroupCFA, parse_model
 
-__all__ = ["CFAResult", "strand_model", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy", "cfa_sentences"]
+__all__ = ["CFAResult", "strand_model", "model_data", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy",
+           "cfa_sentences"]
 
-#: Keys of the ``maturity cfa --format json`` document (Contract 4).
+#: Keys of the ``maturity cfa --format json`` document (Contract 4); ``missing`` follows them.
 CONTRACT_KEYS = ("chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n")
+#: How blank answers are handled: full-information ML (default) or listwise deletion.
+MISSING_POLICIES = ("ml", "listwise")
 
 
 @dataclass
@@ -65,9 +75,10 @@ class CFAResult:
     cfi, tli, rmsea, srmr : float
         Fit indices (lavaan definitions, see the module docstring).
     n : int
-        Respondents used (complete answers on every item of the model).
+        Respondents used: every respondent with an answer (FIML), or those who answered every
+        item of the model (listwise).
     n_excluded : int
-        Respondents left out for a missing answer.
+        Respondents left out: for a blank (listwise) or for having no answer at all (FIML).
     baseline_chi2, baseline_dof : float, int
         The independence model.
     n_parameters : int
@@ -77,6 +88,8 @@ class CFAResult:
         ``std_all``, the completely standardised loading for ``=~`` rows.
     description : str
         The model in lavaan/semopy syntax.
+    missing : {"listwise", "ml"}
+        How blanks were handled: respondents left out, or full-information ML.
     """
 
     chi2: float
@@ -93,9 +106,11 @@ class CFAResult:
     n_parameters: int
     estimates: pd.DataFrame = field(repr=False)
     description: str = field(repr=False, default="")
+    missing: str = "listwise"
 
     def to_dict(self) -> dict[str, Any]:
-        """The Contract 4 JSON document: ``chi2``, ``dof``, ``cfi``, ``tli``, ``rmsea``, ``srmr``, ``n``."""
+        """The Contract 4 JSON document: ``chi2``, ``dof``, ``cfi``, ``tli``, ``rmsea``, ``srmr``, ``n``,
+        then ``missing`` (``"ml"`` or ``"listwise"``)."""
         out: dict[str, Any] = {}
         for key in CONTRACT_KEYS:
             value = getattr(self, key)
@@ -103,6 +118,7 @@ class CFAResult:
                 out[key] = int(value)
             else:
                 out[key] = float(value) if np.isfinite(value) else None
+        out["missing"] = self.missing
         return out
 
     def summary(self) -> pd.Series:
@@ -120,7 +136,7 @@ class CFAResult:
         """The fit statistics as a small display table: ``value`` (text) and ``guideline``."""
         rows = [
             ("Respondents used", f"{self.n:,}", ""),
-            ("Left out (a missing answer)", f"{self.n_excluded:,}", ""),
+            ("Left out (no answer)" if self.missing == "ml" else "Left out (a missing answer)", f"{self.n_excluded:,}", ""),
             ("chi2 (dof)", f"{self.chi2:.1f} ({self.dof})", ""),
             ("p value", "< 0.001" if self.pvalue < 0.001 else f"{self.pvalue:.3f}", "> 0.05 (rare with large n)"),
             ("CFI", f"{self.cfi:.3f}", ">= 0.95"),
@@ -147,7 +163,7 @@ class CFAResult:
 
     def loadings(self) -> pd.DataFrame:
         """Loadings: ``factor``, ``item``, ``estimate`` and the standardised ``std_all``."""
-        rows = self.estimates[self.estimates["op"] == "~"]
+        rows = self.estimates[(self.estimates["op"] == "~") & (self.estimates["rval"] != "1")]   # not intercepts
         return pd.DataFrame(
             {"factor": rows["rval"].to_numpy(), "item": rows["lval"].to_numpy(),
              "estimate": rows["Estimate"].astype(float).to_numpy(), "std_all": rows["std_all"].to_numpy()}
@@ -251,16 +267,20 @@ def fit_indices(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int, n_param
 # --- fitting ---------------------------------------------------------------------------------
 
 
-def fit_cfa(data: pd.DataFrame, model: str) -> CFAResult:
+def fit_cfa(data: pd.DataFrame, model: str, *, missing: str = "ml") -> CFAResult:
     """Fit a confirmatory factor model to numeric item data.
 
     Parameters
     ----------
     data : DataFrame
         One numeric column per observed variable (reverse-coded items already reversed);
-        NaN marks a missing answer (those respondents are left out).
+        NaN marks a missing answer.
     model : str
         lavaan/semopy syntax, e.g. ``"f1 =~ a + b + c\\nf2 =~ d + e + f"``.
+    missing : {"ml", "listwise"}
+        With blanks: full-information ML over every respondent with an answer (default;
+        measurement models only, see :func:`maturity.analysis.mgcfa.parse_model`), or only
+        the respondents who answered every item.
 
     Returns
     -------
@@ -272,10 +292,61 @@ def fit_cfa(data: pd.DataFrame, model: str) -> CFAResult:
         Unparseable or unidentified model, unknown items, too few complete respondents, an
         item without variance, or an estimation that does not converge.
     """
+    if missing not in MISSING_POLICIES:
+        raise AnalysisError(f"missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}")
+    if missing == "ml":
+        observed = [c for c in _measurement_items(model) if c in data.columns]
+        frame = data[observed]
+        answered = frame.notna().any(axis=1)
+        if frame[answered].isna().to_numpy().any():
+            return _fit_cfa_fiml(data, model)
     # The matrices are small (items x items): extra BLAS threads only add overhead, and on a
     # shared machine they made each fit several times slower.
     with threadpool_limits(1):
-        return _fit_cfa(data, model)
+        result = _fit_cfa(data, model)
+    result.missing = missing
+    return result
+
+
+def _measurement_items(model: str) -> list[str]:
+    factors = _measurement_part(model)
+    items = [i for ind in factors.values() for i in ind]
+    return list(dict.fromkeys(i for i in items if i not in factors))
+
+
+def _fit_cfa_fiml(data: pd.DataFrame, model: str) -> CFAResult:
+    """One-group full-information ML (the respondents with at least one answer)."""
+    try:
+        parsed = parse_model(model)
+    except AnalysisError as exc:
+        raise AnalysisError(f"{exc} (with blank answers the model is fitted by full-information ML, which takes "
+                            f"measurement models only; use listwise deletion for this model)") from None
+    samples = GroupSamples.from_frame(data, parsed.items, missing="ml")
+    if samples.n <= len(parsed.items):
+        raise AnalysisError(f"only {samples.n} respondent(s) answered any item; a factor analysis needs more "
+                            f"respondents than items")
+    fit = MultiGroupCFA(parsed).fit(samples)
+    measures = fit.fit_
+    return CFAResult(
+        chi2=measures["chi2"], dof=measures["dof"], pvalue=measures["pvalue"], cfi=measures["cfi"],
+        tli=measures["tli"], rmsea=measures["rmsea"], srmr=measures["srmr"], n=samples.n,
+        n_excluded=int(sum(samples.n_dropped.values())), baseline_chi2=measures["baseline_chi2"],
+        baseline_dof=measures["baseline_dof"], n_parameters=measures["n_parameters"],
+        estimates=_semopy_style(fit.estimates_), description=model, missing="ml",
+    )
+
+
+def _semopy_style(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The engine's parameter table in semopy's layout (``lval``, ``op``, ``rval``, ``Estimate``)."""
+    rows = []
+    for row in estimates.itertuples(index=False):
+        if row.op == "=~":
+            rows.append((row.rhs, "~", row.lhs, row.estimate, row.std_all))
+        elif row.op == "~1":
+            rows.append((row.lhs, "~", "1", row.estimate, row.std_all))
+        else:
+            rows.append((row.lhs, "~~", row.rhs, row.estimate, row.std_all))
+    return pd.DataFrame(rows, columns=["lval", "op", "rval", "Estimate", "std_all"])
 
 
 def _fit_cfa(data: pd.DataFrame, model: str) -> CFAResult:
@@ -453,14 +524,14 @@ class _quiet_semopy:
         return False
 
 
-def framework_cfa(
+def model_data(
     responses: pd.DataFrame,
     framework: Framework,
     *,
     model: str | None = None,
     strands: list[str] | None = None,
-) -> CFAResult:
-    """CFA of a response table: one factor per strand unless ``model`` says otherwise.
+) -> tuple[str, pd.DataFrame, dict[str, str]]:
+    """The model description and the numeric answers it needs, ready for fitting.
 
     Parameters
     ----------
@@ -468,24 +539,20 @@ def framework_cfa(
         Wide response table (Contract 2).
     framework : Framework
     model : str, optional
-        A lavaan/semopy description over item ids (strand and outcome items; other numeric
-        columns of ``responses`` may be used too); default :func:`strand_model`.
+        A lavaan-style description over item ids (other numeric columns of ``responses``
+        may be used too); default :func:`strand_model`.
     strands : list of str, optional
         Strands of the default model (default all).
 
     Returns
     -------
-    CFAResult
-        Item and factor names as in the framework.
-
-    Examples
-    --------
-    >>> import maturity
-    >>> from maturity.analysis.cfa import framework_cfa
-    >>> bench = maturity.generate_benchmark(600, seed=3, missing_rate=0.0)
-    >>> fit = framework_cfa(bench.responses, bench.framework)
-    >>> fit.dof, fit.n
-    (845, 600)
+    description : str
+    values : DataFrame
+        One column per variable of the description (reverse-coded items reversed), aligned
+        with ``responses``.
+    rename : dict
+        Name in the description -> framework id (the default model writes ``-`` and ``.``
+        as ``_``); empty for a custom model.
     """
     items = framework.items + framework.outcome_items
     if model is None:
@@ -505,7 +572,48 @@ def framework_cfa(
             values[col] = pd.to_numeric(responses[col], errors="coerce").to_numpy()
     if rename:
         values = values.rename(columns={v: k for k, v in rename.items() if v in values.columns})
-    result = fit_cfa(values, description)
+    return description, values, rename
+
+
+def framework_cfa(
+    responses: pd.DataFrame,
+    framework: Framework,
+    *,
+    model: str | None = None,
+    strands: list[str] | None = None,
+    missing: str = "ml",
+) -> CFAResult:
+    """CFA of a response table: one factor per strand unless ``model`` says otherwise.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Wide response table (Contract 2).
+    framework : Framework
+    model : str, optional
+        A lavaan/semopy description over item ids (strand and outcome items; other numeric
+        columns of ``responses`` may be used too); default :func:`strand_model`.
+    strands : list of str, optional
+        Strands of the default model (default all).
+    missing : {"ml", "listwise"}
+        Blank answers: full-information ML (default) or listwise deletion (see :func:`fit_cfa`).
+
+    Returns
+    -------
+    CFAResult
+        Item and factor names as in the framework.
+
+    Examples
+    --------
+    >>> import maturity
+    >>> from maturity.analysis.cfa import framework_cfa
+    >>> bench = maturity.generate_benchmark(600, seed=3, missing_rate=0.0)
+    >>> fit = framework_cfa(bench.responses, bench.framework)
+    >>> fit.dof, fit.n
+    (845, 600)
+    """
+    description, values, rename = model_data(responses, framework, model=model, strands=strands)
+    result = fit_cfa(values, description, missing=missing)
     if rename:
         for col in ("lval", "rval"):
             result.estimates[col] = result.estimates[col].map(lambda v: rename.get(v, v))
@@ -517,9 +625,15 @@ def cfa_sentences(fit: CFAResult) -> list[str]:
     (1999): CFI and TLI >= 0.95, RMSEA <= 0.06, SRMR <= 0.08."""
     good = {"CFI": fit.cfi >= 0.95, "TLI": fit.tli >= 0.95, "RMSEA": fit.rmsea <= 0.06, "SRMR": fit.srmr <= 0.08}
     met = [k for k, ok in good.items() if ok]
+    if fit.missing == "ml":
+        first = (f"The model was fitted by full-information maximum likelihood to all {fit.n:,} respondents with "
+                 f"answers: blank answers are allowed for, not dropped"
+                 + (f" ({fit.n_excluded:,} with no answer at all were left out)." if fit.n_excluded else "."))
+    else:
+        first = (f"The model was fitted to the {fit.n:,} respondents who answered every item"
+                 + (f" ({fit.n_excluded:,} with a missing answer were left out)." if fit.n_excluded else "."))
     out = [
-        f"The model was fitted to the {fit.n:,} respondents who answered every item"
-        + (f" ({fit.n_excluded:,} with a missing answer were left out)." if fit.n_excluded else "."),
+        first,
         f"chi2 = {fit.chi2:.1f} on {fit.dof} degrees of freedom; CFI {fit.cfi:.3f}, TLI {fit.tli:.3f}, "
         f"RMSEA {fit.rmsea:.3f}, SRMR {fit.srmr:.3f}.",
     ]

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from ..benchmarking.client_parameters import ClientParameters, check_client_id, load_client_parameters
 from ..errors import MaturityError, ParametersError, ReportError
 from ..files import write_json
+from ..reporting.notebooks import export_html, run_notebook
 
 #: The function that computes a client's results.json (``module:function``).
 RESULTS_FUNCTION = "maturity.benchmarking.client_results:client_results"
@@ -118,6 +119,8 @@ def compute_results(
     names a segment model the batch fitted once for the wave; it is preloaded so that no
     worker fits its own.
     """
+    # Imported when a task runs, not when the worker module is preloaded into the batch's
+    # fork server: forked workers inherit only the notebook machinery.
     from ..benchmarking.wave_models import preload_segments
     from ..data.store import BenchmarkStore
 
@@ -156,8 +159,6 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
     MaturityError
         A user-caused failure; the message names the step that failed.
     """
-    from ..reporting.notebooks import export_html, run_notebook
-
     say = echo or (lambda line: None)
     started = time.perf_counter()
     steps: dict[str, float] = {}

@@ -193,7 +193,7 @@ class _ForkedWorker:
     _context = None
 
     def __init__(self, task_file: Path, result_file: Path, log_file: Path, env: dict[str, str]) -> None:
-        from . import worker
+        from . import worker  # the notebook machinery: only a batch that forks workers needs it
 
         with self._lock:  # multiprocessing's bookkeeping of children is not meant for threads
             self._proc = self.context().Process(

@@ -30,8 +30,13 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..benchmarking.client_parameters import ClientParameters, load_client_parameters
+from ..benchmarking.peers import check_peer_filters
+from ..benchmarking.wave_models import segments_to_share
+from ..data.store import BenchmarkStore
 from ..errors import MaturityError, UsageError
 from ..files import write_json
+from ..framework import load_framework
+from ..reporting.notebooks import check_template, notebook_path
 from ..version import __version__
 from . import client_task
 from .client_task import (
@@ -139,8 +144,6 @@ class _Wave:
 
 
 def _inspect_wave(db: Path, wave: str | None) -> _Wave:
-    from ..data.store import BenchmarkStore
-
     if not db.is_file():
         return _Wave(error=f"benchmark database {db} not found")
     try:
@@ -159,9 +162,6 @@ def _inspect_wave(db: Path, wave: str | None) -> _Wave:
 def _peer_filter_problem(params: ClientParameters, wave: _Wave, frameworks: dict[Path, Any]) -> str | None:
     """Why the client's peer filters do not fit the wave's framework (None when they do).
     ``frameworks`` holds the framework files already parsed during this planning pass."""
-    from ..benchmarking.peers import check_peer_filters
-    from ..framework import load_framework
-
     if not params.peers:
         return None
     try:
@@ -266,9 +266,6 @@ def _shared_segments(out: Path, key: tuple[Path, str | None], wave: "_Wave") -> 
     """Fit a wave's segmentation once for all its clients (when it has no saved model) and
     keep it in ``out/.segments/`` for the run; each worker preloads it instead of fitting its own."""
     if wave.segments is None:
-        from ..benchmarking.wave_models import segments_to_share
-        from ..data.store import BenchmarkStore
-
         wave.segments = ""
         with BenchmarkStore(key[0], read_only=True) as store:
             document = segments_to_share(store, wave.label)
@@ -280,8 +277,6 @@ def _shared_segments(out: Path, key: tuple[Path, str | None], wave: "_Wave") -> 
 
 def resolve_template(notebook: str | Path | None) -> Path:
     """The report template: ``notebook`` (checked to have a parameters cell) or the packaged one."""
-    from ..reporting.notebooks import check_template, notebook_path
-
     path = notebook_path(REPORT_TEMPLATE) if notebook is None else Path(notebook)
     return check_template(path).resolve()
 

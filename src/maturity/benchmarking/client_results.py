@@ -25,10 +25,14 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ..data.population import BenchmarkData, wave_from_store
+from ..data.responses import read_responses
+from ..data.store import BenchmarkStore
 from ..errors import DataError
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
 from ..version import __version__
+from .achievers import achievers_vs_others
 from .advice import normalise_importance, pick_actions, rank_priorities, write_findings
 from .peers import (
     COMPARISON_COLUMNS,
@@ -47,8 +51,6 @@ from .release_plan import PrivacySettings, ReleasePlan, group_members
 from .wave_models import wave_importance, wave_release_plan, wave_segments
 
 if TYPE_CHECKING:
-    from ..data.population import BenchmarkData
-    from ..data.store import BenchmarkStore
     from .client_parameters import ClientParameters
 
 __all__ = [
@@ -224,8 +226,6 @@ def _benchmark_context(
     data: "BenchmarkData", plan: ReleasePlan, min_group_size: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Achievers vs others on each outcome group, over the wave, as the release plan allows."""
-    from .achievers import achievers_vs_others
-
     fw = data.framework
     if not fw.outcomes:
         return [], []
@@ -442,7 +442,7 @@ def build_client_results(
 # --- glue: parameters -> store -> results ----------------------------------------------------
 
 
-def client_results(params: "ClientParameters", *, store: "BenchmarkStore | None" = None) -> dict[str, Any]:
+def client_results(params: "ClientParameters", *, store: BenchmarkStore | None = None) -> dict[str, Any]:
     """The ``results.json`` content (Contract 5) for one client parameters file.
 
     Opens the benchmark database (or uses ``store``), resolves the wave, finds the
@@ -466,17 +466,13 @@ def client_results(params: "ClientParameters", *, store: "BenchmarkStore | None"
     StoreError
         The database or wave cannot be read.
     """
-    from ..data.store import BenchmarkStore
-
     if store is None:
         with BenchmarkStore(params.db, read_only=True) as opened:
             return _client_results(params, opened)
     return _client_results(params, store)
 
 
-def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict[str, Any]:
-    from ..data.population import wave_from_store
-
+def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[str, Any]:
     wave = store.resolve_wave(params.wave)
     data = wave_from_store(store, wave, framework=params.framework)
     check_peer_filters(params.peers, data.framework)  # fail early, before any scoring
@@ -484,8 +480,6 @@ def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict
         client = client_from_wave(data, params.organisation)
         history = store.history(client.id)
     else:
-        from ..data.responses import read_responses
-
         own, _report = read_responses(params.responses, data.framework)
         client = client_from_survey(own, data.framework)
         history = None  # a file's claimed id must not unlock a stored organisation's history

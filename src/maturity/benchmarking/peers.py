@@ -39,6 +39,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import check_min_group_size
 from ..errors import DataError, ParametersError
 from ..framework import INDEX_COLUMN, Framework, normalise_label
 from .privacy import DEFAULT_MIN_GROUP_SIZE, nested_group_reason, small_group_reason
@@ -388,8 +389,6 @@ def peer_statistics(
     -------
     PeerComparison
     """
-    from ..config import check_min_group_size
-
     if compare_to not in COMPARISON_COLUMNS:
         raise ParametersError(f"compare_to: {compare_to!r} is not one of {', '.join(COMPARISON_COLUMNS)}")
     min_group_size = check_min_group_size(min_group_size)

@@ -1,8 +1,9 @@
-"""Subcommands of the `analysis` group: ``reliability``, ``cfa`` and ``segment`` (Contract 4)."""
+"""Subcommands of the `analysis` group: ``reliability``, ``cfa``, ``invariance`` and ``segment`` (Contract 4)."""
 
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,12 @@ SEGMENT_BOOTSTRAP = 20
 MISSING_POLICIES = ("pairwise", "listwise", "median")
 OMEGA_METHODS = ("ml", "minres")
 ALGORITHMS = ("kmeans", "gmm", "ward")
+CFA_MISSING = ("ml", "listwise")
+INVARIANCE_CRITERIA = ("fit", "chi2")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add ``reliability``, ``cfa`` and ``segment``."""
+    """Add ``reliability``, ``cfa``, ``invariance`` and ``segment``."""
     p = sub.add_parser(
         "reliability", parents=[common], help="reliability of each strand (alpha, omega, item statistics)",
         description="Cronbach's alpha with a Feldt 95%% CI, McDonald's omega total and item statistics "
@@ -36,15 +39,44 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser(
         "cfa", parents=[common], help="confirmatory factor analysis, one factor per strand",
-        description="Fit a confirmatory factor model (maximum likelihood, listwise deletion) and report "
-                    "chi2, dof, CFI, TLI, RMSEA and SRMR as lavaan defines them.",
+        description="Fit a confirmatory factor model by maximum likelihood (blank answers by full-information "
+                    "ML unless --missing listwise) and report chi2, dof, CFI, TLI, RMSEA and SRMR as lavaan "
+                    "defines them.",
     )
     p.add_argument("data", metavar="DATA", help="survey response file")
     add_framework_option(p)
     p.add_argument("--model", metavar="FILE",
                    help="a lavaan-style model description file over item ids (default: one factor per strand)")
+    p.add_argument("--missing", choices=CFA_MISSING, default="ml",
+                   help="blank answers: ml (default, full-information ML over every respondent) or listwise")
     add_format_option(p)
     p.set_defaults(func=run_cfa)
+
+    p = sub.add_parser(
+        "invariance", parents=[common], help="measurement invariance across groups (are comparisons fair?)",
+        description="Fit the multi-group factor models configural, metric, scalar, strict and equal means "
+                    "across the groups of a column (a demographic, any column of the file, or wave: all "
+                    "waves of the database), compare them, look for partial invariance and say which "
+                    "comparisons the data support.",
+    )
+    p.add_argument("data", metavar="DATA", nargs="?", help="survey response file (or use --db)")
+    p.add_argument("--db", metavar="PATH", help="benchmark database")
+    p.add_argument("--wave", metavar="W", help="wave label in the database (default: the latest; not with --group wave)")
+    p.add_argument("--group", metavar="COLUMN", required=True,
+                   help="column whose groups are compared (e.g. sector; wave compares the database's waves)")
+    add_framework_option(p)
+    p.add_argument("--model", metavar="FILE",
+                   help="a lavaan-style measurement model over item ids (default: one factor per strand)")
+    p.add_argument("--free", metavar="PARAM", nargs="+", action="extend", default=[],
+                   help="parameters never held equal, in lavaan's spelling: item~1 (intercept), "
+                        "strand=~item (loading), item~~item (residual variance)")
+    p.add_argument("--missing", choices=CFA_MISSING, default="ml",
+                   help="blank answers: ml (default, full-information ML) or listwise")
+    p.add_argument("--criterion", choices=INVARIANCE_CRITERIA, default="fit",
+                   help="a step holds when CFI falls by <= 0.01 and RMSEA rises by <= 0.015 (fit, default) "
+                        "or when the chi-square difference test is not significant (chi2)")
+    add_format_option(p)
+    p.set_defaults(func=run_invariance)
 
     p = sub.add_parser(
         "segment", parents=[common], help="group organisations into maturity segments",
@@ -118,26 +150,32 @@ def _fmt(value: Any, digits: int = 2) -> str:
 # --- cfa ---------------------------------------------------------------------------------------
 
 
+def _read_model(path_text: str | None) -> str | None:
+    if not path_text:
+        return None
+    path = Path(path_text)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the model description: {exc.strerror or exc}") from None
+
+
 def run_cfa(args: argparse.Namespace) -> int:
     from ..analysis.cfa import framework_cfa
     from ..data.population import load_benchmark
 
-    model = None
-    if args.model:
-        path = Path(args.model)
-        try:
-            model = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{path}: cannot read the model description: {exc.strerror or exc}") from None
+    model = _read_model(args.model)
     bench = load_benchmark(args.data, framework=args.framework)
-    fit = framework_cfa(bench.responses, bench.framework, model=model)
+    fit = framework_cfa(bench.responses, bench.framework, model=model, missing=args.missing)
     if args.format == "json":
         print_json(fit.to_dict())
         return 0
     what = "custom model" if model else f"one factor per strand of {bench.framework.name}"
+    used = (f"{fit.n:,} with an answer, blanks by full-information ML ({fit.n_excluded:,} with no answer left out)"
+            if fit.missing == "ml" else f"{fit.n:,} with every item answered ({fit.n_excluded:,} left out)")
     out = [
         f"Confirmatory factor analysis ({what}; maximum likelihood)",
-        f"  respondents:  {fit.n:,} with every item answered ({fit.n_excluded:,} left out)",
+        f"  respondents:  {used}",
         f"  chi2 = {fit.chi2:.2f}, dof = {fit.dof}, p = {_p(fit.pvalue)}",
         f"  CFI   {_fmt(fit.cfi, 3)}   (>= 0.95 good)",
         f"  TLI   {_fmt(fit.tli, 3)}   (>= 0.95 good)",
@@ -152,6 +190,60 @@ def _p(value: float) -> str:
     if value != value:
         return "-"
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+# --- invariance --------------------------------------------------------------------------------
+
+
+def run_invariance(args: argparse.Namespace) -> int:
+    from ..analysis.invariance import all_waves, framework_invariance
+    from ..data.population import load_benchmark
+
+    if (args.data is None) == (args.db is None):
+        raise UsageError("give either a data file or --db PATH, not both or neither")
+    if args.wave is not None and args.db is None:
+        raise UsageError("--wave needs --db")
+    model = _read_model(args.model)
+    if args.db is not None and args.group == "wave":
+        if args.wave is not None:
+            raise UsageError("--group wave compares every wave of the database; leave out --wave")
+        fw, responses = all_waves(args.db, framework=args.framework)
+        source = f"all waves of {args.db}"
+    else:
+        bench = load_benchmark(args.data, db=args.db, wave=args.wave, framework=args.framework)
+        fw, responses, source = bench.framework, bench.responses, bench.source
+    result = framework_invariance(responses, fw, args.group, model=model, free=args.free, missing=args.missing,
+                                  criterion=args.criterion)
+    if args.format == "json":
+        print_json(result.to_dict())
+        return 0
+    print("\n".join(_invariance_text(result, fw, source, custom=model is not None)))
+    return 0
+
+
+def _invariance_text(result, fw, source: str, *, custom: bool) -> list[str]:
+    what = "custom model" if custom else f"one factor per strand of {fw.name}"
+    blanks = "blanks by full-information ML" if result.missing == "ml" else "complete answers only"
+    out = [f"Measurement invariance across {result.group} ({what}; {blanks}; {source})",
+           "Groups: " + ", ".join(f"{g} ({n:,})" for g, n in result.groups.items())]
+    if result.excluded_groups:
+        out.append("Left out, too small: " + ", ".join(f"{g} ({v['n']:,})" for g, v in result.excluded_groups.items()))
+    out += ["", f"{'model':<16}{'chi2':>11}{'dof':>7}{'p':>9}{'CFI':>8}{'TLI':>8}{'RMSEA':>8}{'SRMR':>8}{'BIC':>13}"]
+    for name, m in result.models.items():
+        out.append(f"{name:<16}{m['chi2']:>11.2f}{m['dof']:>7}{_p(m['pvalue']):>9}{_fmt(m['cfi'], 3):>8}"
+                   f"{_fmt(m['tli'], 3):>8}{_fmt(m['rmsea'], 3):>8}{_fmt(m['srmr'], 3):>8}{m['bic']:>13.1f}")
+    out += ["", f"{'comparison':<32}{'d chi2':>9}{'d dof':>7}{'p':>9}{'d CFI':>8}{'d RMSEA':>9}  holds"]
+    for row in result.comparisons:
+        label = f"{row['model']} vs {row['against']}"
+        out.append(f"{label:<32}{row['chi2_diff']:>9.2f}{row['dof_diff']:>7}{_p(row['pvalue']):>9}"
+                   f"{row['cfi_change']:>8.3f}{row['rmsea_change']:>9.3f}  {'yes' if row['holds'] else 'no'}")
+    for step, tests in result.score_tests.items():
+        top = ", ".join(f"{t['parameter']} {t['statistic']:.1f} (p {_p(t['pvalue'])})" for t in tests[:5])
+        out += ["", f"Largest score tests where {step} invariance failed: {top}"]
+    if result.freed:
+        out.append(f"Freed for partial invariance: {', '.join(result.freed)}")
+    out += [""] + textwrap.wrap(f"Verdict: {result.verdict}", width=100)
+    return out
 
 
 # --- segment -----------------------------------------------------------------------------------

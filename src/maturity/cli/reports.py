@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import UsageError
 from .options import positive_int, seconds
 
 
@@ -65,7 +66,6 @@ def run_report_command(args: argparse.Namespace) -> int:
 
 def run_batch_command(args: argparse.Namespace) -> int:
     from ..batch.runner import run_batch
-    from ..errors import UsageError
 
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler is only used with --executor dask")

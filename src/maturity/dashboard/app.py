@@ -31,6 +31,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Image, display
 
+from ..analysis.reliability import reliability
+from ..analysis.segments import segment_map
 from ..benchmarking.client_parameters import ClientParameters, load_client_parameters
 from ..benchmarking.client_results import (
     ClientProfile,
@@ -41,8 +43,10 @@ from ..benchmarking.client_results import (
 from ..benchmarking.peers import COMPARISON_LABELS, peer_group
 from ..benchmarking.privacy import small_group_reason
 from ..benchmarking.release_plan import exploratory_plan
+from ..benchmarking.wave_models import wave_importance, wave_release_plan, wave_segments
 from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
-from ..data.population import BenchmarkData
+from ..data.population import BenchmarkData, wave_from_store
+from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
 from ..errors import MaturityError
 from ..framework import INDEX_COLUMN
@@ -104,9 +108,6 @@ class DashboardData:
     def wave(self, label: str | None) -> WaveData:
         """The wave's data, segment model and strand importance (loaded once); the same
         segments and importance as the wave's client reports."""
-        from ..benchmarking.wave_models import wave_importance, wave_segments
-        from ..data.population import wave_from_store
-
         with BenchmarkStore(self.db, read_only=True) as store:
             label = store.resolve_wave(label)
             if label not in self._cache:
@@ -361,8 +362,6 @@ class Dashboard:
                     )
                 return client_from_wave(data, params.organisation)
             if self._own_survey is None:
-                from ..data.responses import read_responses
-
                 responses, _ = read_responses(params.responses, data.framework)
                 self._own_survey = client_from_survey(responses, data.framework)
             return self._own_survey
@@ -479,8 +478,6 @@ class Dashboard:
             return  # a map plots individual organisations: researchers only
         coords = self._wave.extras.get("segment_map")
         if coords is None:
-            from ..analysis.segments import segment_map
-
             data = self._wave.data
             complete = data.scores[data.framework.strand_ids].dropna()
             labels = model.predict(complete)
@@ -508,8 +505,6 @@ class Dashboard:
         self._figure(figures.own_trend(r))
 
     def _view_reliability(self) -> None:
-        from ..analysis.reliability import reliability
-
         table = self._wave.extras.get("reliability")
         if table is None:
             data = self._wave.data

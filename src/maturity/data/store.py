@@ -55,6 +55,7 @@ from ..files import _json_safe
 from ..framework import INDEX_COLUMN, Framework, parse_framework
 from ..framework_document import framework_document
 from ..scoring import score_outcomes, score_responses
+from .responses import validate_frame
 
 __all__ = ["BenchmarkStore", "ImportResult", "DEFAULT_DB"]
 
@@ -328,8 +329,6 @@ class BenchmarkStore:
             The wave exists with different data and ``replace`` is false, or the database
             is read-only.
         """
-        from .responses import validate_frame
-
         self._require_writable()
         label = _wave_label(wave)
         source_name = str(source) if source is not None else "<DataFrame>"

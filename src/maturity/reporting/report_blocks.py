@@ -15,7 +15,9 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..benchmarking.achievers import likelihood_text
 from ..benchmarking.advice import fmt_score, ordinal
+from ..benchmarking.client_parameters import parse_client_parameters
 from ..errors import ReportError
 
 __all__ = [
@@ -79,7 +81,8 @@ def load_results(results_path: str | os.PathLike | None = None, **parameters: An
             raise ReportError(f"results file {path} not found") from None
         except (OSError, ValueError) as exc:
             raise ReportError(f"results file {path} cannot be read: {exc}") from None
-    from ..benchmarking.client_parameters import parse_client_parameters
+    # Imported only here: it loads the database and the analysis stack, which a report that
+    # reads its results.json never needs.
     from ..benchmarking.client_results import client_results
 
     given = {k: v for k, v in parameters.items() if k in _PARAMETER_FIELDS and v is not None}
@@ -236,8 +239,6 @@ def achievers_frame(results: Mapping[str, Any]):
     """The ``achievers`` block as a DataFrame for :func:`maturity.reporting.figures.achievers_bars`."""
     import pandas as pd
 
-    from ..benchmarking.achievers import likelihood_text
-
     rows = []
     for a in results.get("achievers") or []:
         withheld = a["top_deck_share"] is None or a["others_share"] is None
@@ -258,7 +259,6 @@ def achievers_markdown(results: Mapping[str, Any]) -> str:
     rows = [a for a in results.get("achievers") or [] if a["top_deck_share"] is not None and a["others_share"] is not None]
     if not rows:
         return "The benchmark has no outcome figures that can be shown."
-    from ..benchmarking.achievers import likelihood_text
 
     lines = [
         "Across the whole benchmark wave, the top deck (the 10% of organisations with the highest "
@@ -352,7 +352,18 @@ def method_markdown(results: Mapping[str, Any]) -> str:
         "**Priorities** rank the strands by the gap to the comparison point, times each strand's weight. "
         f"{_privacy_method(results)}"
         f"Produced by {_esc(results.get('generated_by', 'maturity'))}."
-    )
+    ) + _invariance_note(results.get("invariance"))
+
+
+def _invariance_note(entry: Mapping[str, Any] | None) -> str:
+    """Whether the survey measures the same thing across the groups compared (optional entry)."""
+    if not entry:
+        return ""
+    if entry.get("supported") is None or not entry.get("verdict"):
+        return (f" **Fair comparison.** Whether the survey measures the same thing in every "
+                f"{_esc(entry.get('group', 'group'))} could not be tested.")
+    lead = "The peer comparison is supported." if entry["supported"] else "Read the peer comparison with care."
+    return f" **Fair comparison.** {lead} {_esc(entry['verdict'])}"
 
 
 def _privacy_method(results: Mapping[str, Any]) -> str:
