@@ -63,6 +63,8 @@ __all__ = [
 
 #: Identifies the layout of ``results.json`` (bump on incompatible changes).
 SCHEMA = "maturity/client-results/1"
+#: Seed of the bootstrap behind the strand importance of a wave.
+IMPORTANCE_SEED = 0
 
 
 @dataclass
@@ -445,7 +447,14 @@ def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict
         history = None  # a file's claimed id must not unlock a stored organisation's history
     model = wave_segments(store, wave, data)
     importance = wave_importance(data)
-    return build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
+    results = build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
+    from .benchmarking.provenance import client_provenance
+
+    results["provenance"] = client_provenance(
+        params, store, wave, data.framework, results,
+        seeds={"bootstrap": DEFAULT_SEED, "segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},
+    )
+    return results
 
 
 #: Segment models fitted for waves without a saved one, by (database, wave, when the wave
@@ -530,6 +539,6 @@ def wave_importance(data: "BenchmarkData") -> pd.Series | None:
     from .drivers import strand_importance
 
     try:
-        return strand_importance(data.scores, data.outcomes, data.framework, seed=0)
+        return strand_importance(data.scores, data.outcomes, data.framework, seed=IMPORTANCE_SEED)
     except MaturityError:
         return None
