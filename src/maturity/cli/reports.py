@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import positive_int, seconds
+from ._common import add_format_option, positive_int, print_json, seconds
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -44,6 +44,22 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     b.add_argument("--force", action="store_true", help="redo clients whose outputs are up to date")
     b.set_defaults(func=run_batch_command)
 
+    v = sub.add_parser(
+        "verify", parents=[common],
+        help="recompute a finished batch's results from the database and report any difference",
+        description=(
+            "Read DIR/manifest.json, recompute the results of every finished client from the benchmark "
+            "database with the parameters and seeds its results.json records, and compare them figure by "
+            "figure (numbers within 1e-9) and fingerprint by fingerprint (the wave's data, the framework, "
+            "the segment model). Exit 1 when anything differs."
+        ),
+    )
+    v.add_argument("out", metavar="DIR", help="output folder of a batch (with manifest.json)")
+    v.add_argument("--db", default=None, metavar="PATH",
+                   help="recompute from this database instead of the one each client recorded")
+    add_format_option(v)
+    v.set_defaults(func=run_verify_command)
+
 
 def _add_notebook_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebook", default=None, metavar="NB",
@@ -76,3 +92,14 @@ def run_batch_command(args: argparse.Namespace) -> int:
     for line in result.summary().splitlines():
         print(line, file=sys.stderr if line.startswith("failed: ") else sys.stdout)
     return result.exit_code
+
+
+def run_verify_command(args: argparse.Namespace) -> int:
+    from ..verify import verify_batch
+
+    report = verify_batch(args.out, db=args.db)
+    if args.format == "json":
+        print_json(report.to_dict())
+    else:
+        print(report.to_text())
+    return report.exit_code
