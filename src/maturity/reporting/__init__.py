@@ -1,0 +1,1 @@
+"""Presenting results: report blocks, figures, notebooks and printed reports."""
