@@ -29,17 +29,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _util import best_of, report  # noqa: E402
 
 import maturity  # noqa: E402
-from maturity import psychometrics  # noqa: E402
-from maturity.segments import SegmentModel  # noqa: E402
+from maturity.analysis import reliability  # noqa: E402
+from maturity.analysis.segments import SegmentModel  # noqa: E402
 
 
 def pingouin_gap(responses, framework) -> float:
     """Largest |alpha - pingouin alpha| over strands and policies (median: pingouin on filled data)."""
     gap = 0.0
-    for policy in psychometrics.MISSING_POLICIES:
-        table = psychometrics.reliability(responses, framework, missing=policy)
+    for policy in reliability.MISSING_POLICIES:
+        table = reliability.reliability(responses, framework, missing=policy)
         for strand in framework.strands:
-            data = psychometrics.strand_items(responses, framework, strand)
+            data = reliability.strand_items(responses, framework, strand)
             if policy == "median":
                 expected = pg.cronbach_alpha(data=data.fillna(data.median()))[0]
             else:
@@ -66,8 +66,8 @@ def main() -> int:
 
     ok = True
     print("\n== reliability (6 strands, full JSON report incl. item statistics)")
-    for policy in psychometrics.MISSING_POLICIES:
-        seconds = best_of(lambda: psychometrics.reliability_report(responses, fw, missing=policy), args.repeat)
+    for policy in reliability.MISSING_POLICIES:
+        seconds = best_of(lambda: reliability.reliability_report(responses, fw, missing=policy), args.repeat)
         ok &= report(f"reliability_report, missing={policy}", seconds, 1.0, " s")
     gap = pingouin_gap(responses, fw)
     print(f"largest |alpha - pingouin| over 6 strands x 3 policies: {gap:.1e}")

@@ -1,7 +1,7 @@
 """Batch of client reports: the time per report and the speedup of 2 workers over 1 (goal >= 1.6x).
 
 Runs the same clients (default 8) with ``--workers 1`` and ``--workers 2`` through
-:func:`maturity.batch.run_batch` (``force=True``, so every report is produced again) after a
+:func:`maturity.batch.runner.run_batch` (``force=True``, so every report is produced again) after a
 warm-up batch, and prints the per-report time and the ratio of the two wall-clock times.
 
 The reports are the real ones: the packaged ``client_report.ipynb`` on a benchmark database
@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _util import report  # noqa: E402
 
 import maturity  # noqa: E402
-from maturity.batch import run_batch  # noqa: E402
-from maturity.demo_clients import pick_demo_clients, write_client_files  # noqa: E402
-from maturity.results import save_wave_segments  # noqa: E402
-from maturity.store import BenchmarkStore  # noqa: E402
+from maturity.batch.runner import run_batch  # noqa: E402
+from maturity.demo.clients import pick_demo_clients, write_client_files  # noqa: E402
+from maturity.benchmarking.wave_models import save_wave_segments  # noqa: E402
+from maturity.data.store import BenchmarkStore  # noqa: E402
 
 
 def prepare(root: Path, n_clients: int) -> list[Path]:

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _util import report  # noqa: E402
 
 import maturity  # noqa: E402
-from maturity.results import save_wave_segments  # noqa: E402
-from maturity.serve import start_dashboard  # noqa: E402
-from maturity.store import BenchmarkStore  # noqa: E402
-from maturity.synth import generate_wave  # noqa: E402
+from maturity.benchmarking.wave_models import save_wave_segments  # noqa: E402
+from maturity.dashboard.server import start_dashboard  # noqa: E402
+from maturity.data.store import BenchmarkStore  # noqa: E402
+from maturity.data.synthetic import generate_wave  # noqa: E402
 from tests.browser_support import browser_page, skip_reason  # noqa: E402
 
 

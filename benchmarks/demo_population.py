@@ -27,9 +27,10 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 import maturity
-from maturity.achievers import achievers_vs_others, group_improvement, maturity_quartiles
-from maturity.segments import SegmentModel
-from maturity.synth import demo_waves
+from maturity.analysis.outcomes import group_improvement, improvement_flags
+from maturity.analysis.segments import SegmentModel
+from maturity.benchmarking.achievers import achievers_vs_others, maturity_quartiles
+from maturity.data.synthetic import demo_waves
 
 #: A group this large should never report an improvement unanimously.
 LARGE_GROUP = 20
@@ -73,7 +74,7 @@ def main() -> int:
           f"{'OK' if in_range else 'MISSED'}")
 
     model = SegmentModel(strands=fw.strand_ids, random_state=args.seed, n_bootstrap=10).fit(scores)
-    flags = pd.concat([group_improvement(responses, fw), maturity.achievers.improvement_flags(responses, fw)], axis=1)
+    flags = pd.concat([group_improvement(responses, fw), improvement_flags(responses, fw)], axis=1)
     top = scores["index"] >= scores["index"].quantile(0.9)
     deck = pd.Series(np.where(top, "top deck", "others"), index=scores.index).where(scores["index"].notna())
     highest = max(

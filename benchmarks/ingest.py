@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _util import report  # noqa: E402
 
 import maturity  # noqa: E402
-from maturity.ingest import read_responses  # noqa: E402
-from maturity.store import BenchmarkStore  # noqa: E402
+from maturity.data.responses import read_responses  # noqa: E402
+from maturity.data.store import BenchmarkStore  # noqa: E402
 
 
 def main() -> int:

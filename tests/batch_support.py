@@ -22,7 +22,7 @@ SLEEP_ENV = "MATURITY_TEST_SLEEP"
 
 
 def echo_results(params, *, store=None) -> dict[str, Any]:
-    """A results.json made from the parameters alone (the real one needs maturity.benchmark).
+    """A results.json made from the parameters alone (the real one needs maturity.benchmarking.peers).
 
     A client id starting with ``crash`` makes the worker process itself exit abruptly.
     """
@@ -91,7 +91,7 @@ def write_client(folder: Path, name: str, **fields: Any) -> Path:
 def make_database(path: Path, n_orgs: int = 60, wave: str = "2026") -> tuple[Path, list[str]]:
     """A benchmark database with one wave; returns its path and the wave's organisation ids."""
     import maturity
-    from maturity.store import BenchmarkStore
+    from maturity.data.store import BenchmarkStore
 
     bench = maturity.generate_benchmark(n_orgs, seed=7)
     fw = bench.framework
@@ -102,10 +102,10 @@ def make_database(path: Path, n_orgs: int = 60, wave: str = "2026") -> tuple[Pat
 
 
 def main(argv: list[str]) -> int:
-    from maturity import reports
+    from maturity.batch import client_task
     from maturity.cli import main as cli_main
 
-    reports.RESULTS_FUNCTION = RESULTS_FUNCTION
+    client_task.RESULTS_FUNCTION = RESULTS_FUNCTION
     return cli_main(argv)
 
 

@@ -66,3 +66,11 @@ def planted600():
     """A synthetic benchmark with planted structure (four separated stages, uniform blanks):
     for tests that need known answers."""
     return maturity.generate_benchmark(600, structure="planted")
+
+
+@pytest.fixture(scope="session")
+def wave(bench600):
+    """``bench600`` as (framework, responses indexed by id, scores)."""
+    fw = bench600.framework
+    responses = fw.by_id(bench600.responses)
+    return fw, responses, maturity.score_responses(responses, fw)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import maturity
-from maturity.store import BenchmarkStore
-from maturity.synth import generate_wave
+from maturity.data.store import BenchmarkStore
+from maturity.data.synthetic import generate_wave
 
 
 def build_two_wave_db(path: Path, n_orgs: int = 240, seed: int = 5):

@@ -7,54 +7,16 @@ import pandas as pd
 import pytest
 
 import maturity
-from maturity.achievers import (
+from maturity.analysis.outcomes import group_improvement
+from maturity.benchmarking.achievers import (
     achievers_vs_others,
-    barrier_flags,
     barriers_by_group,
-    group_improvement,
-    improvement_flags,
     likelihood_text,
     maturity_quartiles,
     outcomes_by_group,
 )
+from maturity.data.responses import barrier_flags
 from maturity.errors import AnalysisError, DataError
-from maturity.framework import parse_framework
-
-from .conftest import small_framework_dict
-
-
-@pytest.fixture(scope="module")
-def wave(bench600):
-    fw = bench600.framework
-    responses = bench600.responses.set_index(fw.id_column)
-    return fw, responses, maturity.score_responses(responses, fw)
-
-
-def test_improvement_means_reaching_improved_at(wave):
-    fw, responses, _ = wave
-    flags = improvement_flags(responses, fw)
-    item = fw.outcomes[0].items[0]
-    answers = responses[item.id].astype(float)
-    expected = (answers >= fw.outcomes[0].improved_at).astype(float).mask(answers.isna())
-    pd.testing.assert_series_equal(flags[item.id], expected, check_names=False)
-
-
-def test_without_improved_at_any_answer_above_the_minimum_counts():
-    d = small_framework_dict(n_strands=2, n_items=2)
-    d["outcomes"] = [{"id": "gain", "name": "Gain", "items": [
-        {"id": "o1", "scale": "seven"}, {"id": "o2", "scale": "seven", "reverse": True}]}]
-    fw = parse_framework(d)
-    frame = pd.DataFrame({"person": ["a", "b", "c", "d"], "o1": [1, 2, 7, np.nan], "o2": [7, 7, 1, np.nan]})
-    flags = improvement_flags(frame, fw)
-    assert flags["o1"].tolist()[:3] == [0.0, 1.0, 1.0] and np.isnan(flags["o1"].iloc[3])
-    # Reverse-coded: a printed 7 is the scale minimum in the improvement direction.
-    assert flags["o2"].tolist()[:3] == [0.0, 0.0, 1.0]
-    # Group: an improvement on at least half of the answered items; missing when none was.
-    assert group_improvement(frame, fw)["gain"].tolist()[:3] == [0.0, 1.0, 1.0]
-    frame.loc[0, "o1"] = 5
-    frame.loc[1, "o2"] = np.nan
-    gain = group_improvement(frame, fw)["gain"]
-    assert gain.tolist()[:3] == [1.0, 1.0, 1.0] and np.isnan(gain.iloc[3])
 
 
 def test_achievers_vs_others_by_hand(wave):
@@ -150,8 +112,8 @@ def test_barrier_answers_in_words():
 
 
 def test_achievers_table_for_the_analysis_notebook(wave):
-    from maturity import plots
-    from maturity.achievers import achievers_table
+    from maturity.reporting import figures
+    from maturity.benchmarking.achievers import achievers_table
 
     from .test_results import make_data
 
@@ -169,23 +131,5 @@ def test_achievers_table_for_the_analysis_notebook(wave):
     few = make_data(responses.iloc[:40], fw)
     small = achievers_table(few)
     assert small["Top deck: % improving"].isna().all() and small["Note"].str.contains("top deck").all()
-    fig = plots.achievers_bars(achievers_vs_others(few.responses, few.scores, fw))
+    fig = figures.achievers_bars(achievers_vs_others(few.responses, few.scores, fw))
     assert sum("withheld" in t.get_text() for t in fig.axes[0].texts) == len(fw.outcomes)
-
-
-def test_group_improvement_agrees_with_the_drivers_rule(wave):
-    from maturity.drivers import improvement_rates
-
-    fw, responses, _ = wave
-    ours, theirs = group_improvement(responses, fw), improvement_rates(responses, fw)
-    pd.testing.assert_frame_equal(ours, theirs.reindex_like(ours), check_names=False)
-
-
-def test_a_group_needs_improvement_on_at_least_half_of_its_answered_kpis():
-    d = small_framework_dict(n_strands=2, n_items=2)
-    d["outcomes"] = [{"id": "gain", "name": "Gain", "improved_at": 5,
-                      "items": [{"id": f"o{i}", "scale": "seven"} for i in range(3)]}]
-    fw = parse_framework(d)
-    frame = pd.DataFrame({"person": ["one", "two", "three", "half"],
-                          "o0": [6, 6, 6, 6], "o1": [1, 6, 6, 1], "o2": [1, 1, 6, np.nan]})
-    assert group_improvement(frame, fw)["gain"].tolist() == [0.0, 1.0, 1.0, 1.0]

@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from maturity.batch import (
+from maturity.batch.runner import (
     collect_parameter_files,
     outputs_up_to_date,
     plan_batch,
@@ -28,7 +28,7 @@ from maturity.batch import (
     run_report,
 )
 from maturity.errors import ReportError, UsageError
-from maturity.reports import client_folder
+from maturity.batch.client_task import client_folder
 
 from .batch_support import (
     RESULTS_FUNCTION,
@@ -455,7 +455,7 @@ def test_only_a_kernel_that_never_started_is_tried_again(tmp_path):
     import nbformat
     from nbclient.exceptions import DeadKernelError
 
-    from maturity.notebooks import kernel_never_started
+    from maturity.reporting.notebooks import kernel_never_started
 
     output = tmp_path / "report.ipynb"
     assert kernel_never_started(RuntimeError("Kernel didn't respond in 60 seconds"), output)
@@ -472,8 +472,8 @@ def test_only_a_kernel_that_never_started_is_tried_again(tmp_path):
 
 def test_resume_follows_the_wave_not_the_database_file(tmp_path):
     import maturity
-    from maturity.store import BenchmarkStore
-    from maturity.synth import generate_wave
+    from maturity.data.store import BenchmarkStore
+    from maturity.data.synthetic import generate_wave
 
     earlier = maturity.generate_benchmark(40, seed=5)
     later = generate_wave(earlier, seed=6)
@@ -551,7 +551,7 @@ def test_ctrl_c_stops_the_clients_running_on_dask(tmp_path, database, monkeypatc
 
 
 def test_workers_get_private_scratch_folders_and_the_inline_backend(tmp_path):
-    from maturity.executors import worker_environment
+    from maturity.batch.executors import worker_environment
 
     env = worker_environment(tmp_path, {"PATH": "/bin", "MPLBACKEND": "Agg", "IPYTHONDIR": "/home/x/.ipython"})
     assert env["PATH"] == "/bin" and "MPLBACKEND" not in env

@@ -1,4 +1,4 @@
-"""The real batch path: benchmark database, ``maturity.benchmark.client_results`` and the
+"""The real batch path: benchmark database, ``maturity.benchmarking.client_results.client_results`` and the
 packaged ``client_report.ipynb``, plus a copy of that template with a failing cell."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import nbformat
 import pytest
 
 import maturity
-from maturity.batch import run_batch
-from maturity.demo_clients import pick_demo_clients, write_client_files
-from maturity.notebooks import notebook_path
-from maturity.store import BenchmarkStore
+from maturity.batch.runner import run_batch
+from maturity.demo.clients import pick_demo_clients, write_client_files
+from maturity.reporting.notebooks import notebook_path
+from maturity.data.store import BenchmarkStore
 
 CONTRACT_5_KEYS = {"client_id", "organisation", "scores", "percentiles", "peers", "segment", "priorities",
                    "actions", "findings", "suppressed"}

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as sps
 
 import maturity
-from maturity.benchmark import (
+from maturity.benchmarking.peers import (
     check_peer_filters,
     describe_peers,
     organisation_trend,
@@ -22,13 +22,6 @@ from maturity.errors import ParametersError
 from maturity.framework import parse_framework
 
 from .conftest import small_framework_dict
-
-
-@pytest.fixture(scope="module")
-def wave(bench600):
-    fw = bench600.framework
-    responses = bench600.responses.set_index(fw.id_column)
-    return fw, responses, maturity.score_responses(responses, fw)
 
 
 # --- percentile ranks ----------------------------------------------------------------------

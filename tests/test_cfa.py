@@ -9,10 +9,10 @@ import pytest
 import semopy
 
 import maturity
-from maturity import cfa
+from maturity.analysis import cfa
 from maturity.errors import AnalysisError
 from maturity.framework import parse_framework
-from maturity.psychometrics import one_factor
+from maturity.analysis.reliability import one_factor
 
 from .conftest import small_framework_dict
 

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 import maturity
-from maturity import cfa, psychometrics, segments
+from maturity.analysis import cfa, reliability, segments
 from maturity.cli import analysis, main
-from maturity.datasets import load_benchmark
+from maturity.data.population import load_benchmark
 
 from .conftest import small_framework_dict
 
@@ -44,15 +44,15 @@ def _json(capsys, *argv):
 
 
 def test_option_choices_match_the_library():
-    assert analysis.MISSING_POLICIES == psychometrics.MISSING_POLICIES
-    assert analysis.OMEGA_METHODS == psychometrics.OMEGA_METHODS
+    assert analysis.MISSING_POLICIES == reliability.MISSING_POLICIES
+    assert analysis.OMEGA_METHODS == reliability.OMEGA_METHODS
     assert analysis.ALGORITHMS == segments.ALGORITHMS
 
 
 def test_reliability_json_is_contract_4_and_equals_the_library(survey, capsys):
     out = _json(capsys, "reliability", str(survey), "--format", "json")
     bench = load_benchmark(survey)
-    assert out == json.loads(json.dumps(psychometrics.reliability_report(bench.responses, bench.framework)))
+    assert out == json.loads(json.dumps(reliability.reliability_report(bench.responses, bench.framework)))
     strand = out["strands"]["business_need"]
     assert set(strand) == {"alpha", "alpha_ci", "omega_total", "n_respondents", "n_items", "items"}
     assert set(strand["items"]["bn_1"]) == {"item_rest_r", "alpha_if_deleted"}
@@ -138,8 +138,8 @@ def test_segment_usage_errors_exit_2(argv, message, capsys):
 @pytest.fixture(scope="module")
 def database(tmp_path_factory):
     """A benchmark database with two synthetic waves."""
-    from maturity.store import BenchmarkStore
-    from maturity.synth import generate_wave
+    from maturity.data.store import BenchmarkStore
+    from maturity.data.synthetic import generate_wave
 
     path = tmp_path_factory.mktemp("db") / "bench.duckdb"
     first = maturity.generate_benchmark(200, seed=21)
@@ -151,8 +151,8 @@ def database(tmp_path_factory):
 
 
 def test_segment_from_the_database_saves_the_model_with_its_wave(database, capsys):
-    from maturity.segments import load_segments
-    from maturity.store import BenchmarkStore
+    from maturity.analysis.segments import load_segments
+    from maturity.data.store import BenchmarkStore
 
     path, first, second = database
     out = _json(capsys, "segment", "--db", str(path), "--format", "json", "--bootstrap", "2")

@@ -10,8 +10,8 @@ import pytest
 
 import maturity
 from maturity.cli import main
-from maturity.store import BenchmarkStore
-from maturity.synth import generate_wave
+from maturity.data.store import BenchmarkStore
+from maturity.data.synthetic import generate_wave
 
 from .survey_files import Survey, assert_same_scores, scores_of
 

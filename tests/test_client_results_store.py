@@ -9,11 +9,11 @@ import re
 import pytest
 
 import maturity
-from maturity.benchmark import client_results
-from maturity.clients import parse_client_parameters
+from maturity.benchmarking.client_results import client_results
+from maturity.benchmarking.client_parameters import parse_client_parameters
 from maturity.errors import DataError, ParametersError, StoreError
-from maturity import store as store_module
-from maturity.synth import generate_wave
+from maturity.data import store as store_module
+from maturity.data.synthetic import generate_wave
 
 from .test_client_report import visible_text
 from .test_results import assert_no_other_organisation, check_findings, make_data
@@ -90,7 +90,7 @@ def test_clear_errors(db, tmp_path):
 
 
 def test_notebook_computes_results_from_the_database(db, tmp_path):
-    from maturity.notebooks import export_html, notebook_path, run_notebook
+    from maturity.reporting.notebooks import export_html, notebook_path, run_notebook
 
     path, _, second = db
     params = _params(path, tmp_path, organisation=RETURNING, compare_to="top_quartile")
@@ -110,7 +110,7 @@ def test_notebook_computes_results_from_the_database(db, tmp_path):
 def test_a_saved_segmentation_is_used_instead_of_refitting(db, tmp_path):
     import shutil
 
-    from maturity.results import save_wave_segments
+    from maturity.benchmarking.wave_models import save_wave_segments
 
     path, _, _ = db
     copy = tmp_path / "copy.duckdb"
@@ -125,21 +125,21 @@ def test_a_saved_segmentation_is_used_instead_of_refitting(db, tmp_path):
 
 
 def test_a_batch_fits_a_wave_once_and_its_clients_reuse_it(db, tmp_path, monkeypatch):
-    import maturity.results as results_module
-    from maturity.reports import compute_results
+    from maturity.benchmarking import wave_models
+    from maturity.batch.client_task import compute_results
 
     path, _, _ = db
     params = _params(path, tmp_path, organisation=RETURNING)
     fresh = client_results(params)
     with store_module.BenchmarkStore(path, read_only=True) as store:
-        document = results_module.segments_to_share(store, "2026")
+        document = wave_models.segments_to_share(store, "2026")
     shared = tmp_path / "segments.json"
     shared.write_text(json.dumps(document), encoding="utf-8")
-    monkeypatch.setattr(results_module, "_FITTED_SEGMENTS", {})
+    monkeypatch.setattr(wave_models, "_FITTED_SEGMENTS", {})
 
     def no_refit(*args, **kwargs):
         raise AssertionError("a client refitted the segmentation")
 
-    monkeypatch.setattr(results_module, "fit_segments", no_refit)
+    monkeypatch.setattr(wave_models, "fit_segments", no_refit)
     reused = compute_results(params, segments=str(shared))
     assert reused["segment"] == fresh["segment"]

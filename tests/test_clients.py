@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maturity.clients import check_client_id, load_client_parameters, parse_client_parameters
+from maturity.benchmarking.client_parameters import check_client_id, load_client_parameters, parse_client_parameters
 from maturity.errors import ParametersError
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 import yaml
 
-from maturity.dashboard import Dashboard, achievers_html
-from maturity.notebooks import notebook_path, run_notebook
+from maturity.dashboard.app import Dashboard, achievers_html
+from maturity.reporting.notebooks import notebook_path, run_notebook
 
 from .dashboard_support import build_two_wave_db, other_organisations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from maturity.serve import start_dashboard
+from maturity.dashboard.server import start_dashboard
 
 from .browser_support import browser_page, current_updates, peer_n, skip_reason, wait_ready
 from .dashboard_support import build_two_wave_db, other_organisations

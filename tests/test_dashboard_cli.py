@@ -62,7 +62,7 @@ def test_bad_client_file_is_rejected_before_starting(tmp_path, db):
 
 def test_the_library_checks_its_inputs_before_starting_a_server(db, tmp_path):
     from maturity.errors import ParametersError, UsageError
-    from maturity.serve import start_dashboard
+    from maturity.dashboard.server import start_dashboard
 
     with pytest.raises(UsageError, match="privacy floor"):
         start_dashboard(db=db, min_group_size=2)

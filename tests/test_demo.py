@@ -33,7 +33,7 @@ def test_demo_writes_the_survey(demo_run):
 
 
 def test_demo_imports_two_waves_into_the_database(demo_run):
-    from maturity.store import BenchmarkStore
+    from maturity.data.store import BenchmarkStore
 
     out, result = demo_run
     db = out / "benchmark.duckdb"

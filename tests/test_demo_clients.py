@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import maturity
-from maturity.clients import load_client_parameters
-from maturity.demo_clients import pick_demo_clients, write_client_files
+from maturity.benchmarking.client_parameters import load_client_parameters
+from maturity.demo.clients import pick_demo_clients, write_client_files
 from maturity.framework import parse_framework
 
 from .conftest import small_framework_dict

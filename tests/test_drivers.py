@@ -1,5 +1,5 @@
 """Outcome drivers: standardised betas against an independent OLS, bootstrap CIs, relative
-weights, importance, improvement rates, and the no-outcomes error."""
+weights, importance, and the no-outcomes error."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pingouin as pg
 import pytest
 
 import maturity
-from maturity import drivers
+from maturity.analysis import drivers
 from maturity.errors import AnalysisError
 from maturity.framework import parse_framework
 
@@ -127,17 +127,3 @@ def test_no_outcomes_is_a_clear_error(small_framework):
         drivers.driver_table(scores, outcomes.drop(columns=["impact", "speed"]), fw)
     with pytest.raises(AnalysisError, match="at least 6 are needed"):
         drivers.driver_table(scores.iloc[:4], outcomes.iloc[:4], fw)
-
-
-def test_improvement_rates():
-    fw = _framework_with_outcomes()
-    responses = pd.DataFrame({
-        "person": ["a", "b", "c", "d"],
-        "o1": [1, 3, 2, np.nan], "o2": [2, 1, 1, np.nan],     # impact improved at >= 3
-        "o3": [1, 2, np.nan, 7],                              # speed: anything above the minimum
-    })
-    rates = drivers.improvement_rates(responses, fw)
-    assert list(rates.index) == ["a", "b", "c", "d"]
-    assert rates["impact"].tolist()[:3] == [0.0, 1.0, 0.0] and np.isnan(rates.loc["d", "impact"])
-    assert rates["speed"].tolist()[:2] == [0.0, 1.0] and np.isnan(rates.loc["c", "speed"])
-    assert rates.loc["d", "speed"] == 1.0

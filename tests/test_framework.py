@@ -142,3 +142,14 @@ def test_framework_roundtrips_through_a_file(tmp_path):
     fw = maturity.load_framework(path)
     assert len(fw.items) == 12 and fw.source == str(path)
     assert re.search(r"strands=3", repr(fw))
+
+
+def test_by_id_indexes_a_table_by_its_id_column_once(small_framework):
+    import pandas as pd
+
+    fw = small_framework
+    table = pd.DataFrame({fw.id_column: ["a", "b"], "x": [1, 2]})
+    indexed = fw.by_id(table)
+    assert list(indexed.index) == ["a", "b"] and indexed.index.name == fw.id_column
+    assert list(indexed.columns) == ["x"]
+    assert fw.by_id(indexed) is indexed  # already indexed by id: unchanged

@@ -14,8 +14,8 @@ import pytest
 
 import maturity
 from maturity.errors import ValidationFailed
-from maturity.ingest import read_responses, validate_file
-from maturity.validation import CELL_KINDS, FILE_KINDS, PROBLEM_KINDS, ROW_KINDS, WARNING_KINDS
+from maturity.data.responses import read_responses, validate_file
+from maturity.data.problems import CELL_KINDS, FILE_KINDS, PROBLEM_KINDS, ROW_KINDS, WARNING_KINDS
 
 from .survey_files import Survey, valid_survey
 

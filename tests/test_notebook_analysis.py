@@ -7,7 +7,7 @@ import json
 import yaml
 
 import maturity
-from maturity.notebooks import notebook_path, run_notebook
+from maturity.reporting.notebooks import notebook_path, run_notebook
 
 from .conftest import small_framework_dict
 

@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from maturity.batch import run_batch
+from maturity.batch.runner import run_batch
 from maturity.cli import main
-from maturity.demo_clients import pick_demo_clients, write_client_files
+from maturity.data.store import BenchmarkStore
+from maturity.data.synthetic import demo_waves
+from maturity.demo.clients import pick_demo_clients, write_client_files
 from maturity.errors import ReportError
 from maturity.reporting import pdf as pdf_module
 from maturity.reporting.pdf import check_printer, print_pdf
-from maturity.store import BenchmarkStore
-from maturity.synth import demo_waves
 
 from .browser_support import skip_reason
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from maturity.benchmark import peer_statistics
+from maturity.benchmarking.peers import peer_statistics
 from maturity.errors import ParametersError
-from maturity.privacy import nested_group_reason, small_group_reason, suppress_groups
+from maturity.benchmarking.privacy import nested_group_reason, small_group_reason, suppress_groups
 
 
 def test_small_group_reason_at_the_threshold():

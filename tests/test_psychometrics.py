@@ -10,7 +10,7 @@ import semopy
 from scipy import optimize
 
 import maturity
-from maturity import psychometrics as ps
+from maturity.analysis import reliability as ps
 from maturity.errors import UsageError
 from maturity.framework import parse_framework
 from maturity.scoring import answer_values

@@ -12,15 +12,15 @@ import pytest
 matplotlib.use("Agg")
 
 import maturity  # noqa: E402
-from maturity import plots, report  # noqa: E402
+from maturity.reporting import figures, report_blocks  # noqa: E402
 from maturity.errors import ReportError  # noqa: E402
-from maturity.results import build_client_results, client_from_survey, client_from_wave  # noqa: E402
+from maturity.benchmarking.client_results import build_client_results, client_from_survey, client_from_wave  # noqa: E402
 
 from .test_results import make_data, params  # noqa: E402
 
-BLOCKS = [report.title_markdown, report.headlines_markdown, report.index_markdown, report.peer_table_html,
-          report.segment_markdown, report.trend_markdown, report.priorities_markdown,
-          report.peer_group_markdown, report.method_markdown, report.achievers_markdown]
+BLOCKS = [report_blocks.title_markdown, report_blocks.headlines_markdown, report_blocks.index_markdown, report_blocks.peer_table_html,
+          report_blocks.segment_markdown, report_blocks.trend_markdown, report_blocks.priorities_markdown,
+          report_blocks.peer_group_markdown, report_blocks.method_markdown, report_blocks.achievers_markdown]
 
 
 @pytest.fixture(scope="module")
@@ -53,46 +53,46 @@ def _clean(text: str) -> None:
 def test_blocks_of_a_withheld_peer_group_say_so(tiny):
     for block in BLOCKS:
         _clean(block(tiny))
-    assert "withheld" in report.index_markdown(tiny)
-    assert report.peer_table_html(tiny).count(">withheld<") >= 7 * 5
-    assert "No priorities can be ranked" in report.priorities_markdown(tiny)
-    text = report.peer_group_markdown(tiny)
+    assert "withheld" in report_blocks.index_markdown(tiny)
+    assert report_blocks.peer_table_html(tiny).count(">withheld<") >= 7 * 5
+    assert "No priorities can be ranked" in report_blocks.priorities_markdown(tiny)
+    text = report_blocks.peer_group_markdown(tiny)
     assert "4 organisations" in text and "at least 5 organisations" in text
 
 
 def test_blocks_of_a_new_organisation(newcomer):
     for block in BLOCKS:
         _clean(block(newcomer))
-    assert "first wave" in report.trend_markdown(newcomer)
-    assert "No segmentation" in report.segment_markdown(newcomer)
+    assert "first wave" in report_blocks.trend_markdown(newcomer)
+    assert "No segmentation" in report_blocks.segment_markdown(newcomer)
     # Text from files is escaped, never interpreted as HTML or Markdown.
-    assert "A &amp; B &lt;report&gt;" in report.title_markdown(newcomer)
-    assert report.report_title(newcomer) == "A & B <report>"
+    assert "A &amp; B &lt;report&gt;" in report_blocks.title_markdown(newcomer)
+    assert report_blocks.report_title(newcomer) == "A & B <report>"
 
 
 def test_figures_draw_only_what_is_shown(tiny, newcomer):
-    fig = plots.peer_position(tiny)
+    fig = figures.peer_position(tiny)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("peer figures withheld") == 7
-    assert plots.percentile_ranks(tiny).axes[0].texts[0].get_text() == "withheld"
-    fig = plots.peer_position(newcomer, include_index=False)
+    assert figures.percentile_ranks(tiny).axes[0].texts[0].get_text() == "withheld"
+    fig = figures.peer_position(newcomer, include_index=False)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(newcomer["strand_names"].values())[1:]
-    assert plots.own_trend(newcomer) is None and plots.segment_comparison(newcomer) is None
+    assert figures.own_trend(newcomer) is None and figures.segment_comparison(newcomer) is None
 
 
 def test_load_results_reads_a_results_file(tmp_path, newcomer):
     path = tmp_path / "results.json"
     path.write_text(json.dumps(newcomer), encoding="utf-8")
-    assert report.load_results(path)["client_id"] == newcomer["client_id"]
+    assert report_blocks.load_results(path)["client_id"] == newcomer["client_id"]
     with pytest.raises(ReportError, match="not found"):
-        report.load_results(tmp_path / "missing.json")
+        report_blocks.load_results(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     with pytest.raises(ReportError, match="cannot be read"):
-        report.load_results(tmp_path / "bad.json")
+        report_blocks.load_results(tmp_path / "bad.json")
 
 
 def test_achievers_block_matches_the_results(newcomer):
-    text = report.achievers_markdown(newcomer)
+    text = report_blocks.achievers_markdown(newcomer)
     for a in newcomer["achievers"]:
         m = re.search(rf"\*\*{re.escape(a['name'])}\*\*: (\d+)% of the top deck \(([\d,]+) organisations\) "
                       rf"against (\d+)% of the others \(([\d,]+)\), ([\d.]+)x as likely\.", text)
@@ -100,5 +100,5 @@ def test_achievers_block_matches_the_results(newcomer):
         assert int(m[1]) == round(a["top_deck_share"]) and int(m[3]) == round(a["others_share"])
         assert int(m[2].replace(",", "")) == a["top_deck_n"] and int(m[4].replace(",", "")) == a["others_n"]
         assert float(m[5]) == pytest.approx(a["ratio"], abs=0.0501)  # shown to one decimal
-    frame = report.achievers_frame(newcomer)
-    assert len(plots.achievers_bars(frame).axes[0].patches) == 2 * len(frame)
+    frame = report_blocks.achievers_frame(newcomer)
+    assert len(figures.achievers_bars(frame).axes[0].patches) == 2 * len(frame)

@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 import maturity
-from maturity.advice import equal_importance
-from maturity.benchmark import percentile_rank
-from maturity.clients import ClientParameters
-from maturity.datasets import BenchmarkData
+from maturity.benchmarking.advice import equal_importance
+from maturity.benchmarking.peers import percentile_rank
+from maturity.benchmarking.client_parameters import ClientParameters
+from maturity.data.population import BenchmarkData
 from maturity.errors import DataError, ParametersError
-from maturity.results import build_client_results, client_from_survey, client_from_wave
-from maturity.synth import generate_wave
+from maturity.benchmarking.client_results import build_client_results, client_from_survey, client_from_wave
+from maturity.data.synthetic import generate_wave
 
 
 CLIENT = "ORG-0010"

@@ -12,8 +12,8 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 import maturity
 from maturity.errors import AnalysisError, UsageError
-from maturity.segments import SegmentModel, barriers_by_segment, default_segment_names
-from maturity.synth import generate_wave
+from maturity.analysis.segments import SegmentModel, barriers_by_segment, default_segment_names
+from maturity.data.synthetic import generate_wave
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ import pytest
 import maturity
 from maturity.errors import StoreError, ValidationFailed
 from maturity.framework import load_framework, parse_framework
-from maturity.framework_io import same_framework
-from maturity.ingest import read_responses
-from maturity.store import PAUSE_ENV, BenchmarkStore
-from maturity.synth import generate_wave
+from maturity.framework_document import same_framework
+from maturity.data.responses import read_responses
+from maturity.data.store import PAUSE_ENV, BenchmarkStore
+from maturity.data.synthetic import generate_wave
 
 from .conftest import small_framework_dict
 from .survey_files import assert_same_scores, scores_of
@@ -94,7 +94,7 @@ def test_responses_and_scores_read_back(db, waves):
     with BenchmarkStore(db, read_only=True) as store:
         back = store.responses("2026")
         scores = store.scores("2026")
-    clean, _ = maturity.ingest.validate_frame(waves[1], FW)
+    clean, _ = maturity.data.responses.validate_frame(waves[1], FW)
     pd.testing.assert_frame_equal(back, clean)
     assert scores.index.name == ID and list(scores.index) == list(clean[ID])
     assert scores.columns.tolist() == FW.strand_ids + ["index"] + [g.id for g in FW.outcomes]
@@ -163,7 +163,7 @@ def test_failure_inside_the_transaction_rolls_back(db, waves, monkeypatch):
     def explode():
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("maturity.store._pause_for_tests", explode)
+    monkeypatch.setattr("maturity.data.store._pause_for_tests", explode)
     with BenchmarkStore(db) as store:
         with pytest.raises(RuntimeError):
             store.import_responses(waves[0], FW, "2026", replace=True)  # deletes, then fails
@@ -175,8 +175,8 @@ def test_failure_inside_the_transaction_rolls_back(db, waves, monkeypatch):
 _KILLED_IMPORT = textwrap.dedent("""
     import sys
     import maturity
-    from maturity.store import BenchmarkStore
-    from maturity.synth import generate_wave
+    from maturity.data.store import BenchmarkStore
+    from maturity.data.synthetic import generate_wave
     fw = maturity.load_framework()
     responses = maturity.generate_benchmark(3000, seed=int(sys.argv[3])).responses
     with BenchmarkStore(sys.argv[1]) as store:
@@ -298,7 +298,7 @@ def test_each_wave_keeps_its_framework(tmp_path):
 
 
 def test_load_benchmark_reads_a_wave_with_its_framework(db, waves):
-    from maturity.datasets import load_benchmark
+    from maturity.data.population import load_benchmark
 
     data = load_benchmark(db=db, wave="2025")
     assert data.wave == "2025" and data.n == len(waves[0]) and data.responses.index.name == ID
@@ -375,7 +375,7 @@ def test_a_duckdb_file_of_something_else(tmp_path):
 
 def test_locked_database_gives_a_clear_error(db):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from maturity.store import BenchmarkStore; "
+        [sys.executable, "-c", "import sys, time; from maturity.data.store import BenchmarkStore; "
                                "s = BenchmarkStore(sys.argv[1]); print('open', flush=True); time.sleep(60)", str(db)],
         stdout=subprocess.PIPE, text=True)
     try:
@@ -390,7 +390,7 @@ def test_locked_database_gives_a_clear_error(db):
 
 
 def test_several_readers_at_once(db):
-    code = ("import sys; from maturity.store import BenchmarkStore; "
+    code = ("import sys; from maturity.data.store import BenchmarkStore; "
             "s = BenchmarkStore(sys.argv[1], read_only=True); print(len(s.responses())); s.close()")
     with BenchmarkStore(db, read_only=True) as store:
         n = len(store.responses())
@@ -403,7 +403,7 @@ def test_framework_document_round_trips_a_full_framework():
 
     import yaml
 
-    from maturity.framework_io import framework_document, framework_to_dict
+    from maturity.framework_document import framework_document, framework_to_dict
 
     moved = dataclasses.replace(FW, source="/nowhere/fw.yaml")  # no file: the document is a dump
     text = framework_document(moved)
@@ -420,7 +420,7 @@ def test_framework_document_round_trips_a_full_framework():
     (list(range(999, -1, -1)), [0, 999, 1000, 500]),
 ])
 def test_lookup_matches_a_plain_search(keys, values):
-    from maturity.store import _lookup
+    from maturity.data.store import _lookup
 
     expected = [keys.index(v) if v in keys else -1 for v in values]
     assert _lookup(np.array(keys, dtype=np.int64), np.array(values, dtype=np.int64)).tolist() == expected

@@ -9,10 +9,11 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 import maturity
-from maturity.achievers import achievers_vs_others, group_improvement, improvement_flags, maturity_quartiles
+from maturity.analysis.outcomes import group_improvement, improvement_flags
+from maturity.benchmarking.achievers import achievers_vs_others, maturity_quartiles
 from maturity.framework import parse_framework
-from maturity.segments import SegmentModel
-from maturity.synth import demo_waves, generate_wave
+from maturity.analysis.segments import SegmentModel
+from maturity.data.synthetic import demo_waves, generate_wave
 
 from .conftest import small_framework_dict
 

@@ -11,15 +11,15 @@ import nbformat
 import pytest
 
 import maturity
-from maturity.batch import run_batch
+from maturity.analysis.segments import SegmentModel, save_segments
+from maturity.batch.runner import run_batch
+from maturity.batch.verify import compare_results, verify_batch
 from maturity.cli import main
-from maturity.demo_clients import pick_demo_clients, write_client_files
-from maturity.framework_io import framework_fingerprint
-from maturity.report import method_markdown, provenance_markdown
-from maturity.segments import SegmentModel, save_segments
-from maturity.store import BenchmarkStore
-from maturity.synth import demo_waves
-from maturity.verify import compare_results, verify_batch
+from maturity.data.store import BenchmarkStore
+from maturity.data.synthetic import demo_waves
+from maturity.demo.clients import pick_demo_clients, write_client_files
+from maturity.framework_document import framework_fingerprint
+from maturity.reporting.report_blocks import method_markdown, provenance_markdown
 
 FINGERPRINT = r"sha256:[0-9a-f]{64}"
 

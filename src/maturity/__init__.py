@@ -8,12 +8,11 @@ The public entry points most users need::
     scores = maturity.score_responses(bench.responses, fw)
 """
 
+from .data.synthetic import generate_benchmark
 from .errors import MaturityError
 from .framework import Framework, load_framework
 from .scoring import score_outcomes, score_responses
-from .synth import generate_benchmark
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "Framework",

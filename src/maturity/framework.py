@@ -248,6 +248,11 @@ class Framework:
         cols += self.barrier_ids
         return cols
 
+    def by_id(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` indexed by respondent id: its ``id_column`` becomes the index (a frame
+        already indexed by id is returned as it is)."""
+        return frame.set_index(self.id_column) if self.id_column in frame.columns else frame
+
     def __repr__(self) -> str:  # the generated one prints every item
         return (
             f"Framework(id={self.id!r}, version={self.version!r}, strands={len(self.strands)}, "

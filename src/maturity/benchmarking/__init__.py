@@ -1,2 +1,1 @@
-"""Placing one organisation among its peers: peer statistics, privacy, advice, client
-results and what they were made from."""
+"""One organisation against its peers: privacy rules, comparisons, advice and client results."""

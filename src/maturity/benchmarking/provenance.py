@@ -4,7 +4,7 @@ A report handed to a client may be questioned months later, or after the kit was
 The provenance block records everything needed to recompute the results and to tell why
 they would differ: fingerprints of the stored wave's data, of the framework and of the
 segment model used, the kit version, the parameters (with the wave resolved) and the seeds.
-``maturity verify`` (:mod:`maturity.verify`) recomputes a batch from it.
+``maturity verify`` (:mod:`maturity.batch.verify`) recomputes a batch from it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
-    from ..clients import ClientParameters
+    from ..data.store import BenchmarkStore
     from ..framework import Framework
-    from ..store import BenchmarkStore
+    from .client_parameters import ClientParameters
 
 __all__ = ["PROVENANCE_FORMAT", "client_provenance", "file_fingerprint", "document_fingerprint"]
 
@@ -85,8 +85,8 @@ def client_provenance(
     dict
         JSON-safe; the layout is documented in ``docs/results-schema.md``.
     """
-    from .. import __version__
-    from ..framework_io import framework_fingerprint
+    from ..framework_document import framework_fingerprint
+    from ..version import __version__
 
     interval = results.get("method", {}).get("interval", {})
     segment = results.get("segment")

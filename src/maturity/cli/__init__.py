@@ -12,12 +12,12 @@ import sys
 import traceback
 from typing import Sequence
 
-from .. import __version__
 from ..errors import MaturityError
-from . import analysis, data, demo, reports, viewer
+from ..version import __version__
+from . import analysis, dashboard, data, demo, reports
 
 #: Subcommand modules, in the order ``maturity --help`` lists them.
-COMMAND_MODULES = (demo, data, analysis, reports, viewer)
+COMMAND_MODULES = (demo, data, analysis, reports, dashboard)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ._common import add_format_option, add_framework_option, print_json
+from .options import add_format_option, add_framework_option, print_json
 
 #: Default bootstrap refits of ``maturity segment`` (per k).
 SEGMENT_BOOTSTRAP = 20
@@ -73,8 +73,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run_reliability(args: argparse.Namespace) -> int:
-    from ..datasets import load_benchmark
-    from ..psychometrics import item_reliability, reliability, reliability_report
+    from ..analysis.reliability import item_reliability, reliability, reliability_report
+    from ..data.population import load_benchmark
 
     bench = load_benchmark(args.data, framework=args.framework)
     fw = bench.framework
@@ -119,8 +119,8 @@ def _fmt(value: Any, digits: int = 2) -> str:
 
 
 def run_cfa(args: argparse.Namespace) -> int:
-    from ..cfa import framework_cfa
-    from ..datasets import load_benchmark
+    from ..analysis.cfa import framework_cfa
+    from ..data.population import load_benchmark
 
     model = None
     if args.model:
@@ -158,8 +158,8 @@ def _p(value: float) -> str:
 
 
 def run_segment(args: argparse.Namespace) -> int:
-    from ..datasets import load_benchmark
-    from ..segments import SegmentModel, parse_k_range
+    from ..analysis.segments import SegmentModel, parse_k_range
+    from ..data.population import load_benchmark
 
     if (args.data is None) == (args.db is None):
         raise UsageError("give either a data file or --db PATH, not both or neither")
@@ -189,8 +189,8 @@ def run_segment(args: argparse.Namespace) -> int:
 
 def _save_to_store(db: str, wave: str | None, model) -> str:
     """Store the fitted model as the wave's ``segments`` artifact (JSON); return the wave label."""
-    from ..segments import save_segments
-    from ..store import BenchmarkStore
+    from ..analysis.segments import save_segments
+    from ..data.store import BenchmarkStore
 
     with BenchmarkStore(db) as store:
         return save_segments(store, wave, model)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data.problems import SHOWN_PROBLEMS, ValidationReport
+from ..data.store import DEFAULT_DB
 from ..errors import UsageError
 from ..files import TABLE_SUFFIXES, spreadsheet_safe, write_table
-from ..store import DEFAULT_DB
-from ..validation import SHOWN_PROBLEMS, ValidationReport
-from ._common import add_format_option, add_framework_option, framework_from, print_json
+from .options import add_format_option, add_framework_option, framework_from, print_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -71,8 +71,8 @@ def _add_data_options(p: argparse.ArgumentParser, positional: bool = True) -> No
 
 
 def _validate(args: argparse.Namespace, framework) -> tuple[pd.DataFrame | None, ValidationReport]:
-    from ..ingest import validate_table
-    from ..readers import read_table
+    from ..data.raw_tables import read_table
+    from ..data.responses import validate_table
 
     table = read_table(args.data, sheet=args.sheet)
     return validate_table(table, framework, id_column=args.id_column, lenient=args.lenient)
@@ -99,7 +99,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from ..store import BenchmarkStore
+    from ..data.store import BenchmarkStore
 
     framework = framework_from(args)
     responses, report = _validate(args, framework)
@@ -151,7 +151,7 @@ def run_score(args: argparse.Namespace) -> int:
 
 def _score_table(responses: pd.DataFrame, scores: pd.DataFrame, outcomes: pd.DataFrame, framework) -> pd.DataFrame:
     """Id, name, strand scores, index and outcome-group scores, one row per organisation."""
-    frame = responses.set_index(framework.id_column) if framework.id_column in responses.columns else responses
+    frame = framework.by_id(responses)
     table = pd.concat([scores, outcomes], axis=1).reindex(frame.index)
     table.insert(0, framework.name_column, frame[framework.name_column].to_numpy())
     table.index = table.index.astype(str)
@@ -173,8 +173,8 @@ def _score_file(args: argparse.Namespace) -> pd.DataFrame | None:
 
 
 def _score_db(args: argparse.Namespace) -> pd.DataFrame:
-    from ..datasets import wave_from_store
-    from ..store import BenchmarkStore
+    from ..data.population import wave_from_store
+    from ..data.store import BenchmarkStore
 
     with BenchmarkStore(args.db or str(DEFAULT_DB), read_only=True) as store:
         # The scores stored at import, or the answers rescored with --framework.
@@ -186,7 +186,7 @@ def _score_db(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def run_waves(args: argparse.Namespace) -> int:
-    from ..store import BenchmarkStore
+    from ..data.store import BenchmarkStore
 
     with BenchmarkStore(args.db, read_only=True) as store:
         waves = store.waves()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import UsageError
-from ._common import positive_int
+from .options import positive_int
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..demo import run_demo  # imported here: it pulls in the notebook machinery
+    from ..demo.run import run_demo  # imported here: it pulls in the notebook machinery
 
     if args.orgs < 10:
         raise UsageError("--orgs must be at least 10")

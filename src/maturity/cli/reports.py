@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import add_format_option, positive_int, print_json, seconds
+from .options import add_format_option, positive_int, print_json, seconds
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -75,7 +75,7 @@ def _add_notebook_option(parser: argparse.ArgumentParser) -> None:
 
 
 def run_report_command(args: argparse.Namespace) -> int:
-    from ..batch import run_report
+    from ..batch.runner import run_report
 
     result = run_report(args.parameters, args.out, notebook=args.notebook, timeout=args.timeout, pdf=args.pdf)
     (row,) = result.clients
@@ -90,7 +90,7 @@ def run_report_command(args: argparse.Namespace) -> int:
 
 
 def run_batch_command(args: argparse.Namespace) -> int:
-    from ..batch import run_batch
+    from ..batch.runner import run_batch
     from ..errors import UsageError
 
     if args.scheduler and args.executor != "dask":
@@ -105,7 +105,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
 
 
 def run_verify_command(args: argparse.Namespace) -> int:
-    from ..verify import verify_batch
+    from ..batch.verify import verify_batch
 
     report = verify_batch(args.out, db=args.db)
     if args.format == "json":

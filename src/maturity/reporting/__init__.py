@@ -1,1 +1,1 @@
-"""Presenting results: report blocks, figures, notebooks and printed reports."""
+"""Presenting results: report blocks, figures, running notebooks to HTML and printing them to PDF."""

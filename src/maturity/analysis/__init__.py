@@ -1,0 +1,1 @@
+"""Research analytics on a scored population: reliability, CFA, segments, drivers, summaries."""

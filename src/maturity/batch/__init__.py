@@ -1,0 +1,1 @@
+"""Client reports in bulk: plan, run isolated per client, record a manifest."""

@@ -1,0 +1,471 @@
+"""A client's results (Contract 5 ``results.json``): built from a wave's data, never from
+another organisation's rows in the output.
+
+:func:`build_client_results` is pure (data in, a JSON-safe dict out) so it can be tested
+without a database; :func:`client_results` is the glue: it opens the store, resolves the
+wave, finds or scores the client, and gathers history, segments and strand importance
+(:mod:`maturity.benchmarking.wave_models`). The schema is documented in
+``docs/results-schema.md``.
+
+Every aggregate in the results describes the *other* organisations: an organisation of
+the wave is left out of its own peer group, segment figures and benchmark context.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..framework import INDEX_COLUMN, Framework
+from ..scoring import score_responses
+from ..version import __version__
+from .advice import normalise_importance, pick_actions, rank_priorities, write_findings
+from .peers import (
+    COMPARISON_COLUMNS,
+    COMPARISON_LABELS,
+    DEFAULT_N_BOOT,
+    DEFAULT_SEED,
+    TOP_DECK_SHARE,
+    TOP_QUARTILE_SHARE,
+    check_peer_filters,
+    organisation_trend,
+    peer_group,
+    peer_statistics,
+)
+from .privacy import nested_group_reason, small_group_reason
+from .wave_models import IMPORTANCE_SEED, wave_importance, wave_segments
+
+if TYPE_CHECKING:
+    from ..data.population import BenchmarkData
+    from ..data.store import BenchmarkStore
+    from .client_parameters import ClientParameters
+
+__all__ = [
+    "SCHEMA",
+    "ClientProfile",
+    "client_from_wave",
+    "client_from_survey",
+    "build_client_results",
+    "client_results",
+]
+
+#: Identifies the layout of ``results.json`` (bump on incompatible changes).
+SCHEMA = "maturity/client-results/1"
+
+
+@dataclass
+class ClientProfile:
+    """The organisation a report is about.
+
+    Attributes
+    ----------
+    id : str
+    name : str or None
+    demographics : dict
+        Demographic id -> value (the organisation's own).
+    scores : Series
+        Strand scores and ``index``.
+    in_benchmark : bool
+        True for an organisation of the wave (left out of its own peer group); False for
+        a new organisation's own survey (placed against the wave, never added to it).
+    """
+
+    id: str
+    name: str | None
+    scores: pd.Series
+    demographics: dict[str, str] = field(default_factory=dict)
+    in_benchmark: bool = True
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _demographics(row: pd.Series, framework: Framework) -> dict[str, str]:
+    out = {}
+    for demo in framework.demographics:
+        value = _text(row.get(demo.id))
+        if value is not None:
+            out[demo.id] = value
+    return out
+
+
+def client_from_wave(data: "BenchmarkData", organisation: str) -> ClientProfile:
+    """The profile of an organisation of the wave.
+
+    Raises
+    ------
+    DataError
+        The organisation is not in the wave.
+    """
+    fw = data.framework
+    ids = data.responses.index.astype(str)
+    if str(organisation) not in ids:
+        where = f"wave {data.wave}" if data.wave else data.source
+        raise DataError(
+            f"organisation '{organisation}' is not in {where} ({len(ids):,} organisations); "
+            "check the id, the wave, or give the client's own survey as 'responses'"
+        )
+    pos = int(np.flatnonzero(ids == str(organisation))[0])
+    row = data.responses.iloc[pos]
+    scores = data.scores.loc[data.responses.index[pos]]  # by id: scores need not share the row order
+    return ClientProfile(
+        id=str(organisation),
+        name=_text(row.get(fw.name_column)),
+        scores=scores.astype(float),
+        demographics=_demographics(row, fw),
+        in_benchmark=True,
+    )
+
+
+def client_from_survey(responses: pd.DataFrame, framework: Framework) -> ClientProfile:
+    """Score a new organisation's own survey (one respondent) without touching the benchmark.
+
+    Raises
+    ------
+    DataError
+        The survey does not hold exactly one organisation.
+    """
+    if len(responses) != 1:
+        raise DataError(
+            f"a client's own survey must hold exactly one organisation, found {len(responses)} rows"
+        )
+    scores = score_responses(responses, framework)
+    row = responses.reset_index().iloc[0] if framework.id_column not in responses.columns else responses.iloc[0]
+    return ClientProfile(
+        id=str(scores.index[0]),
+        name=_text(row.get(framework.name_column)),
+        scores=scores.iloc[0].astype(float),
+        demographics=_demographics(row, framework),
+        in_benchmark=False,
+    )
+
+
+def _num(value: Any) -> float | None:
+    """A JSON number, or None for a missing/withheld figure."""
+    if value is None or value is pd.NA:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _count(value: Any) -> int | None:
+    value = _num(value)
+    return None if value is None else int(value)
+
+
+def _segment_block(
+    model: Any,
+    wave_scores: pd.DataFrame,
+    client: ClientProfile,
+    framework: Framework,
+    min_group_size: int,
+    peer_ids: pd.Index | None = None,
+) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """The client's segment and the mean profile of the *other* members of it.
+
+    ``peer_ids``: the peer group, whose strand means are shown too. When the segment's
+    members all lie inside it, the two means would reveal the mean of the peers outside
+    the segment, so that difference must pass the size rule as well.
+    """
+    strands = framework.strand_ids
+    own = client.scores.reindex(strands)
+    if own.isna().any():
+        return (
+            {"name": None, "note": "Your organisation lacks a score on some strands, so it cannot be placed in a segment."},
+            [],
+        )
+    name = str(model.predict(pd.DataFrame([own.to_numpy()], columns=strands, index=[client.id])).iloc[0])
+    complete = wave_scores[strands].dropna()
+    if client.in_benchmark:
+        complete = complete[complete.index.astype(str) != client.id]
+    labels = model.predict(complete).astype(str) if len(complete) else pd.Series(dtype=str)
+    members = complete[(labels == name).to_numpy()]
+    counts = labels.value_counts()
+    block: dict[str, Any] = {
+        "name": name,
+        "n": int(len(members)),
+        "share": _num(100.0 * len(members) / len(complete)) if len(complete) else None,
+        "profile": {s: _num(members[s].mean()) for s in strands},
+        "segments": [{"name": str(k), "n": int(counts.get(k, 0))} for k in _segment_order(model, counts)],
+        "algorithm": getattr(model, "algorithm", None),
+        "k": _count(getattr(model, "k_", None)),
+    }
+    suppressed = []
+    reason = small_group_reason(len(members), min_group_size, group="the segment")
+    if reason is None and peer_ids is not None and members.index.isin(peer_ids).all():
+        reason = nested_group_reason(len(peer_ids), len(members), min_group_size,
+                                     outer="the peer group", inner="the segment")
+    if reason:
+        block["profile"] = {s: None for s in strands}
+        suppressed.append({"figure": "segment.profile", "reason": reason})
+    return block, suppressed
+
+
+def _segment_order(model: Any, counts: pd.Series) -> list[str]:
+    """Segment names in the model's order (least mature first), else by name."""
+    names = [str(n) for n in (getattr(model, "segment_names_", None) or [])]
+    return names + sorted(str(k) for k in counts.index if str(k) not in names)
+
+
+def _benchmark_context(
+    data: "BenchmarkData", client: ClientProfile, min_group_size: int
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Achievers vs others on each outcome group, over the other organisations."""
+    from .achievers import achievers_vs_others
+
+    fw = data.framework
+    if not fw.outcomes:
+        return [], []
+    table = achievers_vs_others(
+        data.responses, data.scores, fw, min_group_size=min_group_size,
+        exclude=[client.id] if client.in_benchmark else None,
+    )
+    rows, suppressed = [], []
+    for r in table[table["level"] == "group"].itertuples(index=False):
+        rows.append(
+            {
+                "outcome": r.outcome,
+                "name": r.name,
+                "top_deck_n": int(r.top_deck_n),
+                "top_deck_share": _num(r.top_deck_share),
+                "others_n": int(r.others_n),
+                "others_share": _num(r.others_share),
+                "ratio": _num(r.ratio),
+            }
+        )
+        if r.suppressed:
+            suppressed.append({"figure": f"achievers.{r.outcome}", "reason": r.suppressed_reason})
+    return rows, suppressed
+
+
+def build_client_results(
+    data: "BenchmarkData",
+    client: ClientProfile,
+    params: "ClientParameters",
+    *,
+    history: pd.DataFrame | None = None,
+    segment_model: Any | None = None,
+    importance: Mapping[str, float] | pd.Series | None = None,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = DEFAULT_SEED,
+    n_priorities: int = 3,
+    actions_per_priority: int = 2,
+    cache: dict | None = None,
+) -> dict[str, Any]:
+    """Build the ``results.json`` content for one client (pure: no I/O).
+
+    Parameters
+    ----------
+    data : BenchmarkData
+        The wave (framework, responses indexed by id, scores, outcomes).
+    client : ClientProfile
+        From :func:`client_from_wave` or :func:`client_from_survey`.
+    params : ClientParameters
+        ``client_id``, ``peers``, ``compare_to``, ``min_group_size`` and ``title`` are used.
+    history : DataFrame, optional
+        The organisation's scores in the waves it took part in (oldest first).
+    segment_model : fitted SegmentModel, optional
+        Anything with ``predict(scores) -> Series`` of segment names.
+    importance : Series or mapping, optional
+        Strand id -> weight; default equal weights (stated in the results).
+    n_boot, seed : int
+        Bootstrap of the percentile intervals.
+    n_priorities, actions_per_priority : int
+    cache : dict, optional
+        A dict the caller keeps for one wave and passes to every call (the dashboard
+        does): parts that do not depend on the peer filters or comparison point (the
+        achievers-vs-others context) are computed once per client and reused.
+
+    Returns
+    -------
+    dict
+        JSON-safe; see ``docs/results-schema.md``. No other organisation's id, name or
+        answers: only aggregates of groups that pass the privacy rules.
+    """
+    fw = data.framework
+    filters = check_peer_filters(params.peers, fw)
+    ids = peer_group(data.responses, fw, filters, exclude=[client.id] if client.in_benchmark else None)
+    peer_scores = data.scores.loc[ids]
+    comparison = peer_statistics(
+        client.scores, peer_scores, fw, compare_to=params.compare_to,
+        min_group_size=params.min_group_size, filters=filters, n_boot=n_boot, seed=seed,
+    )
+    weights, importance_source = normalise_importance(importance, fw)
+    priorities = rank_priorities(comparison, fw, weights if importance_source == "drivers" else None, n_priorities=n_priorities)
+    actions = pick_actions(priorities, fw, per_strand=actions_per_priority)
+    trend = organisation_trend(history, fw, wave=data.wave) if client.in_benchmark else organisation_trend(None, fw)
+
+    suppressed: list[dict[str, str]] = []
+    for score_id, reasons in comparison.suppressed.items():
+        for stat, reason in reasons.items():
+            suppressed.append({"figure": f"peers.stats.{score_id}.{stat}", "reason": reason})
+
+    segment = None
+    if segment_model is not None:
+        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, params.min_group_size, ids)
+        suppressed += seg_suppressed
+    context_key = ("achievers", client.id, client.in_benchmark, params.min_group_size)
+    if cache is not None and context_key in cache:
+        achievers, ach_suppressed = copy.deepcopy(cache[context_key])
+    else:
+        achievers, ach_suppressed = _benchmark_context(data, client, params.min_group_size)
+        if cache is not None:
+            cache[context_key] = copy.deepcopy((achievers, ach_suppressed))
+    suppressed += ach_suppressed
+
+    findings = write_findings(
+        comparison, priorities, fw, importance_source=importance_source, trend=trend, segment=segment,
+    )
+    stats = comparison.stats
+    score_rows = [INDEX_COLUMN, *fw.strand_ids]
+    peer_stat_cols = [
+        "n", "mean", "q1", "median", "q3", "top_quartile_n", "top_quartile_mean", "top_deck_n",
+        "top_deck_mean", "comparison", "gap",
+    ]
+    results: dict[str, Any] = {
+        "schema": SCHEMA,
+        "client_id": params.client_id,
+        "title": params.title,
+        "organisation": {
+            "id": client.id,
+            "name": client.name,
+            "source": "benchmark" if client.in_benchmark else "own survey",
+            "demographics": dict(client.demographics),
+        },
+        "framework": {"id": fw.id, "name": fw.name, "version": fw.version},
+        "wave": data.wave,
+        "benchmark": {"n_organisations": int(len(data.scores)), "source_wave": data.wave},
+        "strand_names": {INDEX_COLUMN: "Maturity index", **fw.strand_names()},
+        "scores": {r: _num(client.scores.get(r)) for r in score_rows},
+        "percentiles": {
+            r: {
+                "value": _num(stats.loc[r, "percentile"]),
+                "below": _num(stats.loc[r, "below"]),
+                "ties": _num(stats.loc[r, "ties"]),
+                "ci_low": _num(stats.loc[r, "ci_low"]),
+                "ci_high": _num(stats.loc[r, "ci_high"]),
+            }
+            for r in score_rows
+        },
+        "peers": {
+            "filters": {k: list(v) for k, v in filters.items()},
+            "description": comparison.description,
+            "n": int(comparison.n_peers),
+            "includes_client": False,
+            "min_group_size": comparison.min_group_size,
+            "compare_to": comparison.compare_to,
+            "comparison_used": comparison.comparison_used,
+            "comparison_label": COMPARISON_LABELS.get(comparison.comparison_used or "", None),
+            "stats": {
+                r: {c: (_count(stats.loc[r, c]) if c.endswith("_n") or c == "n" else _num(stats.loc[r, c])) for c in peer_stat_cols}
+                for r in score_rows
+            },
+            "notes": list(comparison.notes),
+        },
+        "segment": segment,
+        "trend": [
+            {"wave": str(w), **{c: _num(v) for c, v in row.items()}} for w, row in trend.iterrows()
+        ],
+        "importance": {"source": importance_source, "weights": {k: float(v) for k, v in weights.items()}},
+        "priorities": [
+            {
+                "rank": int(r.rank),
+                "strand": r.strand,
+                "name": r.name,
+                "score": _num(r.score),
+                "comparison": _num(r.comparison),
+                "gap": _num(r.gap),
+                "weight": _num(r.weight),
+                "priority": _num(r.priority),
+                "behind": bool(r.behind),
+            }
+            for r in priorities.itertuples(index=False)
+        ],
+        "actions": actions,
+        "achievers": achievers,
+        "findings": findings,
+        "suppressed": suppressed,
+        "method": {
+            "percentile": "mid-rank: percent of peers below plus half the percent level with the client",
+            "interval": {"level": 0.95, "method": "percentile bootstrap of the peer group", "n_boot": int(n_boot), "seed": int(seed)},
+            "top_quartile_share": TOP_QUARTILE_SHARE,
+            "top_deck_share": TOP_DECK_SHARE,
+            "comparison_columns": dict(COMPARISON_COLUMNS),
+            "min_group_size": comparison.min_group_size,
+            "priority": "gap to the comparison point x strand weight x number of strands",
+        },
+        "generated_by": f"maturity {__version__}",
+    }
+    return results
+
+
+# --- glue: parameters -> store -> results ----------------------------------------------------
+
+
+def client_results(params: "ClientParameters", *, store: "BenchmarkStore | None" = None) -> dict[str, Any]:
+    """The ``results.json`` content (Contract 5) for one client parameters file.
+
+    Opens the benchmark database (or uses ``store``), resolves the wave, finds the
+    organisation in it or scores the client's own survey without adding it to the
+    benchmark, and builds the results with :func:`build_client_results`, placing the client
+    in the wave's segments (:func:`maturity.benchmarking.wave_models.wave_segments`).
+    See ``docs/results-schema.md``.
+
+    Parameters
+    ----------
+    params : ClientParameters
+    store : BenchmarkStore, optional
+        An open store (default: open ``params.db`` read-only).
+
+    Raises
+    ------
+    ParametersError
+        Unknown peer filters or values.
+    DataError
+        The organisation is not in the wave, or the client's survey cannot be used.
+    StoreError
+        The database or wave cannot be read.
+    """
+    from ..data.store import BenchmarkStore
+
+    if store is None:
+        with BenchmarkStore(params.db, read_only=True) as opened:
+            return _client_results(params, opened)
+    return _client_results(params, store)
+
+
+def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict[str, Any]:
+    from ..data.population import wave_from_store
+
+    wave = store.resolve_wave(params.wave)
+    data = wave_from_store(store, wave, framework=params.framework)
+    check_peer_filters(params.peers, data.framework)  # fail early, before any scoring
+    if params.organisation is not None:
+        client = client_from_wave(data, params.organisation)
+        history = store.history(client.id)
+    else:
+        from ..data.responses import read_responses
+
+        own, _report = read_responses(params.responses, data.framework)
+        client = client_from_survey(own, data.framework)
+        history = None  # a file's claimed id must not unlock a stored organisation's history
+    model = wave_segments(store, wave, data)
+    importance = wave_importance(data)
+    results = build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
+    from .provenance import client_provenance
+
+    results["provenance"] = client_provenance(
+        params, store, wave, data.framework, results,
+        seeds={"bootstrap": DEFAULT_SEED, "segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},
+    )
+    return results

@@ -1,0 +1,585 @@
+"""The interactive dashboard (ipywidgets + matplotlib), served by Voila.
+
+Two modes:
+
+* **Researcher mode**: any organisation of any wave, plus whole-wave views (segment map,
+  reliability).
+* **Client mode** (a client parameters file): locked to one organisation. Every view is
+  drawn from that client's results (:func:`maturity.benchmarking.client_results.build_client_results`), which
+  hold only aggregates that passed the privacy rules, and figures are sent as images; no
+  other organisation's id or name is ever put into a widget, so none reaches the browser.
+
+A change of wave, peer filter or comparison point recomputes the client's results (a
+fraction of a second) and redraws only the view on screen; the other views are redrawn
+when their tab is opened. While that runs the controls are disabled and the status line
+says so. A failure shows a short message in the page; details go to the server log only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import io
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML, Image, display
+
+from ..benchmarking.client_parameters import ClientParameters, load_client_parameters
+from ..benchmarking.client_results import (
+    ClientProfile,
+    build_client_results,
+    client_from_survey,
+    client_from_wave,
+)
+from ..benchmarking.peers import COMPARISON_LABELS, peer_group
+from ..benchmarking.privacy import small_group_reason
+from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..data.population import BenchmarkData
+from ..data.store import BenchmarkStore
+from ..errors import MaturityError
+from ..framework import INDEX_COLUMN
+from ..reporting import figures, report_blocks
+from .server import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE
+
+log = logging.getLogger(__name__)
+
+#: (key, tab title) of the views shown in both modes.
+VIEWS = (
+    ("overview", "Overview"),
+    ("profile", "Strands"),
+    ("distribution", "Distribution"),
+    ("segments", "Segments"),
+    ("achievers", "Achievers"),
+    ("priorities", "Priorities"),
+    ("trend", "Trend"),
+)
+#: Views only researchers see (whole-wave, row-level analyses).
+RESEARCHER_VIEWS = (("reliability", "Reliability"),)
+#: Bootstrap draws of the percentile interval: fewer than a report, for a live screen.
+DASHBOARD_N_BOOT = 1000
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class WaveData:
+    """A wave loaded for the dashboard, with the models fitted on it (cached)."""
+
+    data: BenchmarkData
+    segment_model: Any | None = None
+    importance: pd.Series | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class DashboardData:
+    """Read-only access to a benchmark database, cached per wave.
+
+    Parameters
+    ----------
+    db : path
+        Benchmark database.
+    """
+
+    def __init__(self, db: str | Path) -> None:
+        self.db = Path(db)
+        with BenchmarkStore(self.db, read_only=True) as store:
+            self.waves: list[str] = [str(w) for w in store.waves()["wave"]]
+        if not self.waves:
+            raise MaturityError(f"the database {self.db} holds no waves yet (run `maturity import`)")
+        self._cache: dict[str, WaveData] = {}
+        self._history: dict[str, pd.DataFrame] = {}
+
+    def latest(self) -> str:
+        return self.waves[-1]
+
+    def wave(self, label: str | None) -> WaveData:
+        """The wave's data, segment model and strand importance (loaded once); the same
+        segments and importance as the wave's client reports."""
+        from ..benchmarking.wave_models import wave_importance, wave_segments
+        from ..data.population import wave_from_store
+
+        with BenchmarkStore(self.db, read_only=True) as store:
+            label = store.resolve_wave(label)
+            if label not in self._cache:
+                data = wave_from_store(store, label)
+                self._cache[label] = WaveData(data, wave_segments(store, label, data), wave_importance(data))
+        return self._cache[label]
+
+    def history(self, organisation: str) -> pd.DataFrame:
+        """An organisation's scores in every wave it took part in."""
+        if organisation not in self._history:
+            with BenchmarkStore(self.db, read_only=True) as store:
+                self._history[organisation] = store.history(organisation)
+        return self._history[organisation]
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+class Dashboard:
+    """The dashboard widget tree and its behaviour.
+
+    Parameters
+    ----------
+    db : path
+        Benchmark database.
+    client : ClientParameters or path, optional
+        Client mode: locked to this client's organisation (or its own survey).
+    wave : str, optional
+        Initial wave (default: the client's wave, else the latest).
+    min_group_size : int, optional
+        Privacy threshold (default: the client's, else ``DEFAULT_MIN_GROUP_SIZE``; never below 3).
+    n_boot : int
+        Bootstrap draws of the percentile interval.
+    seed : int
+    """
+
+    def __init__(
+        self,
+        db: str | Path,
+        *,
+        client: ClientParameters | str | Path | None = None,
+        wave: str | None = None,
+        min_group_size: int | None = None,
+        n_boot: int = DASHBOARD_N_BOOT,
+        seed: int = 2026,
+    ) -> None:
+        if client is not None and not isinstance(client, ClientParameters):
+            client = load_client_parameters(client)
+        self.client_params: ClientParameters | None = client
+        self.client_mode = client is not None
+        self.source = DashboardData(db)
+        self.n_boot = n_boot
+        self.seed = seed
+        base_min = client.min_group_size if client else DEFAULT_MIN_GROUP_SIZE
+        self.min_group_size = check_min_group_size(min_group_size if min_group_size is not None else base_min)
+        self.results: dict[str, Any] | None = None
+        self.updates = 0
+        self._client: ClientProfile | None = None
+        self._wave: WaveData | None = None
+        self._suspend = False
+        self._stale: set[str] = set()
+        self._own_survey: ClientProfile | None = None
+
+        views = VIEWS if self.client_mode else VIEWS + RESEARCHER_VIEWS
+        self.view_keys = [key for key, _ in views]
+        self._build_widgets(wave or (client.wave if client else None), views)
+        self._load_wave(self.wave_select.value, initial=True)
+
+    # -- construction --
+    @classmethod
+    def from_environment(cls, **overrides: Any) -> "Dashboard":
+        """Build from the variables ``maturity dashboard`` sets (overrides win when not None)."""
+        env = {
+            "db": os.environ.get(ENV_DB),
+            "client": os.environ.get(ENV_CLIENT) or None,
+            "wave": os.environ.get(ENV_WAVE) or None,
+            "min_group_size": int(os.environ[ENV_MIN_GROUP]) if os.environ.get(ENV_MIN_GROUP) else None,
+        }
+        env.update({k: v for k, v in overrides.items() if v is not None})
+        if not env["db"]:
+            raise MaturityError("no benchmark database given (start it with `maturity dashboard --db PATH`)")
+        return cls(**env)
+
+    def _build_widgets(self, wave: str | None, views) -> None:
+        style = {"description_width": "110px"}
+        wide = widgets.Layout(width="100%")
+        self.title = widgets.HTML()
+        self.title.add_class("maturity-title")
+        self.wave_select = widgets.Dropdown(
+            options=self.source.waves, value=wave if wave in self.source.waves else self.source.latest(),
+            description="Wave", style=style, layout=wide,
+        )
+        self.wave_select.add_class("maturity-wave")
+        self.organisation_select: widgets.Dropdown | None = None
+        if not self.client_mode:
+            self.organisation_select = widgets.Dropdown(description="Organisation", style=style, layout=wide)
+            self.organisation_select.add_class("maturity-organisation")
+        self.filter_selects: dict[str, widgets.SelectMultiple] = {}
+        self.compare_select = widgets.ToggleButtons(
+            options=[("Median", "median"), ("Top quartile", "top_quartile"), ("Top deck", "top_deck")],
+            tooltips=[COMPARISON_LABELS[k].capitalize() for k in ("median", "top_quartile", "top_deck")],
+            value=self.client_params.compare_to if self.client_params else "top_quartile",
+            description="Compare to", style={"description_width": "110px", "button_width": "92px"},
+        )
+        self.compare_select.add_class("maturity-compare")
+        self.peer_info = widgets.HTML()
+        self.peer_info.add_class("maturity-peer-info")
+        self.status = widgets.HTML()
+        self.status.add_class("maturity-status")
+        self.message = widgets.HTML()
+        self.message.add_class("maturity-message")
+        self.outputs = {key: widgets.Output() for key, _ in views}
+        for key, out in self.outputs.items():
+            out.add_class(f"maturity-view-{key}")
+        self.tabs = widgets.Tab(children=[self.outputs[k] for k, _ in views])
+        for i, (_, title) in enumerate(views):
+            self.tabs.set_title(i, title)
+        self.tabs.observe(self._on_tab, names="selected_index")
+        self.filter_box = widgets.VBox()
+        controls = [self.wave_select]
+        if self.organisation_select is not None:
+            controls.append(self.organisation_select)
+        controls += [
+            widgets.HTML("<b>Peer group</b> <span style='color:#666'>(no selection: all)</span>"),
+            self.filter_box,
+            self.peer_info,
+            self.compare_select,
+            self.status,
+        ]
+        self.controls = widgets.VBox(controls, layout=widgets.Layout(width="360px", padding="0 16px 0 0"))
+        body = widgets.HBox([self.controls, widgets.VBox([self.message, self.tabs], layout=widgets.Layout(flex="1"))])
+        self.root = widgets.VBox([self.title, body])
+        self.root.add_class("maturity-dashboard")
+        self.wave_select.observe(self._on_wave, names="value")
+        self.compare_select.observe(self._on_change, names="value")
+
+    # -- behaviour --
+    def _guard(self, action: Callable[[], None]) -> None:
+        """Run an update with the busy state shown and errors turned into a short message."""
+        self._busy(True)
+        try:
+            self.message.value = ""
+            action()
+        except MaturityError as exc:
+            self._fail(str(exc))
+        except Exception:  # never a traceback in the page; the server log has it
+            log.exception("dashboard update failed")
+            self._fail("Something went wrong while updating the dashboard. The details are in the server log.")
+        finally:
+            self._busy(False)
+
+    def _busy(self, busy: bool) -> None:
+        for w in self._control_widgets():
+            w.disabled = busy
+        if busy:
+            self.status.value = "<span class='maturity-busy'>&#8987; Updating&hellip;</span>"
+        else:
+            self.status.value = f"<span class='maturity-ready' data-updates='{self.updates}'>Ready &middot; update {self.updates}</span>"
+
+    def _fail(self, text: str) -> None:
+        self.message.value = (
+            "<div style='background:#fdecea;color:#611a15;padding:8px 12px;border-radius:4px'>"
+            f"{html.escape(text)}</div>"
+        )
+
+    def _control_widgets(self) -> list[widgets.Widget]:
+        out: list[widgets.Widget] = [self.wave_select, self.compare_select, *self.filter_selects.values()]
+        if self.organisation_select is not None:
+            out.append(self.organisation_select)
+        return out
+
+    def _on_wave(self, change: dict) -> None:
+        if not self._suspend:
+            self._guard(lambda: self._load_wave(change["new"]))
+
+    def _on_change(self, change: dict) -> None:
+        if not self._suspend:
+            self._guard(self._update)
+
+    def _on_tab(self, change: dict) -> None:
+        key = self.view_keys[change["new"]] if change["new"] is not None else None
+        if key in self._stale and self.results is not None:
+            self._guard(lambda: self._render(key))
+
+    def _load_wave(self, label: str, *, initial: bool = False) -> None:
+        """Switch to a wave: rebuild the choices that depend on it, then update."""
+        def load() -> None:
+            self._wave = self.source.wave(label)
+            fw = self._wave.data.framework
+            self._suspend = True
+            try:
+                self._rebuild_filters(fw)
+                if self.organisation_select is not None:
+                    names = self._wave.data.responses.get(fw.name_column)
+                    ids = list(self._wave.data.responses.index)
+                    options = [(f"{i} \u00b7 {names.loc[i]}" if names is not None and pd.notna(names.loc[i]) else i, i) for i in ids]
+                    previous = self.organisation_select.value
+                    self.organisation_select.options = options
+                    self.organisation_select.value = previous if previous in ids else (ids[0] if ids else None)
+            finally:
+                self._suspend = False
+            self._update()
+
+        if initial:
+            self._guard(load)
+        else:
+            load()
+
+    def _rebuild_filters(self, fw) -> None:
+        """One multi-select per demographic, keeping the current choices where still valid."""
+        wanted = dict(self.client_params.peers) if (self.client_params and not self.filter_selects) else {
+            k: tuple(w.value) for k, w in self.filter_selects.items()
+        }
+        selects = {}
+        for demo in fw.demographics:
+            keep = [v for v in demo.values if v.casefold() in {x.casefold() for x in wanted.get(demo.id, ())}]
+            w = widgets.SelectMultiple(
+                options=list(demo.values), value=keep, description=demo.name,
+                rows=min(6, len(demo.values)), style={"description_width": "110px"},
+                layout=widgets.Layout(width="100%"),
+            )
+            w.add_class(f"maturity-filter-{demo.id}")
+            w.observe(self._on_change, names="value")
+            selects[demo.id] = w
+        self.filter_selects = selects
+        self.filter_box.children = list(selects.values())
+
+    def current_filters(self) -> dict[str, list[str]]:
+        """The peer filters as chosen on screen (empty selections dropped)."""
+        return {k: list(w.value) for k, w in self.filter_selects.items() if w.value}
+
+    def _client_profile(self) -> ClientProfile | None:
+        data = self._wave.data
+        if self.client_mode:
+            params = self.client_params
+            if params.organisation is not None:
+                if params.organisation not in data.responses.index:
+                    raise MaturityError(
+                        f"Your organisation did not take part in wave {data.wave}; choose another wave."
+                    )
+                return client_from_wave(data, params.organisation)
+            if self._own_survey is None:
+                from ..data.responses import read_responses
+
+                responses, _ = read_responses(params.responses, data.framework)
+                self._own_survey = client_from_survey(responses, data.framework)
+            return self._own_survey
+        organisation = self.organisation_select.value if self.organisation_select else None
+        return client_from_wave(data, organisation) if organisation is not None else None
+
+    def _update(self) -> None:
+        """Recompute the client's results and redraw the view on screen."""
+        self.results = None
+        self._client = self._client_profile()
+        if self._client is None:
+            raise MaturityError("This wave has no organisations to show.")
+        data = self._wave.data
+        base = self.client_params or ClientParameters(client_id="dashboard", db=self.source.db, organisation=self._client.id)
+        params = dataclasses.replace(
+            base, peers={k: tuple(v) for k, v in self.current_filters().items()},
+            compare_to=self.compare_select.value, min_group_size=self.min_group_size, wave=data.wave,
+        )
+        history = self.source.history(self._client.id) if self._client.in_benchmark else None
+        self.results = build_client_results(
+            data, self._client, params, history=history, segment_model=self._wave.segment_model,
+            importance=self._wave.importance, n_boot=self.n_boot, seed=self.seed,
+            cache=self._wave.extras.setdefault("results_cache", {}),
+        )
+        self.updates += 1
+        self._show_header()
+        self._stale = set(self.view_keys)
+        self._render(self.view_keys[self.tabs.selected_index or 0])
+
+    def _show_header(self) -> None:
+        r = self.results
+        org = r["organisation"]
+        who = html.escape(org.get("name") or org["id"])
+        mode = "Client view" if self.client_mode else "Researcher view"
+        self.title.value = (
+            f"<h2 style='margin:4px 0'>Learning maturity benchmark: {who}</h2>"
+            f"<div style='color:#555'>{mode} &middot; {html.escape(r['framework']['name'])} &middot; wave {html.escape(str(r['wave']))}</div>"
+        )
+        peers = r["peers"]
+        notice = ""
+        reason = small_group_reason(peers["n"], self.min_group_size, group="this peer group")
+        if reason:
+            notice = f"<div class='maturity-suppressed' style='color:#8a4b00'>Peer statistics withheld: {html.escape(reason)}.</div>"
+        elif r["suppressed"]:
+            notice = (
+                f"<div class='maturity-suppressed' style='color:#8a4b00'>{len(r['suppressed'])} figure(s) withheld "
+                "to protect small groups.</div>"
+            )
+        notes = "".join(f"<div style='color:#8a4b00'>{html.escape(n)}</div>" for n in peers.get("notes", []))
+        self.peer_info.value = (
+            f"<div><b class='maturity-peer-n' data-n='{peers['n']}'>{peers['n']:,} peers</b>: "
+            f"{html.escape(peers['description'])}</div>{notice}{notes}"
+        )
+
+    # -- views --
+    def _render(self, key: str) -> None:
+        out = self.outputs[key]
+        with out:
+            out.clear_output(wait=True)
+            getattr(self, f"_view_{key}")()
+        self._stale.discard(key)
+
+    @staticmethod
+    def _figure(fig: plt.Figure | None, empty: str = "") -> None:
+        if fig is None:
+            if empty:
+                display(HTML(f"<p><i>{html.escape(empty)}</i></p>"))
+            return
+        display(figure_image(fig))
+
+    def _view_overview(self) -> None:
+        r = self.results
+        display(report_blocks.headlines(r))
+        display(report_blocks.index_summary(r))
+        self._figure(figures.peer_position(r, scores=[INDEX_COLUMN], title="Maturity index against the peer group"))
+        display(report_blocks.segment_summary(r))
+
+    def _view_profile(self) -> None:
+        r = self.results
+        self._figure(figures.peer_position(r, scores=[s for s in r["strand_names"] if s != INDEX_COLUMN],
+                                         title="Strands against the peer group"))
+        display(report_blocks.peer_table(r))
+
+    def _view_distribution(self) -> None:
+        r, data = self.results, self._wave.data
+        ids = peer_group(data.responses, data.framework, r["peers"]["filters"],
+                         exclude=[self._client.id] if self._client.in_benchmark else None)
+        reason = small_group_reason(len(ids), self.min_group_size, group="the peer group")
+        if reason:
+            display(HTML(f"<p><i>The distribution is withheld: {html.escape(reason)}.</i></p>"))
+        else:
+            # Drawn server-side: the browser receives an image of counts, never the rows.
+            self._figure(figures.index_distribution(data.scores.loc[ids], highlight=r["scores"].get(INDEX_COLUMN)))
+        self._figure(figures.percentile_ranks(r))
+
+    def _view_segments(self) -> None:
+        r = self.results
+        display(report_blocks.segment_summary(r))
+        self._figure(figures.segment_comparison(r), "No segment profile to compare with.")
+        model = self._wave.segment_model
+        if self.client_mode or model is None:
+            return  # a map plots individual organisations: researchers only
+        coords = self._wave.extras.get("segment_map")
+        if coords is None:
+            from ..analysis.segments import segment_map
+
+            data = self._wave.data
+            complete = data.scores[data.framework.strand_ids].dropna()
+            labels = model.predict(complete)
+            coords = segment_map(complete, labels, data.framework.strand_ids, random_state=self.seed)
+            self._wave.extras["segment_map"] = coords
+        order = list(getattr(model, "segment_names_", []) or [])
+        self._figure(figures.segment_map_chart(coords, order=order or None))
+        profiles = getattr(model, "profiles_", None)
+        if profiles is not None and len(profiles):
+            self._figure(figures.segment_profile_heatmap(profiles, self._wave.data.framework))
+
+    def _view_achievers(self) -> None:
+        rows = self.results.get("achievers") or []
+        if not rows:
+            display(HTML("<p><i>The framework has no outcomes to compare.</i></p>"))
+            return
+        display(HTML(achievers_html(rows)))
+
+    def _view_priorities(self) -> None:
+        display(report_blocks.priorities(self.results))
+
+    def _view_trend(self) -> None:
+        r = self.results
+        display(report_blocks.trend_summary(r))
+        self._figure(figures.own_trend(r))
+
+    def _view_reliability(self) -> None:
+        from ..analysis.reliability import reliability
+
+        table = self._wave.extras.get("reliability")
+        if table is None:
+            data = self._wave.data
+            table = reliability(data.responses, data.framework)
+            self._wave.extras["reliability"] = table
+        display(HTML(reliability_html(table)))
+
+    def _ipython_display_(self) -> None:
+        display(self.root)
+
+
+def figure_image(fig: plt.Figure, dpi: int = 90) -> Image:
+    """Render a figure to a PNG display object once, and close it.
+
+    IPython's own figure display trims the margins with ``bbox_inches="tight"``, which
+    draws the figure twice; our figures are laid out already, so one draw is enough.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return Image(data=buffer.getvalue(), format="png")
+
+
+def achievers_html(rows: list[dict[str, Any]]) -> str:
+    """Achievers vs others as a small HTML table (withheld figures shown as such)."""
+
+    def pct(value: Any) -> str:
+        return "withheld" if value is None else f"{value:.0f}%"
+
+    def ratio(value: Any) -> str:
+        return "withheld" if value is None else f"{value:.1f}x"
+
+    body = "".join(
+        "<tr>"
+        f"<td>{html.escape(r['name'])}</td>"
+        f"<td>{pct(r['top_deck_share'])} <span style='color:#777'>(n={r['top_deck_n']})</span></td>"
+        f"<td>{pct(r['others_share'])} <span style='color:#777'>(n={r['others_n']})</span></td>"
+        f"<td>{ratio(r['ratio'])}</td>"
+        "</tr>"
+        for r in rows
+    )
+    return (
+        "<table class='maturity-table'><thead><tr><th>Outcome</th><th>Top deck reporting an improvement</th>"
+        f"<th>Others</th><th>Ratio</th></tr></thead><tbody>{body}</tbody></table>"
+        "<p style='color:#555'>Top deck: the 10% of organisations with the highest maturity index.</p>"
+    )
+
+
+def app(
+    db: str | Path | None = None,
+    *,
+    client: str | Path | None = None,
+    wave: str | None = None,
+    min_group_size: int | None = None,
+) -> Dashboard | HTML:
+    """The dashboard for a notebook cell: the widget, or a short message if it cannot start.
+
+    Arguments left as None are read from the environment that ``maturity dashboard`` sets.
+    """
+    try:
+        return Dashboard.from_environment(db=db, client=client, wave=wave, min_group_size=min_group_size)
+    except MaturityError as exc:
+        return HTML(f"<div style='color:#611a15'>The dashboard cannot start: {html.escape(str(exc))}</div>")
+    except Exception:
+        log.exception("dashboard start-up failed")
+        return HTML("<div style='color:#611a15'>The dashboard cannot start; the details are in the server log.</div>")
+    finally:
+        _mark_ready()
+
+
+def _mark_ready() -> None:
+    """Tell ``maturity dashboard`` the page is built (so it can announce the address)."""
+    marker = os.environ.get(ENV_READY)
+    if marker:
+        Path(marker).touch()
+
+
+def reliability_html(table: pd.DataFrame) -> str:
+    """A strand reliability table (``maturity.analysis.reliability.reliability``) as HTML."""
+
+    def num(value: Any, digits: int = 2) -> str:
+        return "n/a" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+    body = "".join(
+        "<tr>"
+        f"<td>{html.escape(str(r['name']))}</td><td>{int(r['n_items'])}</td><td>{int(r['n_respondents']):,}</td>"
+        f"<td>{num(r['alpha'])} <span style='color:#777'>({num(r['alpha_ci_low'])} to {num(r['alpha_ci_high'])})</span></td>"
+        f"<td>{num(r['std_alpha'])}</td><td>{num(r['omega_total'])}</td>"
+        "</tr>"
+        for _, r in table.iterrows()
+    )
+    return (
+        "<table class='maturity-table'><thead><tr><th>Strand</th><th>Items</th><th>Respondents</th>"
+        "<th>Cronbach's alpha (95% CI)</th><th>Standardised alpha</th><th>Omega total</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+        "<p style='color:#555'>Alpha from pairwise-complete covariances with a Feldt interval; omega total "
+        "from a one-factor maximum-likelihood model.</p>"
+    )

@@ -1,0 +1,228 @@
+"""Starting the Voila dashboard server.
+
+The dashboard notebook reads its configuration from environment variables that only the
+server sets (never from the URL), so a client-mode dashboard cannot be unlocked by editing
+the address: ``MATURITY_DASHBOARD_DB``, ``MATURITY_DASHBOARD_WAVE``,
+``MATURITY_DASHBOARD_CLIENT`` (a client parameters file) and
+``MATURITY_DASHBOARD_MIN_GROUP``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..benchmarking.client_parameters import load_client_parameters
+from ..config import DEFAULT_DB, check_min_group_size
+from ..errors import MaturityError, ParametersError, UsageError
+from ..reporting.notebooks import notebook_path
+
+ENV_DB = "MATURITY_DASHBOARD_DB"
+ENV_WAVE = "MATURITY_DASHBOARD_WAVE"
+ENV_CLIENT = "MATURITY_DASHBOARD_CLIENT"
+ENV_MIN_GROUP = "MATURITY_DASHBOARD_MIN_GROUP"
+#: File the dashboard touches once its first (pre-heated) kernel has built the page.
+ENV_READY = "MATURITY_DASHBOARD_READY_FILE"
+DEFAULT_PORT = 8866
+
+
+@dataclass
+class DashboardServer:
+    """A running Voila process serving the dashboard."""
+
+    process: subprocess.Popen
+    url: str
+    workdir: Path
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop the server and its kernels."""
+        self.stopping.set()  # kernels torn down mid-work log noise nobody needs to read
+        if self.process.poll() is None:
+            # Voila shuts its kernels down cleanly on SIGTERM; only stragglers get killed.
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why ``host:port`` cannot be listened on (None when it can)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None
+
+
+def free_port(host: str, start: int = DEFAULT_PORT, attempts: int = 50) -> int:
+    """First port from ``start`` that can be bound on ``host``."""
+    for port in range(start, start + attempts):
+        if _bind_error(host, port) is None:
+            return port
+    raise MaturityError(f"no free port found on {host} between {start} and {start + attempts - 1}")
+
+
+def start_dashboard(
+    *,
+    db: str | Path | None = None,
+    client: str | Path | None = None,
+    wave: str | None = None,
+    min_group_size: int | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    notebook: str | Path | None = None,
+    ready_timeout: float = 120,
+    quiet: bool = False,
+) -> DashboardServer:
+    """Start Voila on the dashboard notebook and wait until it answers.
+
+    Parameters
+    ----------
+    db : path, optional
+        Benchmark database (default: the client file's, else ``outputs/benchmark.duckdb``).
+    client : path, optional
+        Client parameters file: locks the dashboard to that organisation (client mode).
+        It is checked before anything starts.
+    wave : str, optional
+        Initial wave (default latest).
+    min_group_size : int, optional
+        Privacy threshold override (never below 3).
+    host : str
+        Interface to bind; 127.0.0.1 unless told otherwise.
+    port : int, optional
+        Port; default the first free one from 8866. An explicit port that is taken is an error.
+    notebook : path, optional
+        Dashboard notebook (default the packaged ``dashboard.ipynb``).
+    ready_timeout : float
+        Seconds to wait for the server to answer and its first kernel to be warm.
+    quiet : bool
+        Send the server's own log to ``server.log`` in its private folder instead of the
+        terminal (tests and benchmarks).
+
+    Returns
+    -------
+    DashboardServer
+    """
+    if client is not None:
+        db = db or load_client_parameters(client).db  # a bad file fails here, before any server
+    db = Path(db or DEFAULT_DB).resolve()
+    if not db.is_file():
+        raise UsageError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
+    if min_group_size is not None:
+        try:
+            check_min_group_size(min_group_size, where="min_group_size")
+        except ParametersError as exc:
+            raise UsageError(str(exc)) from None
+    if port is None:
+        port = free_port(host)
+    elif not 0 < port < 65536:
+        raise UsageError(f"port {port} is not a valid port")
+    elif (problem := _bind_error(host, port)) is not None:
+        raise UsageError(f"cannot listen on {host}:{port}: {problem.strerror}")
+    nb = Path(notebook) if notebook else notebook_path("dashboard.ipynb")
+    env = dict(os.environ)
+    env[ENV_DB] = str(db)
+    env.pop(ENV_CLIENT, None)
+    env.pop(ENV_WAVE, None)
+    env.pop(ENV_MIN_GROUP, None)
+    if client is not None:
+        env[ENV_CLIENT] = str(Path(client).resolve())
+    if wave is not None:
+        env[ENV_WAVE] = str(wave)
+    if min_group_size is not None:
+        env[ENV_MIN_GROUP] = str(min_group_size)
+    # A private folder for the marker saying the pre-heated kernel has built the page.
+    # (Voila's kernels stay on loopback TCP: a shared Unix-socket prefix clashes when it
+    # starts two kernels at once.)
+    workdir = Path(tempfile.mkdtemp(prefix="maturity-dash-"))
+    ready_file = workdir / "ready"
+    env[ENV_READY] = str(ready_file)
+    cmd = [
+        sys.executable, "-m", "voila", str(nb),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={host}",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        # A pre-executed kernel waits for the first visitor: the page appears in seconds.
+        "--preheat_kernel=True",
+        "--pool_size=1",
+        "--Voila.log_level=ERROR",
+    ]
+    log_file = open(workdir / "server.log", "wb") if quiet else None  # noqa: SIM115 - owned by the child
+    process = subprocess.Popen(
+        cmd, env=env, cwd=str(nb.parent), start_new_session=True,
+        stdout=log_file or subprocess.DEVNULL, stderr=log_file or subprocess.PIPE,
+    )
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{port}/"
+    server = DashboardServer(process, url, workdir)
+    if log_file is not None:
+        log_file.close()  # the child holds its own descriptor
+    else:
+        threading.Thread(target=_forward_log, args=(process.stderr, server.stopping), daemon=True).start()
+    probe = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else shown_host}:{port}/"
+    deadline = time.monotonic() + ready_timeout
+    answered = False
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            server.stop()
+            raise MaturityError(f"the dashboard server stopped during start-up (exit code {process.returncode})")
+        if not answered:
+            answered = _answers(probe)
+        # Ready when the server answers and the pre-heated kernel has built the page.
+        if answered and ready_file.exists():
+            return server
+        time.sleep(0.2)
+    server.stop()
+    raise MaturityError(f"the dashboard was not ready within {ready_timeout:.0f} s")
+
+
+#: Server log lines that say nothing a dashboard user can act on.
+_NOISE = (
+    "Kernel is running over TCP without encryption",  # loopback only; see start_dashboard
+    "websocket_ping_timeout",
+    "is not trusted",
+)
+
+
+def _forward_log(stream, stopping: threading.Event) -> None:
+    """Copy the server's log to our stderr, leaving out known harmless lines and anything
+    logged once the server is being stopped."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace")
+        if not stopping.is_set() and not any(noise in line for noise in _NOISE):
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+def _answers(url: str) -> bool:
+    """Whether an HTTP server answers at ``url`` (any status counts)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False

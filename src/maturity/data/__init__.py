@@ -1,0 +1,1 @@
+"""Input and storage: survey files read and checked, the benchmark database, populations."""

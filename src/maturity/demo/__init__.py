@@ -1,0 +1,1 @@
+"""``maturity demo``: the whole kit on a synthetic benchmark."""

@@ -1,0 +1,94 @@
+"""Client parameters files for the demo: a spread of organisations with meaningful peer groups.
+
+The demo shows what a consultancy's batch looks like: K clients picked deterministically
+from the benchmark wave (evenly spread over the maturity index, so the reports range from a
+starting to a leading organisation), each compared with a peer group large enough to show
+its statistics (a demographic the client shares with at least ``2 * min_group_size``
+organisations), with varying comparison points.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ..benchmarking.client_parameters import COMPARE_TO
+from ..files import write_text
+from ..framework import INDEX_COLUMN, Framework
+from ..scoring import score_responses
+
+
+def pick_demo_clients(
+    responses: pd.DataFrame,
+    framework: Framework,
+    k: int,
+    *,
+    min_group_size: int = 5,
+    wave: str | None = None,
+) -> list[dict]:
+    """Choose ``k`` client organisations and their peer filters.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The wave's responses (Contract 2; id column or index = organisation id).
+    framework : Framework
+    k : int
+        Number of clients (at most the number of scored organisations).
+    min_group_size : int
+        Privacy threshold; a peer group is chosen only with at least twice as many members.
+    wave : str, optional
+        Written into each file when given.
+
+    Returns
+    -------
+    list of dict
+        Contract 6 fields without ``db``: ``client_id``, ``organisation``, ``peers``,
+        ``compare_to`` (and ``wave``), in order of increasing maturity index.
+    """
+    if k < 0:
+        raise ValueError("k must be at least 0")
+    frame = framework.by_id(responses)
+    index = score_responses(frame, framework)[INDEX_COLUMN].dropna().sort_values(kind="stable")
+    k = min(k, len(index))
+    positions = [int((i + 0.5) * len(index) / k) for i in range(k)] if k else []
+    demographics = [d.id for d in framework.demographics if d.id in frame.columns]
+    clients = []
+    for i, pos in enumerate(positions):
+        org = index.index[pos]
+        peers: dict[str, list[str]] = {}
+        # The first client is compared with the whole wave; the others with a demographic
+        # group they belong to, rotating which demographic is tried first.
+        if i > 0 and demographics:
+            order = demographics[(i - 1) % len(demographics):] + demographics[:(i - 1) % len(demographics)]
+            for dem in order:
+                value = frame.at[org, dem]
+                if pd.notna(value) and (frame[dem] == value).sum() >= 2 * min_group_size:
+                    peers = {dem: [str(value)]}
+                    break
+        entry = {
+            "client_id": f"demo-{str(org).lower()}",
+            "organisation": str(org),
+            "peers": peers,
+            "compare_to": COMPARE_TO[(i + 1) % len(COMPARE_TO)],
+        }
+        if wave is not None:
+            entry["wave"] = str(wave)
+        clients.append(entry)
+    return clients
+
+
+def write_client_files(folder: str | Path, clients: list[dict], db: str | Path) -> list[Path]:
+    """Write one ``<client_id>.yaml`` per client into ``folder``, with ``db`` relative to it."""
+    folder = Path(folder)
+    db_rel = Path(os.path.relpath(Path(db).resolve(), folder.resolve())).as_posix()
+    paths = []
+    for client in clients:
+        data = {"client_id": client["client_id"], "organisation": client["organisation"], "db": db_rel,
+                **{k: v for k, v in client.items() if k not in {"client_id", "organisation"} and v not in (None, {})}}
+        header = "# Client report parameters (Contract 6), written by `maturity demo`.\n"
+        paths.append(write_text(folder / f"{client['client_id']}.yaml", header + yaml.safe_dump(data, sort_keys=False)))
+    return paths
