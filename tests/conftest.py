@@ -57,8 +57,15 @@ def small_framework():
 
 @pytest.fixture(scope="session")
 def bench600():
-    """The default synthetic benchmark (600 organisations, default seed)."""
+    """The default (realistic) synthetic benchmark (600 organisations, default seed)."""
     return maturity.generate_benchmark(600)
+
+
+@pytest.fixture(scope="session")
+def planted600():
+    """A synthetic benchmark with planted structure (four separated stages, uniform blanks):
+    for tests that need known answers."""
+    return maturity.generate_benchmark(600, structure="planted")
 
 
 @pytest.fixture(scope="session")

@@ -59,9 +59,14 @@ def snapshot(root: Path, exclude: Path) -> dict[str, float]:
     }
 
 
+def _pythonpath() -> str:
+    """The repository (for ``tests.batch_support``) plus whatever the caller put first."""
+    return os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+
+
 def run_support_cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     """``maturity`` with the stand-in results step, in a subprocess (real exit code and streams)."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": _pythonpath(), **(env or {})}
     return subprocess.run([sys.executable, "-m", "tests.batch_support", *args],
                           capture_output=True, text=True, env=full_env, cwd=REPO, **kwargs)
 
@@ -291,7 +296,7 @@ def test_ctrl_c_leaves_no_half_written_files_and_the_next_run_resumes(tmp_path, 
     template = fault_template(tmp_path / "t.ipynb")
     out = tmp_path / "out"
     args = ["batch", str(clients), "--out", str(out), "--notebook", str(template), "--workers", "2"]
-    env = {**os.environ, "PYTHONPATH": str(REPO), SLEEP_ENV: "600"}
+    env = {**os.environ, "PYTHONPATH": _pythonpath(), SLEEP_ENV: "600"}
     proc = subprocess.Popen([sys.executable, "-m", "tests.batch_support", *args], env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -517,7 +522,7 @@ def test_ctrl_c_stops_the_clients_running_on_dask(tmp_path, database, monkeypatc
             [sys.executable, "-m", "tests.batch_support", "batch", str(clients), "--out", str(out),
              "--notebook", str(fault_template(tmp_path / "t.ipynb")), "--executor", "dask",
              "--scheduler", cluster.scheduler_address],
-            env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": _pythonpath()}, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
         try:
             pids = [out / "clients" / f"slow-{i}" / "kernel.pid" for i in (1, 2)]

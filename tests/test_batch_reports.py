@@ -46,7 +46,7 @@ def test_real_reports_are_finished_documents(real_batch):
         assert CONTRACT_5_KEYS <= set(results)
         assert results["client_id"] == client["client_id"]
         html = (folder / "report.html").read_text(encoding="utf-8")
-        assert re.search(r"<img[^>]+src=\"data:image/png;base64", html)
+        assert re.search(r"<img[^>]+src=\"data:image/svg\+xml;base64", html)  # vector figures
         for leak in ("Traceback", "import maturity", "results_path", "Warning:", "<th>0</th>"):
             assert leak not in html, leak
 

@@ -50,7 +50,9 @@ def report_run(tmp_path_factory):
 
 def test_report_has_figures_and_no_code(report_run):
     _, results, ipynb, html = report_run
-    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 4
+    # figures are embedded as SVG: sharp on screen and when printed
+    assert len(re.findall(r"<img[^>]+src=\"data:image/svg\+xml;base64", html)) >= 4
+    assert "data:image/png;base64" not in html.split("</style>")[-1]
     for code in ("import ", "report.", "plots.", "load_results", "results_path", "def "):
         assert code not in html, code
     text = visible_text(html)

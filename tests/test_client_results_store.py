@@ -98,7 +98,7 @@ def test_notebook_computes_results_from_the_database(db, tmp_path):
                          {**params.to_notebook_parameters(), "results_path": None})
     html = export_html(ipynb, tmp_path / "report.html").read_text(encoding="utf-8")
     # Index, strands, ranks, segment, trend, achievers.
-    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 6
+    assert len(re.findall(r"<img[^>]+src=\"data:image/svg\+xml;base64", html)) >= 6
     text = visible_text(html)
     assert "Traceback" not in html and "closest to the" in text
     data = make_data(second.responses, second.framework, "2026")

@@ -45,7 +45,7 @@ def test_client_files_are_valid_contract_6_with_a_relative_db(tmp_path, bench600
 
 def test_any_framework_and_small_waves():
     fw = parse_framework(small_framework_dict(n_strands=2, n_items=3), source="<test>")
-    bench = maturity.generate_benchmark(12, framework=fw, seed=3)
+    bench = maturity.generate_benchmark(12, framework=fw, seed=3, missing_rate=0.0)  # all 12 scored
     clients = pick_demo_clients(bench.responses, fw, 20)
     assert len(clients) == 12  # never more clients than organisations
     assert all(c["peers"] == {} for c in clients)  # no demographics, no peer filter

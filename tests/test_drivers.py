@@ -108,7 +108,8 @@ def test_synthetic_benchmark_drivers(bench600):
     outcomes = maturity.score_outcomes(bench600.responses, fw)
     table = drivers.driver_table(scores, outcomes, fw, n_boot=100)
     assert len(table) == len(fw.strand_ids) * len(fw.outcomes)
-    assert (table["r"] > 0.5).all()                 # everything rises with maturity
+    # every outcome rises with every strand, loosely (the business context matters too)
+    assert (table["r"] > 0.2).all() and (table["r"] < 0.7).all()
     imp = drivers.strand_importance(scores, outcomes, fw)
     assert imp.sum() == pytest.approx(1.0) and len(imp) == 6
 

@@ -54,10 +54,13 @@ def test_segment_profile_heatmap_annotates_the_means(analysed):
 def test_segment_map_has_every_organisation_once(analysed):
     fw, scores, _outcomes, model = analysed
     coords = segment_map(scores, model.labels_, fw.strand_ids)
-    assert len(coords) == len(scores) and set(coords["segment"]) == set(model.segment_names_)
+    placed = model.labels_.notna().sum()  # organisations lacking a strand score are in no segment
+    assert placed == len(scores[fw.strand_ids].dropna()) < len(scores)
+    assert len(coords) == placed and coords.index.is_unique
+    assert set(coords["segment"]) == set(model.segment_names_)
     assert sum(coords.attrs["explained"]) <= 1.0
     fig = figures.segment_map_chart(coords, model.segment_names_)
-    assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == len(scores)
+    assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == placed
     assert len(segment_map(scores, model.labels_, fw.strand_ids, sample=100)) == 100
 
 

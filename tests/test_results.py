@@ -381,6 +381,9 @@ def test_segment_profile_describes_its_members(waves):
 
 def test_small_segment_profile_is_withheld(waves):
     fw, _, second = waves
+    # Only organisations with every strand score, so that "everyone else" below is exactly
+    # the segment plus the organisations left out of it.
+    second = make_data(second.responses.loc[second.scores[fw.strand_ids].dropna().index], fw)
     mean = second.scores.loc[second.scores["index"].notna(), fw.strand_ids].mean(axis=1).sort_values()
     rank = list(mean.index).index(CLIENT)
     assert 3 <= rank < len(mean) - 3

@@ -1,4 +1,4 @@
-"""SegmentModel: recovers the synthetic stages, predicts, profiles, and round-trips as JSON."""
+"""SegmentModel: recovers the planted synthetic stages, predicts, profiles, and round-trips as JSON."""
 
 from __future__ import annotations
 
@@ -17,26 +17,26 @@ from maturity.data.synthetic import generate_wave
 
 
 @pytest.fixture(scope="module")
-def scored(bench600):
-    fw = bench600.framework
-    scores = maturity.score_responses(bench600.responses, fw)
-    outcomes = maturity.score_outcomes(bench600.responses, fw)
-    attributes = bench600.responses.set_index(fw.id_column)[fw.demographic_ids]
+def scored(planted600):
+    fw = planted600.framework
+    scores = maturity.score_responses(planted600.responses, fw)
+    outcomes = maturity.score_outcomes(planted600.responses, fw)
+    attributes = planted600.responses.set_index(fw.id_column)[fw.demographic_ids]
     return scores, outcomes, attributes
 
 
 @pytest.fixture(scope="module")
-def fitted(bench600, scored):
+def fitted(planted600, scored):
     scores, outcomes, attributes = scored
-    return SegmentModel(strands=bench600.framework.strand_ids, n_bootstrap=5).fit(
+    return SegmentModel(strands=planted600.framework.strand_ids, n_bootstrap=5).fit(
         scores, outcomes=outcomes, attributes=attributes
     )
 
 
-def test_default_synthetic_data_gives_the_true_stages(bench600, fitted):
+def test_planted_stages_are_recovered(planted600, fitted):
     """Acceptance: k equals the number of stages and ARI against the truth >= 0.8."""
-    truth = bench600.truth["stage_name"].reindex(fitted.labels_.index)
-    assert fitted.k_ == bench600.n_stages == 4
+    truth = planted600.truth["stage_name"].reindex(fitted.labels_.index)
+    assert fitted.k_ == planted600.n_stages == 4
     assert adjusted_rand_score(truth, fitted.labels_) >= 0.8
     # ordered by maturity, the default names line up with the generator's stage names
     assert (fitted.labels_ == truth).mean() >= 0.9
@@ -44,11 +44,11 @@ def test_default_synthetic_data_gives_the_true_stages(bench600, fitted):
 
 
 @pytest.mark.parametrize("algorithm", ["gmm", "ward"])
-def test_other_algorithms_also_find_the_stages(bench600, scored, algorithm):
+def test_other_algorithms_also_find_the_stages(planted600, scored, algorithm):
     scores = scored[0]
-    model = SegmentModel(algorithm=algorithm, strands=bench600.framework.strand_ids, n_bootstrap=2).fit(scores)
+    model = SegmentModel(algorithm=algorithm, strands=planted600.framework.strand_ids, n_bootstrap=2).fit(scores)
     assert model.k_ == 4
-    assert adjusted_rand_score(bench600.truth["stage_name"].reindex(scores.index), model.labels_) >= 0.8
+    assert adjusted_rand_score(planted600.truth["stage_name"].reindex(scores.index), model.labels_) >= 0.8
     if algorithm == "gmm":
         bic = model.selection_["bic"]
         assert bic.notna().all() and bic.idxmin() == 4
@@ -56,11 +56,11 @@ def test_other_algorithms_also_find_the_stages(bench600, scored, algorithm):
         assert model.selection_["bic"].isna().all()
 
 
-def test_sampled_code_paths_for_large_populations(bench600, scored):
+def test_sampled_code_paths_for_large_populations(planted600, scored):
     """Silhouette, bootstrap and Ward on samples and mini-batch k-means still recover the stages."""
     scores = scored[0]
-    truth = bench600.truth["stage_name"].reindex(scores.index)
-    small = dict(silhouette_sample=200, bootstrap_sample=200, n_bootstrap=3, strands=bench600.framework.strand_ids)
+    truth = planted600.truth["stage_name"].reindex(scores.index)
+    small = dict(silhouette_sample=200, bootstrap_sample=200, n_bootstrap=3, strands=planted600.framework.strand_ids)
     for model in (SegmentModel(minibatch_above=100, **small), SegmentModel(algorithm="ward", ward_max_n=200, **small)):
         model.fit(scores)
         assert model.k_ == 4
@@ -79,18 +79,18 @@ def test_selection_table_reports_silhouette_and_stability_per_k(scored, fitted):
     assert sel.loc[4, "stability_ari"] > 0.95 > sel.loc[8, "stability_ari"]
 
 
-def test_fitting_is_reproducible_with_the_same_seed(bench600, scored):
+def test_fitting_is_reproducible_with_the_same_seed(planted600, scored):
     scores = scored[0]
-    args = dict(strands=bench600.framework.strand_ids, k_range=(3, 5), n_bootstrap=3)
+    args = dict(strands=planted600.framework.strand_ids, k_range=(3, 5), n_bootstrap=3)
     a, b = SegmentModel(**args).fit(scores), SegmentModel(**args).fit(scores)
     pd.testing.assert_frame_equal(a.selection_, b.selection_)
     assert (a.labels_ == b.labels_).all()
 
 
-def test_predict_places_new_organisations(bench600, fitted, scored):
+def test_predict_places_new_organisations(planted600, fitted, scored):
     scores = scored[0]
     assert (fitted.predict(scores) == fitted.labels_).all()
-    later = generate_wave(bench600, seed=99)
+    later = generate_wave(planted600, seed=99)
     later_scores = maturity.score_responses(later.responses, later.framework)
     placed = fitted.predict(later_scores)
     assert placed.index.equals(later_scores.index)
@@ -105,10 +105,10 @@ def test_predict_places_new_organisations(bench600, fitted, scored):
         fitted.predict(later_scores.drop(columns=["engagement"]))
 
 
-def test_rows_with_missing_strand_scores_are_left_out_of_the_fit(bench600, scored):
+def test_rows_with_missing_strand_scores_are_left_out_of_the_fit(planted600, scored):
     scores = scored[0].copy()
     scores.iloc[:30, 2] = np.nan
-    model = SegmentModel(strands=bench600.framework.strand_ids, k=4, n_bootstrap=0).fit(scores)
+    model = SegmentModel(strands=planted600.framework.strand_ids, k=4, n_bootstrap=0).fit(scores)
     assert model.n_fitted_ == len(scores) - 30
     assert model.labels_.iloc[:30].isna().all() and model.labels_.iloc[30:].notna().all()
     assert model.profiles_["n"].sum() == model.n_fitted_
@@ -134,8 +134,8 @@ def test_profiles_and_composition(fitted, scored):
     assert centers.loc["Leading"].mean() > centers.loc["Starting"].mean()
 
 
-def test_profile_table_for_display(fitted, bench600):
-    fw = bench600.framework
+def test_profile_table_for_display(fitted, planted600):
+    fw = planted600.framework
     table = fitted.profile_table(fw)
     assert table["Organisations"].tolist() == fitted.profiles_["n"].tolist()
     assert table["Share (%)"].sum() == pytest.approx(100, abs=2)
@@ -144,9 +144,9 @@ def test_profile_table_for_display(fitted, bench600):
 
 
 @pytest.mark.parametrize("algorithm", ["kmeans", "gmm", "ward"])
-def test_json_round_trip_keeps_predictions(bench600, scored, algorithm):
+def test_json_round_trip_keeps_predictions(planted600, scored, algorithm):
     scores, outcomes, attributes = scored
-    model = SegmentModel(algorithm=algorithm, strands=bench600.framework.strand_ids, k_range=(3, 5),
+    model = SegmentModel(algorithm=algorithm, strands=planted600.framework.strand_ids, k_range=(3, 5),
                          n_bootstrap=2).fit(scores, outcomes=outcomes, attributes=attributes)
     text = json.dumps(model.to_dict(), allow_nan=False)
     restored = SegmentModel.from_dict(json.loads(text))
@@ -169,10 +169,10 @@ def test_from_dict_rejects_foreign_or_damaged_data(fitted):
         SegmentModel.from_dict(damaged)
 
 
-def test_names_and_parameters(bench600, scored):
+def test_names_and_parameters(planted600, scored):
     scores = scored[0]
     named = SegmentModel(k=3, names=["Low", "Mid", "High"], n_bootstrap=0,
-                         strands=bench600.framework.strand_ids).fit(scores)
+                         strands=planted600.framework.strand_ids).fit(scores)
     assert named.segment_names_ == ["Low", "Mid", "High"]
     assert named.profiles_["index"].is_monotonic_increasing
     with pytest.raises(UsageError, match="3 distinct segment names"):
@@ -199,9 +199,9 @@ def test_default_columns_and_errors(scored):
         SegmentModel(n_bootstrap=0).fit(scores.iloc[:2])
 
 
-def test_barriers_by_segment(bench600, fitted):
-    fw = bench600.framework
-    responses = bench600.responses.set_index(fw.id_column)
+def test_barriers_by_segment(planted600, fitted):
+    fw = planted600.framework
+    responses = planted600.responses.set_index(fw.id_column)
     table = barriers_by_segment(responses, fw, fitted.labels_, fitted.segment_names_)
     assert list(table.index) == fitted.segment_names_
     first = fw.barriers[0]

@@ -4,6 +4,8 @@ instrument each wave was scored with."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,14 @@ def framework_document(framework: Framework) -> str:
 def same_framework(a: Framework, b: Framework) -> bool:
     """Whether two frameworks define the same instrument (where they were loaded from aside)."""
     return dataclasses.replace(a, source=None) == dataclasses.replace(b, source=None)
+
+
+def framework_fingerprint(framework: Framework) -> str:
+    """A fingerprint of what the framework defines: ``"sha256:<hex>"``.
+
+    SHA-256 of :func:`framework_to_dict` as canonical JSON (sorted keys), so comments,
+    layout and where the file lives do not change it, while any change to a scale, item,
+    weight, outcome, demographic, barrier or action does.
+    """
+    canonical = json.dumps(framework_to_dict(framework), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f"sha256:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"

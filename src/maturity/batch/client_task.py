@@ -8,7 +8,8 @@ Output layout (Contract 5)::
 
     OUT/clients/<client_id>/results.json    written first, by the library
     OUT/clients/<client_id>/report.ipynb    the executed notebook (partial after a failure)
-    OUT/clients/<client_id>/report.html     written last: its presence marks a finished report
+    OUT/clients/<client_id>/report.html     written after the notebook: its presence marks a finished report
+    OUT/clients/<client_id>/report.pdf      with ``pdf``: the HTML printed by Chromium, written last
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ CLIENTS_FOLDER = "clients"
 RESULTS_NAME = "results.json"
 NOTEBOOK_NAME = "report.ipynb"
 HTML_NAME = "report.html"
-#: Output files in the order a run writes them (resume relies on this order).
+PDF_NAME = "report.pdf"
+#: Output files in the order a run writes them (resume relies on this order); a run asked
+#: for a PDF writes :data:`PDF_NAME` after them.
 OUTPUT_NAMES = (RESULTS_NAME, NOTEBOOK_NAME, HTML_NAME)
 #: How often a kernel that failed to *start* is tried again (never a kernel that died in a cell).
 KERNEL_START_ATTEMPTS = 3
@@ -59,6 +62,8 @@ class ClientTask:
     segments : str, optional
         A segment model the batch fitted once for the client's wave
         (:func:`maturity.benchmarking.wave_models.segments_to_share`), preloaded before the results.
+    pdf : bool
+        Also print ``report.pdf`` from the HTML (:func:`maturity.reporting.pdf.print_pdf`).
     """
 
     parameters: str
@@ -67,6 +72,7 @@ class ClientTask:
     client_id: str
     results_function: str = RESULTS_FUNCTION
     segments: str | None = None
+    pdf: bool = False
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -141,7 +147,7 @@ def notebook_parameters(params: ClientParameters, results_path: str | Path) -> d
 
 
 def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Produce one client's results.json, report.ipynb and report.html.
+    """Produce one client's results.json, report.ipynb and report.html (and report.pdf).
 
     Parameters
     ----------
@@ -167,6 +173,8 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
         raise ParametersError(f"{task.parameters}: client_id changed to {params.client_id!r} during the run")
     folder = task.folder
     folder.mkdir(parents=True, exist_ok=True)
+    # A PDF of an earlier run must never pass for this run's (nor outlive a failure).
+    (folder / PDF_NAME).unlink(missing_ok=True)
 
     t = time.perf_counter()
     say(f"{task.client_id}: computing results")
@@ -194,4 +202,21 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
     except Exception as exc:
         raise ReportError(f"exporting HTML failed: {type(exc).__name__}: {exc}") from exc
     steps["html"] = time.perf_counter() - t
+
+    if task.pdf:
+        t = time.perf_counter()
+        say(f"{task.client_id}: printing PDF")
+        _print_report(folder, results, params)
+        steps["pdf"] = time.perf_counter() - t
     return {"client_id": task.client_id, "seconds": time.perf_counter() - started, "steps": steps}
+
+
+def _print_report(folder: Path, results: dict, params: ClientParameters) -> Path:
+    """Print the client's report.html to report.pdf, the organisation named on every page."""
+    from ..reporting.pdf import print_pdf
+
+    organisation = results.get("organisation") or {}
+    name = str(organisation.get("name") or organisation.get("id") or params.client_id)
+    wave = results.get("wave")
+    heading = params.title or ("Learning maturity benchmark" + (f", wave {wave}" if wave else ""))
+    return print_pdf(folder / HTML_NAME, folder / PDF_NAME, organisation=name, title=heading)

@@ -2,7 +2,8 @@
 
 ```json
 {"clients": [{"client_id": "acme", "status": "ok", "seconds": 7.9, "error": null,
-              "report_html": "clients/acme/report.html", "results_json": "clients/acme/results.json",
+              "report_html": "clients/acme/report.html", "report_pdf": null,
+              "results_json": "clients/acme/results.json",
               "report_ipynb": "clients/acme/report.ipynb", "parameters": "/abs/acme.yaml"}],
  "counts": {"ok": 1, "failed": 0, "skipped": 0, "pending": 0},
  "run": {"started": "...", "finished": "...", "seconds": 9.1, "template": "...", "executor": "local",
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import write_json
-from .client_task import HTML_NAME, NOTEBOOK_NAME, RESULTS_NAME
+from .client_task import HTML_NAME, NOTEBOOK_NAME, PDF_NAME, RESULTS_NAME
 
 STATUSES = ("ok", "failed", "skipped")
 MANIFEST_NAME = "manifest.json"
@@ -43,8 +44,9 @@ def client_entry(
     parameters: Path | None = None,
     steps: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """One manifest row; an output path is given only when that file exists; ``steps``
-    (seconds spent computing results, running the notebook, exporting HTML) when known."""
+    """One manifest row; an output path is given only when that file exists (``report_pdf``
+    only for a run with ``--pdf``); ``steps`` (seconds spent computing results, running the
+    notebook, exporting HTML, printing the PDF) when known."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
 
@@ -60,6 +62,7 @@ def client_entry(
         "seconds": round(float(seconds), 3),
         "error": error,
         "report_html": rel(HTML_NAME) if status != "failed" else None,
+        "report_pdf": rel(PDF_NAME) if status != "failed" else None,
         "results_json": rel(RESULTS_NAME),
         "report_ipynb": rel(NOTEBOOK_NAME),
         "parameters": str(parameters) if parameters is not None else None,

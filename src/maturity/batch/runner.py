@@ -41,6 +41,7 @@ from ..version import __version__
 from . import client_task
 from .client_task import (
     OUTPUT_NAMES,
+    PDF_NAME,
     REPORT_TEMPLATE,
     RESULTS_FUNCTION,
     ClientTask,
@@ -185,14 +186,16 @@ def _inputs_modified(params: ClientParameters, source: Path, template: Path, wav
     return max(times)
 
 
-def outputs_up_to_date(folder: Path, inputs_modified: float) -> bool:
+def outputs_up_to_date(folder: Path, inputs_modified: float, *, pdf: bool = False) -> bool:
     """True when all outputs exist, were written in order by one finished run, after the inputs.
 
-    A run writes results.json, then report.ipynb, then report.html; an interrupted or failed
-    run leaves them out of that order (or missing), so it is never taken as finished.
+    A run writes results.json, then report.ipynb, then report.html (then report.pdf when
+    ``pdf``); an interrupted or failed run leaves them out of that order (or missing), so it
+    is never taken as finished.
     """
+    names = OUTPUT_NAMES + ((PDF_NAME,) if pdf else ())
     try:
-        times = [(folder / name).stat().st_mtime for name in OUTPUT_NAMES]
+        times = [(folder / name).stat().st_mtime for name in names]
     except FileNotFoundError:
         return False
     return times == sorted(times) and times[0] > inputs_modified
@@ -205,8 +208,10 @@ def plan_batch(
     *,
     force: bool = False,
     results_function: str = RESULTS_FUNCTION,
+    pdf: bool = False,
 ) -> list[ClientPlan]:
-    """Validate every parameters file and decide, for each, to run, skip or fail it."""
+    """Validate every parameters file and decide, for each, to run, skip or fail it (a
+    client asked for a PDF it lacks is run again)."""
     plans: list[ClientPlan] = []
     for index, source in enumerate(files):
         plan = ClientPlan(index, Path(source), client_id=Path(source).stem, action="run")
@@ -249,7 +254,8 @@ def plan_batch(
             plan.action, plan.error = "failed", f"{plan.source}: framework: file {params.framework} not found"
         elif (problem := _peer_filter_problem(params, wave, frameworks)) is not None:
             plan.action, plan.error = "failed", f"{plan.source}: {problem}"
-        elif not force and outputs_up_to_date(plan.folder, _inputs_modified(params, plan.source, template, wave)):
+        elif not force and outputs_up_to_date(plan.folder, _inputs_modified(params, plan.source, template, wave),
+                                              pdf=pdf):
             plan.action = "skip"
         if plan.action == "run":
             plan.task = ClientTask(
@@ -258,6 +264,7 @@ def plan_batch(
                 # The default results place the client in the wave's segments; a custom
                 # results function is left to its own devices.
                 segments=_shared_segments(out, key, wave) if results_function == RESULTS_FUNCTION else None,
+                pdf=pdf,
             )
     return plans
 
@@ -294,6 +301,7 @@ def run_batch(
     progress: bool | None = None,
     results_function: str | None = None,
     keep_other_clients: bool = False,
+    pdf: bool = False,
 ) -> BatchResult:
     """Produce one report per client parameters file, in parallel, isolating failures.
 
@@ -322,6 +330,9 @@ def run_batch(
         :data:`maturity.batch.client_task.RESULTS_FUNCTION`, ``maturity.benchmarking.client_results:client_results``).
     keep_other_clients : bool
         Keep the manifest rows of clients not in this run (``maturity report``).
+    pdf : bool
+        Also print each report to ``report.pdf`` with headless Chromium
+        (:mod:`maturity.reporting.pdf`); checked before anything runs.
 
     Returns
     -------
@@ -333,7 +344,8 @@ def run_batch(
     UsageError
         Bad options, or no parameters files.
     ReportError
-        The template is missing or has no parameters cell.
+        The template is missing or has no parameters cell, or ``pdf`` is asked for and
+        Chromium or Playwright is missing (the message names the install step).
     KeyboardInterrupt
         After Ctrl-C (or SIGTERM): running clients were killed and their temporary files
         removed; finished clients are in the manifest and a re-run resumes.
@@ -344,15 +356,19 @@ def run_batch(
         raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     if timeout is not None and timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    if pdf:
+        from ..reporting.pdf import check_printer
+
+        check_printer()  # before any client runs: every one of them would fail the same way
     runner = LocalExecutor(workers) if executor == "local" else DaskExecutor(scheduler)
     template = resolve_template(notebook)
     files = collect_parameter_files(sources)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
 
-    plans = plan_batch(files, out, template, force=force, results_function=results_function)
+    plans = plan_batch(files, out, template, force=force, results_function=results_function, pdf=pdf)
     run_info = {
-        **runner.describe(), "template": str(template), "timeout": timeout, "force": force,
+        **runner.describe(), "template": str(template), "timeout": timeout, "force": force, "pdf": pdf,
         "out": str(out), "maturity_version": __version__, "interrupted": False,
     }
     manifest = Manifest(out, run_info, total=len(plans), keep_others=keep_other_clients)
@@ -406,14 +422,16 @@ def run_report(
     timeout: float | None = None,
     results_function: str | None = None,
     progress: bool | None = False,
+    pdf: bool = False,
 ) -> BatchResult:
     """Produce one client's report now (outputs up to date or not), in ``out/clients/<id>/``.
 
     The row of this client in ``out/manifest.json`` is added or replaced; other rows stay.
+    ``pdf`` also prints ``report.pdf``.
     """
     return run_batch(
         [parameters], out, workers=1, notebook=notebook, timeout=timeout, force=True,
-        progress=progress, results_function=results_function, keep_other_clients=True,
+        progress=progress, results_function=results_function, keep_other_clients=True, pdf=pdf,
     )
 
 

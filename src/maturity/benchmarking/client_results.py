@@ -48,7 +48,7 @@ from .peers import (
 )
 from .privacy_audit import audit_release, wave_release
 from .release_plan import PrivacySettings, ReleasePlan, group_members
-from .wave_models import wave_importance, wave_release_plan, wave_segments
+from .wave_models import IMPORTANCE_SEED, wave_importance, wave_release_plan, wave_segments
 
 if TYPE_CHECKING:
     from .client_parameters import ClientParameters
@@ -486,5 +486,12 @@ def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[s
     model = wave_segments(store, wave, data)
     plan = wave_release_plan(store, wave, data, model, min_group_size=params.min_group_size)
     importance = wave_importance(data)
-    return build_client_results(data, client, params, history=history, segment_model=model,
-                                importance=importance, plan=plan)
+    results = build_client_results(data, client, params, history=history, segment_model=model,
+                                   importance=importance, plan=plan)
+    from .provenance import client_provenance
+
+    results["provenance"] = client_provenance(
+        params, store, wave, data.framework, results,
+        seeds={"bootstrap": DEFAULT_SEED, "segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},
+    )
+    return results

@@ -42,6 +42,9 @@ __all__ = [
     "audit_wave_release",
 ]
 
+#: Seed of the bootstrap behind a wave's strand importance (recorded in results' provenance).
+IMPORTANCE_SEED = 0
+
 
 #: Segment models fitted for waves without a saved one, by (database, wave, when the wave
 #: last changed). A batch fits each such wave once, before its clients run, and every
@@ -111,7 +114,7 @@ def wave_importance(data: "BenchmarkData") -> pd.Series | None:
     if not data.framework.outcomes or data.outcomes.empty:
         return None
     try:
-        return strand_importance(data.scores, data.outcomes, data.framework, seed=0)
+        return strand_importance(data.scores, data.outcomes, data.framework, seed=IMPORTANCE_SEED)
     except MaturityError:
         return None
 

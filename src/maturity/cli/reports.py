@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
-from .options import positive_int, seconds
+from .options import add_format_option, positive_int, print_json, seconds
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--out", default="outputs/reports", metavar="DIR", help="output folder (default outputs/reports)")
     _add_notebook_option(p)
     p.add_argument("--timeout", type=seconds, default=None, metavar="S", help="give up after S seconds")
+    _add_pdf_option(p)
     p.set_defaults(func=run_report_command)
 
     b = sub.add_parser(
@@ -43,7 +44,30 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="run on this machine (default) or on a Dask cluster")
     b.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (--executor dask)")
     b.add_argument("--force", action="store_true", help="redo clients whose outputs are up to date")
+    _add_pdf_option(b)
     b.set_defaults(func=run_batch_command)
+
+    v = sub.add_parser(
+        "verify", parents=[common],
+        help="recompute a finished batch's results from the database and report any difference",
+        description=(
+            "Read DIR/manifest.json, recompute the results of every finished client from the benchmark "
+            "database with the parameters and seeds its results.json records, and compare them figure by "
+            "figure (numbers within 1e-9) and fingerprint by fingerprint (the wave's data, the framework, "
+            "the segment model). Exit 1 when anything differs."
+        ),
+    )
+    v.add_argument("out", metavar="DIR", help="output folder of a batch (with manifest.json)")
+    v.add_argument("--db", default=None, metavar="PATH",
+                   help="recompute from this database instead of the one each client recorded")
+    add_format_option(v)
+    v.set_defaults(func=run_verify_command)
+
+
+def _add_pdf_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print report.pdf beside report.html (A4, with headless Chromium: "
+                             "apt-get install -y chromium; pip install 'maturity[pdf]')")
 
 
 def _add_notebook_option(parser: argparse.ArgumentParser) -> None:
@@ -54,12 +78,14 @@ def _add_notebook_option(parser: argparse.ArgumentParser) -> None:
 def run_report_command(args: argparse.Namespace) -> int:
     from ..batch.runner import run_report
 
-    result = run_report(args.parameters, args.out, notebook=args.notebook, timeout=args.timeout)
+    result = run_report(args.parameters, args.out, notebook=args.notebook, timeout=args.timeout, pdf=args.pdf)
     (row,) = result.clients
     if row["status"] == "failed":
         print(f"error: {row['client_id']}: {row['error']}", file=sys.stderr)
         return 1
     print(f"report: {result.out / row['report_html']}")
+    if row.get("report_pdf"):
+        print(f"pdf: {result.out / row['report_pdf']}")
     print(f"results: {result.out / row['results_json']}")
     return 0
 
@@ -71,8 +97,19 @@ def run_batch_command(args: argparse.Namespace) -> int:
         raise UsageError("--scheduler is only used with --executor dask")
     result = run_batch(
         args.sources, args.out, workers=args.workers, notebook=args.notebook, timeout=args.timeout,
-        executor=args.executor, scheduler=args.scheduler, force=args.force,
+        executor=args.executor, scheduler=args.scheduler, force=args.force, pdf=args.pdf,
     )
     for line in result.summary().splitlines():
         print(line, file=sys.stderr if line.startswith("failed: ") else sys.stdout)
     return result.exit_code
+
+
+def run_verify_command(args: argparse.Namespace) -> int:
+    from ..batch.verify import verify_batch
+
+    report = verify_batch(args.out, db=args.db)
+    if args.format == "json":
+        print_json(report.to_dict())
+    else:
+        print(report.to_text())
+    return report.exit_code

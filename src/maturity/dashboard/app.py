@@ -117,7 +117,6 @@ class DashboardData:
 
     def release_plan(self, label: str, min_group_size: int):
         """The wave's release plan (stored with the wave, else built once): what clients may see."""
-        from ..benchmarking.wave_models import wave_release_plan
 
         wave = self.wave(label)
         key = ("release_plan", int(min_group_size))

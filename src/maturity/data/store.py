@@ -63,6 +63,8 @@ SCHEMA_VERSION = 1
 #: Test-only hook: when set to a file path, an import writes that file inside its open
 #: transaction and then waits, so a test can kill the process mid-import.
 PAUSE_ENV = "MATURITY_TEST_PAUSE_IMPORT"
+#: Version of the layout :meth:`BenchmarkStore.wave_fingerprint` hashes (part of the hash).
+_FINGERPRINT_FORMAT = "maturity/wave-data/1"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS store_info (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -676,6 +678,44 @@ class BenchmarkStore:
         frame[columns[1:]] = frame[columns[1:]].astype(float)
         return frame
 
+    # -- fingerprint --------------------------------------------------------------------------------------------
+    def wave_fingerprint(self, wave: str | int | None = None) -> str:
+        """A fingerprint of the wave's stored data: ``"sha256:<hex>"``.
+
+        SHA-256 over the wave's columns (name, kind), its organisations (id, name, import
+        position), answers, text attributes and stored scores, each read in a fixed order
+        (by organisation id, then column name), so it depends on the content only, never on
+        how DuckDB happens to lay the rows out. Any change to the wave (a replaced import, or
+        a value edited by hand in SQL) changes it; the framework and saved models have
+        their own fingerprints.
+
+        Parameters
+        ----------
+        wave : str, optional
+            Default the latest wave.
+        """
+        key = self._key(wave)
+        digest = hashlib.sha256(_FINGERPRINT_FORMAT.encode("utf-8"))
+        # Organisations and columns are hashed once, in id and name order; the long tables
+        # then refer to them by those ranks (fast to sort and hash, however large the wave).
+        ranks = (
+            "WITH p AS (SELECT org_key, row_number() OVER (ORDER BY o.organisation_id) AS r "
+            "           FROM participants JOIN organisations o USING (org_key) WHERE wave_key = $key), "
+            "     c AS (SELECT col_key, row_number() OVER (ORDER BY name, kind) AS r FROM wave_columns WHERE wave_key = $key) ")
+        queries = {
+            "columns": "SELECT name, kind FROM wave_columns WHERE wave_key = $key ORDER BY name, kind",
+            "participants": (
+                "SELECT o.organisation_id, p.position, p.name FROM participants p JOIN organisations o USING (org_key) "
+                "WHERE p.wave_key = $key ORDER BY o.organisation_id"),
+        }
+        for table in ("answers", "attributes", "scores"):
+            queries[table] = (
+                f"{ranks}SELECT p.r AS organisation, c.r AS column_name, t.value FROM {table} t "
+                "JOIN p USING (org_key) JOIN c USING (col_key) WHERE t.wave_key = $key ORDER BY 1, 2")
+        for name, sql in queries.items():
+            _hash_table(digest, name, self.con.sql(sql, params={"key": key}).to_arrow_table())
+        return f"sha256:{digest.hexdigest()}"
+
     # -- artifacts --------------------------------------------------------------------------------------------
     def save_artifact(self, wave: str | int | None, kind: str, payload: dict) -> None:
         """Store a JSON document derived from a wave (replacing one of the same kind).
@@ -809,6 +849,22 @@ def _file_sha256(path: str | os.PathLike) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _hash_table(digest: "hashlib._Hash", name: str, table: pa.Table) -> None:
+    """Feed a table to ``digest`` in a layout that does not depend on library versions:
+    its name and row count, then each column: text as length-prefixed UTF-8 (NULL marked),
+    numbers as little-endian float64 (integers as int64)."""
+    digest.update(f"\x1d{name}\x1d{table.num_rows}".encode("utf-8"))
+    for column_name, column in zip(table.column_names, table.columns):
+        digest.update(f"\x1c{column_name}".encode("utf-8"))
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            values = column.to_pylist()
+            digest.update("".join("\x00" if v is None else f"{len(v)}\x1f{v}" for v in values).encode("utf-8"))
+        elif pa.types.is_integer(column.type):
+            digest.update(np.asarray(column.to_numpy(), dtype="<i8").tobytes())
+        else:
+            digest.update(np.asarray(column.to_numpy(), dtype="<f8").tobytes())
 
 
 def _data_fingerprint(frame: pd.DataFrame) -> str:

@@ -13,7 +13,7 @@ from ..benchmarking.wave_models import save_release_plan, save_wave_segments
 from ..config import load_benchmark_parameters
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
-from ..data.synthetic import generate_benchmark, generate_wave
+from ..data.synthetic import demo_waves
 from ..framework import load_framework
 from ..reporting.notebooks import export_html, notebook_path, run_notebook
 from .clients import pick_demo_clients, write_client_files
@@ -124,8 +124,9 @@ def run_demo(
 
     earlier_label, later_label = DEMO_WAVES
     echo(f"[1/4] Generating two synthetic survey waves of {n_orgs} organisations (seed {params['seed']})")
-    earlier = generate_benchmark(n_orgs, framework=framework, seed=params["seed"])
-    later = generate_wave(earlier, seed=params["seed"] + 1)
+    # A realistic population (overlapping segments, uneven skips and group sizes) and its
+    # next wave (most organisations return, moving a little; some improve, some fall back).
+    earlier, later = demo_waves(n_orgs, framework=framework, seed=params["seed"])
     earlier_csv = earlier.write(out / "data" / f"responses-{earlier_label}.csv")
     responses_csv = later.write(out / "data" / "responses.csv")
 

@@ -1,1 +1,1 @@
-"""Presenting results: report blocks, figures, and running notebooks to HTML."""
+"""Presenting results: report blocks, figures, running notebooks to HTML and printing them to PDF."""

@@ -19,6 +19,21 @@ ACCENT = "#d1495b"
 NEUTRAL = "#4a6fa5"
 
 
+def use_vector_figures() -> None:
+    """In a notebook, show figures as SVG rather than PNG: sharp at any zoom and when the
+    report is printed to PDF. Text is drawn as paths, so the figure looks the same without
+    its fonts. Outside IPython this does nothing."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # not in a notebook stack: nothing to configure
+        return
+    if get_ipython() is None:
+        return
+    plt.rcParams["svg.fonttype"] = "path"
+    set_matplotlib_formats("svg")
+
+
 def _style() -> None:
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
 
@@ -355,7 +370,8 @@ def peer_position(
                         color=ACCENT, fontsize=9, fontweight="bold")
     ax.set_yticks(y, [names[k] for k in rows])
     ax.invert_yaxis()
-    ax.set_xlim(0, 100)
+    ax.set_xlim(-3, 103)  # a margin, so that a score of 0 or 100 shows its whole marker
+    ax.set_xticks(range(0, 101, 20))
     ax.set_ylim(len(rows) - 0.4, -0.8)
     ax.set_xlabel("Score (0-100)")
     ax.set_title(title or f"Your scores against {results['peers']['n']:,} peers")

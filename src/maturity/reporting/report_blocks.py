@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -34,6 +35,7 @@ __all__ = [
     "achievers_markdown",
     "peer_group_markdown",
     "method_markdown",
+    "provenance_markdown",
     "title_block",
     "headlines",
     "index_summary",
@@ -352,7 +354,7 @@ def method_markdown(results: Mapping[str, Any]) -> str:
         "**Priorities** rank the strands by the gap to the comparison point, times each strand's weight. "
         f"{_privacy_method(results)}"
         f"Produced by {_esc(results.get('generated_by', 'maturity'))}."
-    ) + _invariance_note(results.get("invariance"))
+    ) + _invariance_note(results.get("invariance")) + provenance_markdown(results)
 
 
 def _invariance_note(entry: Mapping[str, Any] | None) -> str:
@@ -377,6 +379,41 @@ def _privacy_method(results: Mapping[str, Any]) -> str:
         "released, the kit checks every combination of those figures (adding, subtracting, comparing groups, "
         f"even with up to {privacy['pooled_readers']} participants pooling their own answers) and withholds "
         f"whatever would reveal the answers of fewer than {privacy['min_group_size']} organisations. "
+
+
+
+def _fingerprint(value: Any) -> str:
+    """A fingerprint as short code text (``sha256:`` and 12 hex digits), enough to compare by eye."""
+    text = str(value or "")
+    if not re.fullmatch(r"sha256:[0-9a-f]{64}", text):
+        return "not recorded"
+    return f"`{text[:19]}`"
+
+
+def provenance_markdown(results: Mapping[str, Any]) -> str:
+    """What the figures were made from (the results' ``provenance``), as a paragraph that
+    starts with a blank line; empty when the results record none."""
+    prov = results.get("provenance")
+    if not isinstance(prov, Mapping):
+        return ""
+    fw = prov.get("framework") or {}
+    seeds = prov.get("seeds") or {}
+    seed_text = ", ".join(f"{_esc(k.replace('_', ' '))} {int(v)}" for k, v in seeds.items()
+                          if k != "n_boot" and isinstance(v, (int, float)))
+    segments = prov.get("segments") or {}
+    segment_text = {
+        "saved": f"the segment model saved with the wave ({_fingerprint(segments.get('fingerprint'))})",
+        "fitted": f"a segment model fitted on the wave (seed {int(seeds.get('segments', 0))})",
+    }.get(segments.get("source"), "no segment model")
+    own = (f" The organisation's own survey file has fingerprint {_fingerprint(prov.get('responses_fingerprint'))}."
+           if prov.get("responses_fingerprint") else "")
+    return (
+        "\n\n**Reproducibility.** These results were computed from wave "
+        f"{_esc(prov.get('wave'))} of the benchmark database (data fingerprint {_fingerprint(prov.get('data_fingerprint'))}), "
+        f"scored with the framework {_esc(fw.get('id'))} version {_esc(fw.get('version'))} "
+        f"(fingerprint {_fingerprint(fw.get('fingerprint'))}) and {segment_text}, by maturity "
+        f"{_esc(prov.get('kit_version'))}; the random steps used fixed seeds ({seed_text}).{own} "
+        "`maturity verify` recomputes the results from the database and names any figure that has changed."
     )
 
 
