@@ -379,7 +379,7 @@ def _privacy_method(results: Mapping[str, Any]) -> str:
         "released, the kit checks every combination of those figures (adding, subtracting, comparing groups, "
         f"even with up to {privacy['pooled_readers']} participants pooling their own answers) and withholds "
         f"whatever would reveal the answers of fewer than {privacy['min_group_size']} organisations. "
-
+    )
 
 
 def _fingerprint(value: Any) -> str:
