@@ -70,21 +70,32 @@ def wave_segments(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> 
 
 
 def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
-    """Fit a wave's default segmentation once for many clients (a batch): a JSON-safe
-    document for :func:`preload_segments`, or None when the wave has a saved model (the
-    clients load that) or is too small to segment."""
-    if load_segments(store, wave) is not None:
-        return None
-    model = fit_segments(wave_from_store(store, wave))
-    if model is None:
-        return None
-    return {"key": list(_segments_key(store, wave)), "model": model.to_dict()}
+    """Fit a wave's default segmentation, and build its default release plan, once for many
+    clients (a batch): a JSON-safe document for :func:`preload_segments`, or None when the
+    wave has a saved model and a current stored plan (the clients load those)."""
+    document: dict[str, Any] = {"key": list(_segments_key(store, wave))}
+    data = wave_from_store(store, wave)
+    if load_segments(store, wave) is None:
+        model = fit_segments(data)
+        if model is not None:
+            document["model"] = model.to_dict()
+            preload_segments(document)
+    if _stored_plan(store, wave) is None:
+        plan = wave_release(data, wave_segments(store, wave, data)).plan(PrivacySettings())
+        document["release_plan"] = plan.to_dict()
+    return document if len(document) > 1 else None
 
 
 def preload_segments(document: Mapping[str, Any]) -> None:
-    """Make a model from :func:`segments_to_share` the one :func:`wave_segments` returns
-    for its wave in this process (as long as the wave is unchanged)."""
-    _FITTED_SEGMENTS[tuple(document["key"])] = SegmentModel.from_dict(document["model"])
+    """Make the model (and release plan) from :func:`segments_to_share` the ones
+    :func:`wave_segments` and :func:`wave_release_plan` return for its wave in this process
+    (as long as the wave is unchanged)."""
+    key = tuple(document["key"])
+    if "model" in document:
+        _FITTED_SEGMENTS[key] = SegmentModel.from_dict(document["model"])
+    if "release_plan" in document:
+        plan = ReleasePlan.from_dict(document["release_plan"])
+        _BUILT_PLANS[(*key, plan.settings.min_group_size)] = plan
 
 
 def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
@@ -121,8 +132,17 @@ def wave_importance(data: "BenchmarkData") -> pd.Series | None:
 
 # --- release plans ---------------------------------------------------------------------------
 
-#: Release plans built for waves without a stored one, by (segments key, minimum group size).
+#: Release plans built for waves without a stored one, by (segments key, minimum group size);
+#: a batch builds the default one once and its workers preload it (:func:`preload_segments`).
 _BUILT_PLANS: dict[tuple, ReleasePlan] = {}
+
+
+def _stored_plan(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
+    """The plan document stored with the wave, when it was built on the wave as it is now."""
+    stored = store.load_artifact(wave, PLAN_ARTIFACT)
+    if stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+        return stored
+    return None
 
 
 def wave_release_plan(
@@ -136,8 +156,8 @@ def wave_release_plan(
         The stored plan failed its audit (figures forced into it by the settings expose
         an organisation): nothing of the wave may be released until it is fixed.
     """
-    stored = store.load_artifact(wave, PLAN_ARTIFACT)
-    if stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+    stored = _stored_plan(store, wave)
+    if stored is not None:
         if not stored.get("audit", {}).get("safe", False):
             raise PrivacyError(
                 f"the release plan of wave {wave} fails its privacy audit, so no client figures are released; "
@@ -186,8 +206,8 @@ def audit_wave_release(
     wave = store.resolve_wave(wave)
     data = wave_from_store(store, wave)
     release = wave_release(data, wave_segments(store, wave, data))
-    stored = store.load_artifact(wave, PLAN_ARTIFACT)
-    if settings is None and stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+    stored = _stored_plan(store, wave)
+    if settings is None and stored is not None:
         plan = ReleasePlan.from_dict(stored["plan"])
     else:
         plan = release.plan(settings or fallback or PrivacySettings())
