@@ -223,13 +223,14 @@ def _segment_order(model: Any, counts: pd.Series) -> list[str]:
 
 
 def _benchmark_context(
-    data: "BenchmarkData", plan: ReleasePlan, min_group_size: int
+    data: "BenchmarkData", plan: ReleasePlan, population: pd.Index
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Achievers vs others on each outcome group, over the wave, as the release plan allows."""
+    """Achievers vs others on each outcome group, over the plan's population, as the plan allows."""
     fw = data.framework
-    if not fw.outcomes:
+    if not fw.outcomes or len(population) == 0:
         return [], []
-    table = achievers_vs_others(data.responses, data.scores, fw, min_group_size=min_group_size)
+    table = achievers_vs_others(data.responses.loc[population], data.scores.loc[population], fw,
+                                min_group_size=plan.settings.min_group_size)
     rows, suppressed = [], []
     for r in table[table["level"] == "group"].itertuples(index=False):
         planned = plan.outcomes.get(r.outcome, {"released": False, "reason": "not in the wave's release plan"})
@@ -307,7 +308,8 @@ def build_client_results(
         describe=lambda f: describe_peers(f, fw),
     )
     filters = {k: tuple(v) for k, v in group["filters"].items()}
-    ids = group_members(data.responses, data.scores[INDEX_COLUMN].dropna(), filters)
+    population = plan.population(data.responses, data.scores)
+    ids = group_members(data.responses, population, filters)
     peer_scores = data.scores.loc[ids]
     comparison = peer_statistics(
         client.scores, peer_scores, fw, compare_to=params.compare_to,
@@ -330,13 +332,13 @@ def build_client_results(
 
     segment = None
     if segment_model is not None:
-        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, plan)
+        segment, seg_suppressed = _segment_block(segment_model, data.scores.loc[population.index], client, fw, plan)
         suppressed += seg_suppressed
     context_key = ("achievers", plan.fingerprint, plan.settings.min_group_size)
     if cache is not None and context_key in cache:
         achievers, ach_suppressed = copy.deepcopy(cache[context_key])
     else:
-        achievers, ach_suppressed = _benchmark_context(data, plan, plan.settings.min_group_size)
+        achievers, ach_suppressed = _benchmark_context(data, plan, population.index)
         if cache is not None:
             cache[context_key] = copy.deepcopy((achievers, ach_suppressed))
     suppressed += ach_suppressed

@@ -40,9 +40,9 @@ from ..benchmarking.client_results import (
     client_from_survey,
     client_from_wave,
 )
-from ..benchmarking.peers import COMPARISON_LABELS, check_peer_filters, peer_group
+from ..benchmarking.peers import COMPARISON_LABELS, check_peer_filters
 from ..benchmarking.privacy import small_group_reason
-from ..benchmarking.release_plan import exploratory_plan
+from ..benchmarking.release_plan import exploratory_plan, group_members
 from ..benchmarking.wave_models import wave_importance, wave_release_plan, wave_segments
 from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..data.population import BenchmarkData, wave_from_store
@@ -426,6 +426,7 @@ class Dashboard:
             # The researcher is trusted and explores any group; the header says so.
             plan = exploratory_plan(data.responses, data.scores, data.framework, params.peers,
                                     min_group_size=self.min_group_size, segment_model=self._wave.segment_model)
+        self._plan = plan
         self.results = build_client_results(
             data, self._client, params, history=history, segment_model=self._wave.segment_model,
             importance=self._wave.importance, n_boot=self.n_boot, seed=self.seed,
@@ -496,8 +497,8 @@ class Dashboard:
 
     def _view_distribution(self) -> None:
         r, data = self.results, self._wave.data
-        ids = peer_group(data.responses, data.framework, r["peers"]["filters"],
-                         exclude=[self._client.id] if self._client.in_benchmark else None)
+        # The released group's own members: the same set as every other figure of the group.
+        ids = group_members(data.responses, self._plan.population(data.responses, data.scores), r["peers"]["filters"])
         reason = small_group_reason(len(ids), self.min_group_size, group="the peer group")
         if reason:
             display(HTML(f"<p><i>The distribution is withheld: {html.escape(reason)}.</i></p>"))
