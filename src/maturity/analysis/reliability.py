@@ -59,6 +59,7 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from ..errors import AnalysisError, UsageError
 from ..framework import Framework, Strand
 from ..scoring import answer_values
+from ..values import float_or_none
 
 __all__ = [
     "MISSING_POLICIES",
@@ -536,22 +537,17 @@ def reliability_report(
     for strand_id, row in table.iterrows():
         block = items[items["strand"] == strand_id]
         out[str(strand_id)] = {
-            "alpha": _num(row["alpha"]),
-            "alpha_ci": [_num(row["alpha_ci_low"]), _num(row["alpha_ci_high"])],
-            "omega_total": _num(row["omega_total"]),
+            "alpha": float_or_none(row["alpha"]),
+            "alpha_ci": [float_or_none(row["alpha_ci_low"]), float_or_none(row["alpha_ci_high"])],
+            "omega_total": float_or_none(row["omega_total"]),
             "n_respondents": int(row["n_respondents"]),
             "n_items": int(row["n_items"]),
             "items": {
-                str(item): {"item_rest_r": _num(r["item_rest_r"]), "alpha_if_deleted": _num(r["alpha_if_deleted"])}
+                str(item): {"item_rest_r": float_or_none(r["item_rest_r"]), "alpha_if_deleted": float_or_none(r["alpha_if_deleted"])}
                 for item, r in block.iterrows()
             },
         }
     return {"strands": out}
-
-
-def _num(value: Any) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 # --- data quality ----------------------------------------------------------------------------

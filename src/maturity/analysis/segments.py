@@ -56,6 +56,7 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from ..data.responses import barrier_flags
 from ..errors import AnalysisError, UsageError
 from ..framework import INDEX_COLUMN, Framework
+from ..values import float_or_none, json_safe
 
 __all__ = [
     "ALGORITHMS",
@@ -565,7 +566,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         if self.algorithm == "gmm":
             data["weights"] = self.weights_.tolist()
             data["covariances"] = self.covariances_.tolist()
-        return _json_clean(data)
+        return json_safe(data)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SegmentModel":
@@ -587,8 +588,8 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             if model.algorithm == "gmm":
                 model.weights_ = np.asarray(data["weights"], dtype=float)
                 model.covariances_ = np.asarray(data["covariances"], dtype=float)
-            model.silhouette_ = _float(data.get("silhouette"))
-            model.stability_ = _float(data.get("stability_ari"))
+            model.silhouette_ = float_or_none(data.get("silhouette"))
+            model.stability_ = float_or_none(data.get("stability_ari"))
             model.n_fitted_ = int(data.get("n_fitted", 0))
             model.selection_ = pd.DataFrame(data["selection"]).set_index("k").astype(
                 {"silhouette": float, "stability_ari": float, "stability_sd": float, "bic": float, "chosen": bool}
@@ -616,11 +617,11 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             {
                 "name": name,
                 "n": int(centers.loc[name, "n"]),
-                "strand_means": {f: _float(centers.loc[name, f]) for f in self.feature_names_in_},
+                "strand_means": {f: float_or_none(centers.loc[name, f]) for f in self.feature_names_in_},
             }
             for name in self.segment_names_
         ]
-        return _json_clean({
+        return json_safe({
             "k": int(self.k_),
             "algorithm": self.algorithm,
             "silhouette": self.silhouette_,
@@ -652,29 +653,8 @@ def _gmm_predict(z: np.ndarray, weights: np.ndarray, means: np.ndarray, covarian
     return log_prob.argmax(axis=1)
 
 
-def _float(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if np.isfinite(value) else None
-
-
-def _json_clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_clean(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    return value
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_json_clean(row) for row in frame.to_dict(orient="records")]
+    return [json_safe(row) for row in frame.to_dict(orient="records")]
 
 
 # --- reports built on a fitted model ----------------------------------------------------------

@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from ..files import _json_safe
 from ..framework import Framework, load_framework
+from ..values import json_safe
 
 
 def add_framework_option(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def framework_from(args: argparse.Namespace) -> Framework:
 
 def print_json(data: Any) -> None:
     """Print JSON to stdout (NaN as null)."""
-    json.dump(_json_safe(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
+    json.dump(json_safe(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
     sys.stdout.write("\n")
 
 
