@@ -469,7 +469,7 @@ class Dashboard:
         if not rows:
             display(HTML("<p><i>The framework has no outcomes to compare.</i></p>"))
             return
-        display(HTML(achievers_html(rows)))
+        display(report_blocks.achievers_table(self.results))
 
     def _view_priorities(self) -> None:
         display(report_blocks.priorities(self.results))
@@ -501,31 +501,6 @@ def figure_image(fig: plt.Figure, dpi: int = 90) -> Image:
     fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)
     return Image(data=buffer.getvalue(), format="png")
-
-
-def achievers_html(rows: list[dict[str, Any]]) -> str:
-    """Achievers vs others as a small HTML table (withheld figures shown as such)."""
-
-    def pct(value: Any) -> str:
-        return "withheld" if value is None else f"{value:.0f}%"
-
-    def ratio(value: Any) -> str:
-        return "withheld" if value is None else f"{value:.1f}x"
-
-    body = "".join(
-        "<tr>"
-        f"<td>{html.escape(r['name'])}</td>"
-        f"<td>{pct(r['top_deck_share'])} <span style='color:#777'>(n={r['top_deck_n']})</span></td>"
-        f"<td>{pct(r['others_share'])} <span style='color:#777'>(n={r['others_n']})</span></td>"
-        f"<td>{ratio(r['ratio'])}</td>"
-        "</tr>"
-        for r in rows
-    )
-    return (
-        "<table class='maturity-table'><thead><tr><th>Outcome</th><th>Top deck reporting an improvement</th>"
-        f"<th>Others</th><th>Ratio</th></tr></thead><tbody>{body}</tbody></table>"
-        "<p style='color:#555'>Top deck: the 10% of organisations with the highest maturity index.</p>"
-    )
 
 
 def app(
