@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_SEED
 from ..data.population import BenchmarkData, wave_from_store
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
@@ -35,7 +36,6 @@ from .peers import (
     COMPARISON_COLUMNS,
     COMPARISON_LABELS,
     DEFAULT_N_BOOT,
-    DEFAULT_SEED,
     TOP_DECK_SHARE,
     TOP_QUARTILE_SHARE,
     check_peer_filters,

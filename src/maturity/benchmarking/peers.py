@@ -39,7 +39,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..config import check_min_group_size
+from ..config import DEFAULT_SEED, check_min_group_size
 from ..errors import DataError, ParametersError
 from ..framework import INDEX_COLUMN, Framework, normalise_label
 from .privacy import DEFAULT_MIN_GROUP_SIZE, nested_group_reason, small_group_reason
@@ -76,7 +76,6 @@ _FALLBACK = {"top_deck": "top_quartile", "top_quartile": "median", "median": Non
 #: Decimals at which two scores count as tied.
 _TIE_DECIMALS = 6
 DEFAULT_N_BOOT = 2000
-DEFAULT_SEED = 2026
 
 
 # --- peer groups ------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from ..benchmarking.client_results import (
 from ..benchmarking.peers import COMPARISON_LABELS, peer_group
 from ..benchmarking.privacy import small_group_reason
 from ..benchmarking.wave_models import wave_importance, wave_segments
-from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_SEED, check_min_group_size
 from ..data.population import BenchmarkData, wave_from_store
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
@@ -151,7 +151,7 @@ class Dashboard:
         wave: str | None = None,
         min_group_size: int | None = None,
         n_boot: int = DASHBOARD_N_BOOT,
-        seed: int = 2026,
+        seed: int = DEFAULT_SEED,
     ) -> None:
         if client is not None and not isinstance(client, ClientParameters):
             client = load_client_parameters(client)

@@ -22,6 +22,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_SEED
 from ..errors import MaturityError
 from ..files import write_csv
 from ..framework import Framework, Item, load_framework
@@ -121,7 +122,7 @@ def generate_benchmark(
     n_orgs: int = 600,
     *,
     framework: Framework | None = None,
-    seed: int = 2026,
+    seed: int = DEFAULT_SEED,
     stage_names: Sequence[str] = DEFAULT_STAGE_NAMES,
     stage_shares: Sequence[float] | None = None,
     missing_rate: float = 0.03,
