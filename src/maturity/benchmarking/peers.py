@@ -45,7 +45,10 @@ from ..framework import INDEX_COLUMN, Framework, normalise_label
 from .privacy import DEFAULT_MIN_GROUP_SIZE, nested_group_reason, small_group_reason
 
 __all__ = [
+    "COMPARISON_COLUMNS",
     "COMPARISON_LABELS",
+    "COMPARISON_POINTS",
+    "DEFAULT_COMPARE_TO",
     "TOP_DECK_SHARE",
     "TOP_QUARTILE_SHARE",
     "PeerComparison",
@@ -63,12 +66,16 @@ __all__ = [
 TOP_DECK_SHARE = 0.10
 #: Share of a group, by maturity index, that forms its top quartile.
 TOP_QUARTILE_SHARE = 0.25
-#: Plain names of the comparison points (``compare_to`` of Contract 6).
+#: The comparison points a client can be compared with (``compare_to`` of Contract 6), from
+#: the largest group to the smallest, with their plain names.
 COMPARISON_LABELS = {
     "median": "peer median",
     "top_quartile": "top-quartile mean",
     "top_deck": "top-deck mean",
 }
+COMPARISON_POINTS = tuple(COMPARISON_LABELS)
+#: The comparison point used when none is asked for.
+DEFAULT_COMPARE_TO = "top_quartile"
 #: Statistic column holding each comparison point.
 COMPARISON_COLUMNS = {"median": "median", "top_quartile": "top_quartile_mean", "top_deck": "top_deck_mean"}
 #: When the requested comparison point is withheld, the next, larger group is used.
@@ -351,7 +358,7 @@ def peer_statistics(
     peer_scores: pd.DataFrame,
     framework: Framework,
     *,
-    compare_to: str = "top_quartile",
+    compare_to: str = DEFAULT_COMPARE_TO,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     filters: Mapping[str, Sequence[str]] | None = None,
     n_boot: int = DEFAULT_N_BOOT,

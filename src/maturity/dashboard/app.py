@@ -40,7 +40,7 @@ from ..benchmarking.client_results import (
     client_from_survey,
     client_from_wave,
 )
-from ..benchmarking.peers import COMPARISON_LABELS, peer_group
+from ..benchmarking.peers import COMPARISON_LABELS, COMPARISON_POINTS, DEFAULT_COMPARE_TO, peer_group
 from ..benchmarking.privacy import small_group_reason
 from ..benchmarking.wave_models import wave_importance, wave_segments
 from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_SEED, check_min_group_size
@@ -206,9 +206,9 @@ class Dashboard:
             self.organisation_select.add_class("maturity-organisation")
         self.filter_selects: dict[str, widgets.SelectMultiple] = {}
         self.compare_select = widgets.ToggleButtons(
-            options=[("Median", "median"), ("Top quartile", "top_quartile"), ("Top deck", "top_deck")],
-            tooltips=[COMPARISON_LABELS[k].capitalize() for k in ("median", "top_quartile", "top_deck")],
-            value=self.client_params.compare_to if self.client_params else "top_quartile",
+            options=[(point.replace("_", " ").capitalize(), point) for point in COMPARISON_POINTS],
+            tooltips=[COMPARISON_LABELS[point].capitalize() for point in COMPARISON_POINTS],
+            value=self.client_params.compare_to if self.client_params else DEFAULT_COMPARE_TO,
             description="Compare to", style={"description_width": "110px", "button_width": "92px"},
         )
         self.compare_select.add_class("maturity-compare")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..benchmarking.peers import COMPARISON_COLUMNS, COMPARISON_LABELS
 from ..framework import INDEX_COLUMN, Framework
 
 PALETTE = "crest"
@@ -287,11 +288,8 @@ def barriers_chart(table: pd.DataFrame) -> plt.Figure:
 # These draw only what a client's results hold: the client's own scores and peer
 # aggregates that passed the privacy rules. No individual organisation is ever plotted.
 
-_COMPARISON_STYLE = {
-    "median": ("Peer median", "|", "0.25"),
-    "top_quartile": ("Top-quartile mean", "^", "#edae49"),
-    "top_deck": ("Top-deck mean", "*", "#00798c"),
-}
+#: Marker and colour of each comparison point.
+_COMPARISON_STYLE = {"median": ("|", "0.25"), "top_quartile": ("^", "#edae49"), "top_deck": ("*", "#00798c")}
 
 
 def _report_rows(results: Mapping, scores: Sequence[str] | None) -> list[str]:
@@ -337,8 +335,8 @@ def peer_position(
                     label="Middle half of peers" if i == 0 else None, zorder=1)
         else:
             ax.text(50, i, "peer figures withheld", ha="center", va="center", color="0.45", fontsize=9, style="italic")
-        for kind, column in (("median", "median"), ("top_quartile", "top_quartile_mean"), ("top_deck", "top_deck_mean")):
-            label, marker, colour = _COMPARISON_STYLE[kind]
+        for kind, column in COMPARISON_COLUMNS.items():
+            label, (marker, colour) = COMPARISON_LABELS[kind].capitalize(), _COMPARISON_STYLE[kind]
             value = s.get(column)
             if value is None:
                 continue
