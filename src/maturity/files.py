@@ -16,7 +16,7 @@ from typing import IO, Any, Iterator
 
 import pandas as pd
 
-from .errors import UsageError
+from .errors import ParametersError
 from .values import json_safe
 
 #: Leading characters a spreadsheet may treat as the start of a formula.
@@ -150,7 +150,7 @@ def write_table(path: str | Path, frame: pd.DataFrame, *, index: bool = False) -
 
     Raises
     ------
-    UsageError
+    ParametersError
         For another extension.
     """
     path = Path(path)
@@ -166,4 +166,4 @@ def write_table(path: str | Path, frame: pd.DataFrame, *, index: bool = False) -
     if suffix == ".json":
         data = frame.reset_index() if index else frame
         return write_json(path, data.to_dict(orient="records"))
-    raise UsageError(f"cannot write '{path.name}': use a file ending in {', '.join(TABLE_SUFFIXES)}")
+    raise ParametersError(f"cannot write '{path.name}': use a file ending in {', '.join(TABLE_SUFFIXES)}")

@@ -56,7 +56,7 @@ import pandas as pd
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
-from ..errors import AnalysisError, UsageError
+from ..errors import AnalysisError, ParametersError
 from ..framework import Framework, Strand
 from ..scoring import answer_values
 from ..values import float_or_none
@@ -87,7 +87,7 @@ Missing = Literal["pairwise", "listwise", "median"]
 
 def _check_missing(missing: str) -> None:
     if missing not in MISSING_POLICIES:
-        raise UsageError(f"missing-data policy must be one of {', '.join(MISSING_POLICIES)}, got '{missing}'")
+        raise ParametersError(f"missing-data policy must be one of {', '.join(MISSING_POLICIES)}, got '{missing}'")
 
 
 def _pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -297,7 +297,7 @@ def item_statistics(items: pd.DataFrame, *, missing: Missing = "pairwise") -> pd
 
 def _check_omega(method: str) -> None:
     if method not in OMEGA_METHODS:
-        raise UsageError(f"omega estimator must be one of {', '.join(OMEGA_METHODS)}, got '{method}'")
+        raise ParametersError(f"omega estimator must be one of {', '.join(OMEGA_METHODS)}, got '{method}'")
 
 
 def one_factor(cov: np.ndarray | pd.DataFrame, method: str = "ml") -> tuple[np.ndarray, np.ndarray]:

@@ -54,7 +54,7 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from ..data.responses import barrier_flags
-from ..errors import AnalysisError, UsageError
+from ..errors import AnalysisError, ParametersError
 from ..framework import INDEX_COLUMN, Framework
 from ..values import float_or_none, json_safe
 
@@ -96,18 +96,18 @@ def default_segment_names(k: int) -> list[str]:
     vocabulary (Starting ... Leading); more are "Segment 1" ... "Segment k".
     """
     if k < 1:
-        raise UsageError(f"the number of segments must be at least 1, got {k}")
+        raise ParametersError(f"the number of segments must be at least 1, got {k}")
     return list(_NAMES.get(k, [f"Segment {i}" for i in range(1, k + 1)]))
 
 
 def parse_k_range(text: str) -> tuple[int, int]:
-    """Parse ``"2-8"`` into ``(2, 8)`` (UsageError when malformed)."""
+    """Parse ``"2-8"`` into ``(2, 8)`` (ParametersError when malformed)."""
     try:
         lo, hi = (int(part) for part in str(text).split("-", 1))
     except ValueError:
-        raise UsageError(f"a k range looks like 2-8, got '{text}'") from None
+        raise ParametersError(f"a k range looks like 2-8, got '{text}'") from None
     if lo < 2 or hi < lo:
-        raise UsageError(f"a k range needs 2 <= low <= high, got '{text}'")
+        raise ParametersError(f"a k range needs 2 <= low <= high, got '{text}'")
     return lo, hi
 
 
@@ -299,18 +299,18 @@ class SegmentModel(ClusterMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         if self.algorithm not in ALGORITHMS:
-            raise UsageError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got '{self.algorithm}'")
+            raise ParametersError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got '{self.algorithm}'")
         if self.k is not None and (not isinstance(self.k, (int, np.integer)) or self.k < 2):
-            raise UsageError(f"k must be a whole number of at least 2, got {self.k!r}")
+            raise ParametersError(f"k must be a whole number of at least 2, got {self.k!r}")
         lo, hi = self.k_range
         if lo < 2 or hi < lo:
-            raise UsageError(f"k_range needs 2 <= low <= high, got {self.k_range}")
+            raise ParametersError(f"k_range needs 2 <= low <= high, got {self.k_range}")
         if self.criterion not in ("auto", "silhouette", "bic"):
-            raise UsageError(f"criterion must be auto, silhouette or bic, got '{self.criterion}'")
+            raise ParametersError(f"criterion must be auto, silhouette or bic, got '{self.criterion}'")
         if self.criterion == "bic" and self.algorithm != "gmm":
-            raise UsageError("BIC selection needs the Gaussian mixture (algorithm='gmm')")
+            raise ParametersError("BIC selection needs the Gaussian mixture (algorithm='gmm')")
         if self.n_bootstrap < 0:
-            raise UsageError(f"n_bootstrap must be 0 or more, got {self.n_bootstrap}")
+            raise ParametersError(f"n_bootstrap must be 0 or more, got {self.n_bootstrap}")
 
     def _feature_names(self, scores: pd.DataFrame) -> list[str]:
         if self.strands is not None:
@@ -328,7 +328,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             return default_segment_names(k)
         names = [str(n) for n in self.names]
         if len(names) != k or len(set(names)) != k:
-            raise UsageError(f"{k} distinct segment names are needed, got {len(names)}: {', '.join(names)}")
+            raise ParametersError(f"{k} distinct segment names are needed, got {len(names)}: {', '.join(names)}")
         return names
 
     def _choose(self, selection: pd.DataFrame) -> int:

@@ -193,8 +193,7 @@ def _segment_block(
     suppressed = []
     reason = small_group_reason(len(members), min_group_size, group="the segment")
     if reason is None and peer_ids is not None and members.index.isin(peer_ids).all():
-        reason = nested_group_reason(len(peer_ids), len(members), min_group_size,
-                                     outer="the peer group", inner="the segment")
+        reason = nested_group_reason(len(peer_ids), len(members), min_group_size, outer="the peer group")
     if reason:
         block["profile"] = {s: None for s in strands}
         suppressed.append({"figure": "segment.profile", "reason": reason})

@@ -468,7 +468,7 @@ def _privacy(row: Mapping[str, float], min_size: int, label: str) -> dict[str, s
             reasons[col] = peers
         return reasons
     tq = small_group_reason(n_tq, min_size, group="the top quartile") or nested_group_reason(
-        n, n_tq, min_size, outer="the peer group", inner="the top quartile"
+        n, n_tq, min_size, outer="the peer group"
     )
     if tq:
         reasons["top_quartile_mean"] = tq
@@ -477,7 +477,7 @@ def _privacy(row: Mapping[str, float], min_size: int, label: str) -> dict[str, s
         # The top deck sits inside the top quartile and inside the peer group: whichever
         # larger group is shown beside it, the difference must be safe too.
         outer_n, outer = (n_tq, "the top quartile") if not tq else (n, "the peer group")
-        td = nested_group_reason(outer_n, n_td, min_size, outer=outer, inner="the top deck")
+        td = nested_group_reason(outer_n, n_td, min_size, outer=outer)
     if td:
         reasons["top_deck_mean"] = td
     return reasons

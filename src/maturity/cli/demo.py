@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..config import DEFAULT_SEED
-from ..errors import UsageError
-from .options import positive_int
+from .options import UsageError, positive_int
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

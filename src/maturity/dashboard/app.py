@@ -47,7 +47,7 @@ from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_SEED, check_min_group_size
 from ..data.population import BenchmarkData, wave_from_store
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
-from ..errors import MaturityError
+from ..errors import DataError, MaturityError, ParametersError, StoreError
 from ..framework import INDEX_COLUMN
 from ..reporting import figures, report_blocks
 from .server import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE
@@ -97,7 +97,7 @@ class DashboardData:
         with BenchmarkStore(self.db, read_only=True) as store:
             self.waves: list[str] = [str(w) for w in store.waves()["wave"]]
         if not self.waves:
-            raise MaturityError(f"the database {self.db} holds no waves yet (run `maturity import`)")
+            raise StoreError(f"the database {self.db} holds no waves yet (run `maturity import`)")
         self._cache: dict[str, WaveData] = {}
         self._history: dict[str, pd.DataFrame] = {}
 
@@ -187,7 +187,7 @@ class Dashboard:
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         if not env["db"]:
-            raise MaturityError("no benchmark database given (start it with `maturity dashboard --db PATH`)")
+            raise ParametersError("no benchmark database given (start it with `maturity dashboard --db PATH`)")
         return cls(**env)
 
     def _build_widgets(self, wave: str | None, views) -> None:
@@ -344,7 +344,7 @@ class Dashboard:
             params = self.client_params
             if params.organisation is not None:
                 if params.organisation not in data.responses.index:
-                    raise MaturityError(
+                    raise DataError(
                         f"Your organisation did not take part in wave {data.wave}; choose another wave."
                     )
                 return client_from_wave(data, params.organisation)
@@ -360,7 +360,7 @@ class Dashboard:
         self.results = None
         self._client = self._client_profile()
         if self._client is None:
-            raise MaturityError("This wave has no organisations to show.")
+            raise DataError("This wave has no organisations to show.")
         data = self._wave.data
         base = self.client_params or ClientParameters(client_id="dashboard", db=self.source.db, organisation=self._client.id)
         params = dataclasses.replace(

@@ -93,33 +93,6 @@ def strand_profile(
     return fig
 
 
-def strand_means_bar(
-    values: Mapping[str, float],
-    framework: Framework,
-    *,
-    reference: Mapping[str, float] | None = None,
-    reference_label: str = "Benchmark",
-    label: str = "Score",
-) -> plt.Figure:
-    """Bar chart of one set of strand scores with an optional reference marker per strand."""
-    _style()
-    names = framework.strand_names()
-    strands = [s for s in framework.strand_ids if s in values]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(strands) + 1.2))
-    y = np.arange(len(strands))
-    ax.barh(y, [values[s] for s in strands], color=NEUTRAL, height=0.55, label=label)
-    if reference:
-        ax.scatter([reference.get(s, np.nan) for s in strands], y, marker="|", s=400, color=ACCENT,
-                   linewidths=3, zorder=3, label=reference_label)
-    ax.set_yticks(y, [names[s] for s in strands])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("Score (0-100)")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
 def heatmap(table: pd.DataFrame, *, title: str = "", fmt: str = ".0f", cmap: str = PALETTE,
             vmin: float | None = 0, vmax: float | None = 100, labels: Sequence[str] | None = None) -> plt.Figure:
     """Annotated heatmap of a small table (rows x columns)."""
