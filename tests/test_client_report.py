@@ -13,7 +13,7 @@ from maturity.reporting.notebooks import export_html, notebook_path, run_noteboo
 from maturity.benchmarking.client_results import build_client_results, client_from_wave
 from maturity.data.synthetic import generate_wave
 
-from .test_results import assert_no_other_organisation, history_of, make_data, params
+from .test_client_results import assert_no_other_organisation, history_of, make_data, params
 
 CLIENT = "ORG-0011"
 

@@ -16,7 +16,7 @@ from maturity.data import store as store_module
 from maturity.data.synthetic import generate_wave
 
 from .test_client_report import visible_text
-from .test_results import assert_no_other_organisation, check_findings, make_data
+from .test_client_results import assert_no_other_organisation, check_findings, make_data
 
 
 RETURNING = "ORG-0011"

@@ -16,7 +16,7 @@ from maturity.benchmarking.client_results import build_client_results, client_fr
 from maturity.errors import ReportError  # noqa: E402
 from maturity.reporting import figures, report_blocks  # noqa: E402
 
-from .test_results import make_data, params  # noqa: E402
+from .test_client_results import make_data, params  # noqa: E402
 
 BLOCKS = [report_blocks.title_markdown, report_blocks.headlines_markdown, report_blocks.index_markdown,
           report_blocks.peer_table_html, report_blocks.segment_markdown, report_blocks.trend_markdown,
