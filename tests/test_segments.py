@@ -11,9 +11,9 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 import maturity
-from maturity.errors import AnalysisError, ParametersError
 from maturity.analysis.segments import SegmentModel, barriers_by_segment, default_segment_names
 from maturity.data.synthetic import generate_wave
+from maturity.errors import AnalysisError, ParametersError
 
 
 @pytest.fixture(scope="module")

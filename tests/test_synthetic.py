@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import maturity
-from maturity.framework import parse_framework
 from maturity.data.synthetic import generate_wave
+from maturity.framework import parse_framework
 
 from .conftest import small_framework_dict
 
