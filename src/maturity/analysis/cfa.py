@@ -53,6 +53,7 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from ..errors import AnalysisError
 from ..framework import Framework
 from ..scoring import answer_values
+from ..values import float_or_none
 from .mgcfa import GroupSamples, MultiGroupCFA, parse_model
 
 __all__ = ["CFAResult", "strand_model", "model_data", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy",
@@ -117,7 +118,7 @@ class CFAResult:
             if key in ("dof", "n"):
                 out[key] = int(value)
             else:
-                out[key] = float(value) if np.isfinite(value) else None
+                out[key] = float_or_none(value)
         out["missing"] = self.missing
         return out
 

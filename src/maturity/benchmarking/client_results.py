@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_SEED
 from ..data.population import BenchmarkData, wave_from_store
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
 from ..errors import DataError
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
+from ..values import count_or_none, float_or_none
 from ..version import __version__
 from .achievers import achievers_vs_others
 from .advice import normalise_importance, pick_actions, rank_priorities, write_findings
@@ -38,7 +40,6 @@ from .peers import (
     COMPARISON_COLUMNS,
     COMPARISON_LABELS,
     DEFAULT_N_BOOT,
-    DEFAULT_SEED,
     TOP_DECK_SHARE,
     TOP_QUARTILE_SHARE,
     check_peer_filters,
@@ -165,19 +166,6 @@ def client_from_survey(responses: pd.DataFrame, framework: Framework) -> ClientP
     )
 
 
-def _num(value: Any) -> float | None:
-    """A JSON number, or None for a missing/withheld figure."""
-    if value is None or value is pd.NA:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _count(value: Any) -> int | None:
-    value = _num(value)
-    return None if value is None else int(value)
-
-
 def _segment_block(
     model: Any,
     wave_scores: pd.DataFrame,
@@ -201,11 +189,11 @@ def _segment_block(
     block: dict[str, Any] = {
         "name": name,
         "n": int(len(members)),
-        "share": _num(100.0 * len(members) / len(complete)) if len(complete) else None,
-        "profile": {s: _num(members[s].mean()) for s in strands},
+        "share": float_or_none(100.0 * len(members) / len(complete)) if len(complete) else None,
+        "profile": {s: float_or_none(members[s].mean()) for s in strands},
         "segments": [{"name": str(k), "n": int(counts.get(k, 0))} for k in _segment_order(model, counts)],
         "algorithm": getattr(model, "algorithm", None),
-        "k": _count(getattr(model, "k_", None)),
+        "k": count_or_none(getattr(model, "k_", None)),
     }
     planned = plan.segments.get(name)
     suppressed = []
@@ -240,10 +228,10 @@ def _benchmark_context(
                 "outcome": r.outcome,
                 "name": r.name,
                 "top_deck_n": int(r.top_deck_n),
-                "top_deck_share": None if hidden else _num(r.top_deck_share),
+                "top_deck_share": None if hidden else float_or_none(r.top_deck_share),
                 "others_n": int(r.others_n),
-                "others_share": None if hidden else _num(r.others_share),
-                "ratio": None if hidden else _num(r.ratio),
+                "others_share": None if hidden else float_or_none(r.others_share),
+                "ratio": None if hidden else float_or_none(r.ratio),
             }
         )
         if hidden:
@@ -366,14 +354,14 @@ def build_client_results(
         "wave": data.wave,
         "benchmark": {"n_organisations": int(len(data.scores)), "source_wave": data.wave},
         "strand_names": {INDEX_COLUMN: "Maturity index", **fw.strand_names()},
-        "scores": {r: _num(client.scores.get(r)) for r in score_rows},
+        "scores": {r: float_or_none(client.scores.get(r)) for r in score_rows},
         "percentiles": {
             r: {
-                "value": _num(stats.loc[r, "percentile"]),
-                "below": _num(stats.loc[r, "below"]),
-                "ties": _num(stats.loc[r, "ties"]),
-                "ci_low": _num(stats.loc[r, "ci_low"]),
-                "ci_high": _num(stats.loc[r, "ci_high"]),
+                "value": float_or_none(stats.loc[r, "percentile"]),
+                "below": float_or_none(stats.loc[r, "below"]),
+                "ties": float_or_none(stats.loc[r, "ties"]),
+                "ci_low": float_or_none(stats.loc[r, "ci_low"]),
+                "ci_high": float_or_none(stats.loc[r, "ci_high"]),
             }
             for r in score_rows
         },
@@ -390,14 +378,14 @@ def build_client_results(
             "comparison_used": comparison.comparison_used,
             "comparison_label": COMPARISON_LABELS.get(comparison.comparison_used or "", None),
             "stats": {
-                r: {c: (_count(stats.loc[r, c]) if c.endswith("_n") or c == "n" else _num(stats.loc[r, c])) for c in peer_stat_cols}
+                r: {c: (count_or_none(stats.loc[r, c]) if c.endswith("_n") or c == "n" else float_or_none(stats.loc[r, c])) for c in peer_stat_cols}
                 for r in score_rows
             },
             "notes": list(comparison.notes),
         },
         "segment": segment,
         "trend": [
-            {"wave": str(w), **{c: _num(v) for c, v in row.items()}} for w, row in trend.iterrows()
+            {"wave": str(w), **{c: float_or_none(v) for c, v in row.items()}} for w, row in trend.iterrows()
         ],
         "importance": {"source": importance_source, "weights": {k: float(v) for k, v in weights.items()}},
         "priorities": [
@@ -405,11 +393,11 @@ def build_client_results(
                 "rank": int(r.rank),
                 "strand": r.strand,
                 "name": r.name,
-                "score": _num(r.score),
-                "comparison": _num(r.comparison),
-                "gap": _num(r.gap),
-                "weight": _num(r.weight),
-                "priority": _num(r.priority),
+                "score": float_or_none(r.score),
+                "comparison": float_or_none(r.comparison),
+                "gap": float_or_none(r.gap),
+                "weight": float_or_none(r.weight),
+                "priority": float_or_none(r.priority),
                 "behind": bool(r.behind),
             }
             for r in priorities.itertuples(index=False)
