@@ -1,10 +1,12 @@
 """Running client tasks in isolation: one process and one kernel per client.
 
-:func:`run_isolated` is the unit of work of every executor. It starts a fresh interpreter
-(``python -m maturity.batch.worker``) in its own session, so nothing is shared with the batch
-process or with other clients: no forked ZMQ context (the cause of papermill #239's hangs),
-no TCP ports (the kernel talks over Unix sockets, avoiding papermill #511's clashes), no
-half-broken state after a kernel dies. It enforces the client's time limit by killing the
+:func:`run_isolated` is the unit of work of every executor. It starts a new worker process
+in its own session, forked from the batch's warm parent (:mod:`maturity.batch.warm_parent`,
+which has imported the notebook and plotting stack once) or, failing that, a fresh
+interpreter (``python -m maturity.batch.worker``). Nothing is shared with the batch process or
+with other clients: the worker and its kernel live for one client, no ZMQ context is ever
+forked (the cause of papermill #239's hangs), no TCP ports (the kernel talks over Unix
+sockets, avoiding papermill #511's clashes), no half-broken state after a kernel dies. It enforces the client's time limit by killing the
 worker's whole process tree (worker, kernel and anything the kernel started), keeps the
 partial notebook, and removes every temporary file it leaves behind.
 
@@ -17,6 +19,7 @@ Two executors run many of them:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
 import os
 import shutil
 import signal
@@ -40,6 +43,8 @@ from .client_task import NOTEBOOK_NAME, OUTPUT_NAMES, ClientTask
 POLL_SECONDS = 0.1
 #: Seconds between refreshes of the worker's list of descendant processes.
 TRACK_SECONDS = 0.5
+
+logger = logging.getLogger(__name__)
 
 Outcome = dict[str, Any]
 OnDone = Callable[[Outcome], None]
@@ -186,57 +191,37 @@ class _SubprocessWorker:
         return self._proc.returncode
 
 
-class _ForkedWorker:
-    """A worker forked from the preloaded forkserver (see maturity.batch.worker.forked_main)."""
+def _warm_parent_usable() -> bool:
+    """Workers are forked from a warm parent unless MATURITY_WORKER_START=subprocess asks for
+    fresh interpreters (or a warm parent could not be started in this process)."""
+    return os.environ.get("MATURITY_WORKER_START") != "subprocess" and not _warm_parent_failed.is_set()
 
-    _lock = threading.Lock()
-    _context = None
 
-    def __init__(self, task_file: Path, result_file: Path, log_file: Path, env: dict[str, str]) -> None:
-        from . import worker  # the notebook machinery: only a batch that forks workers needs it
+#: Set when this process could not start a warm parent: its workers are fresh interpreters.
+_warm_parent_failed = threading.Event()
 
-        with self._lock:  # multiprocessing's bookkeeping of children is not meant for threads
-            self._proc = self.context().Process(
-                target=worker.forked_main,
-                args=(str(task_file), str(result_file), str(log_file), env, os.getcwd(), list(sys.path)),
-                name="maturity-worker",
-            )
-            self._proc.start()
-        self.pid = self._proc.pid
 
-    @classmethod
-    def context(cls):
-        if cls._context is None:
-            import multiprocessing
+def warm_up() -> None:
+    """Start this process's warm parent in the background, so that its imports overlap the
+    batch's planning."""
+    if _warm_parent_usable():
+        from .warm_parent import warm_parent
 
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["maturity.batch.worker"])
-            cls._context = context
-        return cls._context
-
-    @staticmethod
-    def usable() -> bool:
-        """Forking needs POSIX's forkserver and a parent allowed to have children (not daemonic)."""
-        import multiprocessing
-
-        return (os.environ.get("MATURITY_WORKER_START") != "subprocess"
-                and "forkserver" in multiprocessing.get_all_start_methods()
-                and not multiprocessing.current_process().daemon)
-
-    def wait(self, timeout: float | None = None) -> None:
-        self._proc.join(timeout)
-        if self._proc.exitcode is None:
-            raise subprocess.TimeoutExpired("maturity-worker", timeout)
-
-    @property
-    def returncode(self) -> int | None:
-        return self._proc.exitcode
+        warm_parent()
 
 
 def _start_worker(task_file: Path, result_file: Path, log_file: Path, env: dict[str, str]):
-    """Start a worker process: forked from the preloaded server when possible, else fresh."""
-    kind = _ForkedWorker if _ForkedWorker.usable() else _SubprocessWorker
-    return kind(task_file, result_file, log_file, env)
+    """Start a worker process: forked from the warm parent when possible, else fresh."""
+    if _warm_parent_usable():
+        from .warm_parent import WarmParentError, warm_parent
+
+        try:
+            return warm_parent().fork(str(task_file), str(result_file), str(log_file), env, os.getcwd(),
+                                      list(sys.path))
+        except WarmParentError as exc:
+            logger.warning("%s; starting each client's worker as a fresh interpreter instead", exc)
+            _warm_parent_failed.set()
+    return _SubprocessWorker(task_file, result_file, log_file, env)
 
 
 class _ProcessTracker:
@@ -368,6 +353,10 @@ class LocalExecutor:
     def describe(self) -> dict[str, Any]:
         return {"executor": "local", "workers": self.workers}
 
+    def warm_up(self) -> None:
+        """Start the warm parent the workers are forked from, while the batch plans."""
+        warm_up()
+
     def run(self, tasks: Iterable[ClientTask], on_done: OnDone, *, timeout: float | None = None) -> None:
         """Run ``tasks``; call ``on_done(outcome)`` in this thread as each one finishes.
 
@@ -410,6 +399,9 @@ class DaskExecutor:
 
     def describe(self) -> dict[str, Any]:
         return {"executor": "dask", "scheduler": self.scheduler}
+
+    def warm_up(self) -> None:
+        """Nothing to do here: each Dask worker starts its own warm parent on first use."""
 
     def run(self, tasks: Iterable[ClientTask], on_done: OnDone, *, timeout: float | None = None) -> None:
         from distributed import Client, Event, as_completed

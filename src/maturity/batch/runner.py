@@ -9,7 +9,8 @@
 3. skip clients whose outputs are newer than their inputs (parameters file, database wave,
    template, survey and framework files) unless ``force``;
 4. run the rest, one isolated process and kernel each (:mod:`maturity.batch.executors`), locally
-   or on Dask, with a per-client time limit;
+   or on Dask, with a per-client time limit; both are forked from a warm parent process that
+   imported the notebook and plotting stack once (:mod:`maturity.batch.warm_parent`);
 5. rewrite ``OUT/manifest.json`` atomically as each client finishes (:mod:`maturity.batch.manifest`).
 
 Only ``OUT`` is written to: every client folder is checked to resolve inside it.
@@ -365,6 +366,7 @@ def run_batch(
     runner = LocalExecutor(workers) if executor == "local" else DaskExecutor(scheduler)
     template = resolve_template(notebook)
     files = collect_parameter_files(sources)
+    runner.warm_up()  # its imports overlap the planning below
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
 

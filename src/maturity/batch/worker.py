@@ -3,12 +3,14 @@
 Started per client by :func:`maturity.batch.executors.run_isolated`, in its own session, so a
 crash, a dead kernel or a kill affects this client only. Two ways in:
 
-- :func:`forked_main`, forked from a multiprocessing *forkserver* that has imported this
-  module (and so papermill, nbconvert and pandas) once: a client starts in milliseconds
-  instead of paying ~2 s of imports. The server is single-purpose and starts no kernel, so
-  no ZMQ context is ever inherited across a fork (the cause of papermill #239's hangs).
-- ``python -m maturity.batch.worker TASK.json RESULT.json``, a fresh interpreter, where forking
-  is not possible (e.g. inside a daemonic Dask worker).
+- :func:`forked_main`, in a process forked from the batch's warm parent
+  (:mod:`maturity.batch.warm_parent`), which has imported the notebook machinery, the results
+  step and the report's plotting stack once: a client starts in milliseconds instead of
+  paying seconds of imports. It forks its notebook kernel at once from the same warm state
+  (:func:`maturity.reporting.kernels.prepare_kernel`), before it holds any thread or ZMQ
+  context (forking one is the cause of papermill #239's hangs).
+- ``python -m maturity.batch.worker TASK.json RESULT.json``, a fresh interpreter, where no warm
+  parent can be used; its kernel is a fresh interpreter too.
 """
 
 from __future__ import annotations
@@ -19,11 +21,6 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-
-# Imported here so that a preloaded forkserver already holds them.
-import nbformat  # noqa: F401
-import papermill  # noqa: F401
-from nbconvert import HTMLExporter  # noqa: F401
 
 from ..errors import MaturityError
 from ..files import write_json
@@ -45,8 +42,11 @@ def main(argv: list[str]) -> int:
 
 
 def forked_main(task_file: str, result_file: str, log_file: str, env: dict[str, str], cwd: str,
-                sys_path: list[str]) -> None:
-    """Entry point in a process forked from the forkserver: become a fresh, detached worker."""
+                sys_path: list[str]) -> int:
+    """Entry point in a process forked from the warm parent: become a fresh, detached worker
+    with its kernel forked ahead; returns the exit code."""
+    from ..reporting.kernels import discard_prepared_kernel, prepare_kernel
+
     os.setsid()  # own session: the terminal's Ctrl-C reaches the batch only
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     sys.stdout.flush()
@@ -54,14 +54,18 @@ def forked_main(task_file: str, result_file: str, log_file: str, env: dict[str, 
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
-    # The server was started earlier: take the batch's current environment, folder and path.
+    # The warm parent was started earlier: take the batch's current environment, folder and path.
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     sys.path[:] = extra + [p for p in sys_path if p not in extra]
     tempfile.tempdir = None
-    sys.exit(main([task_file, result_file]))
+    prepare_kernel()
+    try:
+        return main([task_file, result_file])
+    finally:
+        discard_prepared_kernel()
 
 
 if __name__ == "__main__":

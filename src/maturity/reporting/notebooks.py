@@ -7,6 +7,7 @@ installed wheel); a consultancy can pass its own.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -96,6 +97,8 @@ def run_notebook(
     from papermill.exceptions import PapermillExecutionError
     from traitlets.config import Config
 
+    from .kernels import ForkedKernelManager
+
     template = check_template(template)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -122,6 +125,9 @@ def run_notebook(
                 start_timeout=start_timeout,
                 report_mode=True,
                 config=config,
+                # The kernel forked from this warm process when one was prepared
+                # (maturity.reporting.kernels), else a fresh one.
+                kernel_manager_class=ForkedKernelManager,
             )
         except PapermillExecutionError as exc:
             _keep_partial(tmp, output)
@@ -194,7 +200,6 @@ def export_html(notebook: str | Path, html: str | Path, *, title: str | None = N
     so the page reads as a finished document.
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
     cells = []
@@ -211,12 +216,21 @@ def export_html(notebook: str | Path, html: str | Path, *, title: str | None = N
     nb.cells = cells
     if title:
         nb.metadata["title"] = title
+    body, _ = html_exporter().from_notebook_node(nb)
+    return write_text(html, body)
+
+
+@functools.cache
+def html_exporter():
+    """The exporter of :func:`export_html`, made once per process: its templates are compiled
+    on first use, and a warm batch process compiles them before forking its workers."""
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
-    return write_text(html, body)
+    return exporter
 
 
 def _first_line(text: str | None) -> str:
