@@ -19,6 +19,7 @@ stdin closes.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -43,9 +44,11 @@ PRELOAD = (
     "nbclient",
     "nbconvert",
     "maturity.reporting.kernels",
+    "maturity.reporting.papermill_engine",
     "maturity.benchmarking.client_results",
     "maturity.benchmarking.wave_models",
     "maturity.data.store",
+    "duckdb",
     "ipykernel.kernelapp",
     "ipykernel_launcher",
     "IPython.core.pylabtools",
@@ -189,6 +192,9 @@ def main() -> int:
     os.close(devnull)
     os.dup2(2, 1)
     preload()
+    # Keep the collector away from everything imported so far: a collection in a worker or
+    # kernel would otherwise write to (and so copy) pages it shares with this process.
+    gc.freeze()
     serve(requests, replies)
     return 0
 

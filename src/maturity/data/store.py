@@ -65,6 +65,8 @@ SCHEMA_VERSION = 1
 PAUSE_ENV = "MATURITY_TEST_PAUSE_IMPORT"
 #: Version of the layout :meth:`BenchmarkStore.wave_fingerprint` hashes (part of the hash).
 _FINGERPRINT_FORMAT = "maturity/wave-data/1"
+#: libyaml's safe loader when PyYAML has it (ten times faster on a stored framework), else PyYAML's.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS store_info (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -284,7 +286,8 @@ class BenchmarkStore:
         label = self.resolve_wave(wave)
         if label not in self._frameworks:
             text = _one(self.con, "SELECT framework_text FROM waves WHERE wave = ?", [label])[0]
-            self._frameworks[label] = parse_framework(yaml.safe_load(text), source=f"{self.path} (wave {label})")
+            self._frameworks[label] = parse_framework(yaml.load(text, Loader=_YAML_LOADER),
+                                                     source=f"{self.path} (wave {label})")
         return self._frameworks[label]
 
     def wave_modified(self, wave: str | int | None = None) -> datetime:

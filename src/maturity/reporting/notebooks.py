@@ -97,6 +97,7 @@ def run_notebook(
     from papermill.exceptions import PapermillExecutionError
     from traitlets.config import Config
 
+    from . import papermill_engine
     from .kernels import ForkedKernelManager
 
     template = check_template(template)
@@ -116,6 +117,7 @@ def run_notebook(
             pm.execute_notebook(
                 str(template),
                 str(tmp),
+                engine_name=papermill_engine.register(),  # papermill's, writing the running notebook less often
                 parameters=dict(parameters),
                 kernel_name=KERNEL_NAME,
                 language="python",  # templates without kernelspec metadata (hand-made ones) still run
@@ -186,11 +188,20 @@ def kernel_never_started(exc: BaseException, notebook: Path) -> bool:
 
 
 def _keep_partial(tmp: Path, output: Path) -> None:
-    """Keep a failed run's partial notebook at the output path for inspection."""
-    if tmp.exists() and tmp.stat().st_size:
-        os.replace(tmp, output)
-    else:
+    """Keep a failed run's partial notebook at the output path for inspection (written out
+    as nbformat writes notebooks: the running copy is saved compactly)."""
+    import nbformat
+
+    if not (tmp.exists() and tmp.stat().st_size):
         tmp.unlink(missing_ok=True)
+        return
+    try:
+        nb = nbformat.read(tmp, as_version=4)
+    except Exception:  # cut short while being written: keep it as it is for inspection
+        os.replace(tmp, output)
+        return
+    write_text(output, nbformat.writes(nb))
+    tmp.unlink(missing_ok=True)
 
 
 def export_html(notebook: str | Path, html: str | Path, *, title: str | None = None) -> Path:
