@@ -80,6 +80,76 @@ def fault_template(path: Path) -> Path:
     return path
 
 
+#: Results function that probes the worker process for an earlier client's state.
+LEAKY_RESULTS_FUNCTION = "tests.batch_support:leaky_results"
+#: Prefix of every value a client plants in its worker or kernel for the next client to find.
+LEAK_MARK = "left-by-"
+
+
+def leaky_results(params, *, store=None) -> dict[str, Any]:
+    """:func:`echo_results`, after looking for what an earlier client left in this worker process
+    (a module global, a cache of a module the warm parent preloaded, an environment variable)
+    and leaving the same for a later one. What it found goes into results.json."""
+    import os
+
+    from maturity.benchmarking import wave_models
+
+    found = {
+        "module_global": globals().get("_LEFT_BY_A_CLIENT"),
+        "kit_cache": wave_models._FITTED_SEGMENTS.get(("left",)),
+        "environment": os.environ.get("MATURITY_TEST_LEFT"),
+    }
+    mark = f"{LEAK_MARK}{params.client_id}"
+    globals()["_LEFT_BY_A_CLIENT"] = mark
+    wave_models._FITTED_SEGMENTS[("left",)] = mark
+    os.environ["MATURITY_TEST_LEFT"] = mark
+    return {**echo_results(params), "worker_found": found, "worker_pid": os.getpid()}
+
+
+def leak_template(path: Path) -> Path:
+    """A report template that looks, in its kernel, for anything an earlier client left behind
+    (a global, a builtin, an attribute of a kit module, a module in sys.modules, an environment
+    variable, a matplotlib setting, an entry of sys.path, IPython's history), writes what it
+    found to ``kernel_state.json`` in its folder with its process ids and whether the kit was
+    already imported when the notebook started, then leaves all of those behind itself."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("client_id = None\norganisation = None\nresults_path = None")
+    params.metadata["tags"] = ["parameters"]
+    probe = nbformat.v4.new_code_cell(
+        "import builtins, json, os, sys, types\n"
+        "kit_preloaded = 'maturity.reporting.figures' in sys.modules\n"
+        "import matplotlib\n"
+        "import psutil\n"
+        "from maturity.reporting import figures\n"
+        "found = {\n"
+        "    'global': globals().get('LEFT_BY_A_CLIENT'),\n"
+        "    'builtin': getattr(builtins, 'left_by_a_client', None),\n"
+        "    'kit_module': getattr(figures, 'left_by_a_client', None),\n"
+        "    'sys_modules': getattr(sys.modules.get('left_by_a_client'), 'mark', None),\n"
+        "    'environment': os.environ.get('MATURITY_TEST_LEFT_IN_KERNEL'),\n"
+        "    'matplotlib': matplotlib.rcParams['savefig.directory'],\n"
+        "    'sys_path': [p for p in sys.path if 'left-by-' in p],\n"
+        "    'history': [h for h in In[:-1] if 'left-by-' in h],\n"
+        "}\n"
+        "worker = psutil.Process(os.getppid())\n"
+        "state = {'found': found, 'kit_preloaded': kit_preloaded, 'kernel_pid': os.getpid(),\n"
+        "         'worker_pid': worker.pid, 'worker_parent_pid': worker.ppid()}\n"
+        "with open('kernel_state.json', 'w') as f:\n"
+        "    json.dump(state, f)\n"
+        f"mark = '{LEAK_MARK}' + client_id\n"
+        "LEFT_BY_A_CLIENT = builtins.left_by_a_client = figures.left_by_a_client = mark\n"
+        "sys.modules['left_by_a_client'] = types.SimpleNamespace(mark=mark)\n"
+        "os.environ['MATURITY_TEST_LEFT_IN_KERNEL'] = mark\n"
+        "matplotlib.rcParams['savefig.directory'] = mark\n"
+        "sys.path.append(mark)\n"
+        "print(f'Report for {client_id}')"
+    )
+    nb.cells = [params, probe]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
 def write_client(folder: Path, name: str, **fields: Any) -> Path:
     """Write ``folder/<name>.yaml`` (client_id defaults to ``name``)."""
     data = {"client_id": name, **fields}

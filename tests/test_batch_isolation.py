@@ -1,0 +1,123 @@
+"""Clients of one batch share nothing: each runs in a fresh worker and a fresh kernel, both
+forked from the batch's warm parent, so nothing one client does can reach the next one's
+results or report, even when they run one after another on one worker."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from maturity.batch.runner import run_batch
+
+from .batch_support import LEAK_MARK, LEAKY_RESULTS_FUNCTION, leak_template, make_database, write_client
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def leak_batch(tmp_path_factory):
+    """Three clients, one worker: each probes its worker and kernel for what the one before
+    left behind, then leaves the same for the next."""
+    root = tmp_path_factory.mktemp("leaks")
+    db, orgs = make_database(root / "benchmark.duckdb", n_orgs=20)
+    clients = root / "clients"
+    clients.mkdir()
+    names = ["first", "second", "third"]
+    for name, org in zip(names, orgs):
+        write_client(clients, name, organisation=org, db=str(db))
+    out = root / "out"
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    with pytest.MonkeyPatch.context() as patch:  # workers import tests.batch_support
+        for key, value in env.items():
+            patch.setenv(key, value)
+        patch.delenv("MATURITY_WORKER_START", raising=False)
+        result = run_batch(clients, out, workers=1, notebook=leak_template(root / "leaks.ipynb"),
+                           results_function=LEAKY_RESULTS_FUNCTION, progress=False)
+    folders = {name: out / "clients" / name for name in names}
+    return {
+        "result": result, "names": names,
+        "kernel": {n: json.loads((f / "kernel_state.json").read_text(encoding="utf-8")) for n, f in folders.items()},
+        "results": {n: json.loads((f / "results.json").read_text(encoding="utf-8")) for n, f in folders.items()},
+        "html": {n: (f / "report.html").read_text(encoding="utf-8") for n, f in folders.items()},
+    }
+
+
+def test_clients_ran_one_after_another_in_warm_processes(leak_batch):
+    assert [row["status"] for row in leak_batch["result"].clients] == ["ok", "ok", "ok"]
+    kernels = leak_batch["kernel"].values()
+    # Warm: the kit was imported before the notebook's first cell (forked from the warm parent) ...
+    assert all(state["kit_preloaded"] for state in kernels)
+    # ... and every worker came from one and the same warm parent, not from the batch process.
+    assert len({state["worker_parent_pid"] for state in kernels}) == 1
+    assert next(iter(kernels))["worker_parent_pid"] != os.getpid()
+
+
+def test_every_client_has_its_own_worker_and_kernel(leak_batch):
+    kernels, results = leak_batch["kernel"], leak_batch["results"]
+    for name in leak_batch["names"]:
+        assert kernels[name]["worker_pid"] == results[name]["worker_pid"]  # the kernel is its worker's child
+    assert len({state["kernel_pid"] for state in kernels.values()}) == 3
+    assert len({state["worker_pid"] for state in kernels.values()}) == 3
+
+
+def test_nothing_a_client_leaves_in_its_kernel_reaches_the_next(leak_batch):
+    for name in leak_batch["names"]:
+        found = leak_batch["kernel"][name]["found"]
+        assert found == {"global": None, "builtin": None, "kit_module": None, "sys_modules": None,
+                         "environment": None, "matplotlib": found["matplotlib"], "sys_path": [], "history": []}
+        assert LEAK_MARK not in str(found["matplotlib"])
+
+
+def test_nothing_a_client_leaves_in_its_worker_reaches_the_next(leak_batch):
+    for name in leak_batch["names"]:
+        assert leak_batch["results"][name]["worker_found"] == {"module_global": None, "kit_cache": None,
+                                                               "environment": None}
+
+
+def test_each_report_names_its_own_client_only(leak_batch):
+    for name, html in leak_batch["html"].items():
+        assert f"Report for {name}" in html
+        assert [other for other in leak_batch["names"] if other != name and f"Report for {other}" in html] == []
+
+
+def test_the_probe_finds_what_a_reused_kernel_keeps(tmp_path):
+    """The kernel probe above is not blind: run twice on one kernel, it finds every mark."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    template = nbformat.read(leak_template(tmp_path / "leaks.ipynb"), as_version=4)
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))})
+    try:
+        for client in ("first", "second"):
+            nb = nbformat.from_dict(template)
+            nb.cells[0].source = f"client_id = {client!r}\norganisation = None\nresults_path = None"
+            NotebookClient(nb, km=km).execute()
+    finally:
+        km.shutdown_kernel(now=True)
+    found = json.loads((tmp_path / "kernel_state.json").read_text(encoding="utf-8"))["found"]
+    mark = f"{LEAK_MARK}first"
+    assert {key: found[key] for key in ("global", "builtin", "kit_module", "sys_modules", "environment",
+                                        "matplotlib")} == dict.fromkeys(
+        ("global", "builtin", "kit_module", "sys_modules", "environment", "matplotlib"), mark)
+    assert found["sys_path"] == [mark] and len(found["history"]) == 1
+
+
+def test_the_worker_probe_finds_what_a_reused_process_keeps(monkeypatch):
+    """The worker probe is not blind either: called twice in one process, it finds every mark."""
+    from types import SimpleNamespace
+
+    from maturity.benchmarking import wave_models
+
+    from . import batch_support
+
+    monkeypatch.setattr(batch_support, "_LEFT_BY_A_CLIENT", None, raising=False)
+    monkeypatch.setitem(wave_models._FITTED_SEGMENTS, ("left",), None)
+    monkeypatch.delenv("MATURITY_TEST_LEFT", raising=False)
+    for client in ("first", "second"):
+        params = SimpleNamespace(client_id=client, organisation="ORG", wave=None, peers={}, compare_to="median")
+        found = batch_support.leaky_results(params)["worker_found"]
+    assert found == dict.fromkeys(("module_global", "kit_cache", "environment"), f"{LEAK_MARK}first")
