@@ -114,3 +114,12 @@ def test_achievers_table_shows_each_group_and_marks_withheld_figures(newcomer):
     withheld = dict(newcomer, achievers=[dict(newcomer["achievers"][0], top_deck_n=4, top_deck_share=None, ratio=None)])
     text = report_blocks.achievers_table_html(withheld)
     assert "<td>withheld (n=4)</td>" in text and "<td class=\"withheld\">withheld</td>" in text
+
+
+def test_method_note_explains_the_confidentiality_method(data):
+    org = data.responses.index[0]
+    res = build_client_results(data, client_from_wave(data, org), params(organisation=org))
+    text = report_blocks.method_markdown(res)
+    assert "**Confidentiality:**" in text and "same figures for the same peer group" in text
+    assert f"fewer than {res['privacy']['min_group_size']} organisations" in text
+    assert res["privacy"]["method"] == "release plan with exact disclosure audit"
