@@ -3,7 +3,7 @@
 ``maturity batch`` and ``maturity report`` call :func:`run_batch`:
 
 1. collect the client parameters files (a folder's ``*.yaml``/``*.yml``, or files);
-2. validate every file before anything runs (Contract 6, safe client id, duplicate client
+2. validate every file before anything runs (client parameters, safe client id, duplicate client
    ids, the database and wave readable, the organisation present in the wave); a bad file
    is recorded as failed and the others go on;
 3. skip clients whose outputs are newer than their inputs (parameters file, database wave,
@@ -90,7 +90,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every client is ok or skipped, else 1 (Contract 4)."""
+        """0 when every client is ok or skipped, else 1."""
         return 1 if self.failed else 0
 
     def summary(self) -> str:

@@ -1,4 +1,4 @@
-"""A client's results (Contract 5 ``results.json``): built from a wave's data, never from
+"""A client's results (``results.json``): built from a wave's data, never from
 another organisation's rows in the output.
 
 :func:`build_client_results` is pure (data in, a JSON-safe dict out) so it can be tested
@@ -433,7 +433,7 @@ def build_client_results(
 
 
 def client_results(params: "ClientParameters", *, store: BenchmarkStore | None = None) -> dict[str, Any]:
-    """The ``results.json`` content (Contract 5) for one client parameters file.
+    """The ``results.json`` content for one client parameters file.
 
     Opens the benchmark database (or uses ``store``), resolves the wave, finds the
     organisation in it or scores the client's own survey without adding it to the

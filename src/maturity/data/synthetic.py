@@ -160,7 +160,7 @@ class SyntheticBenchmark:
     Attributes
     ----------
     responses : DataFrame
-        The survey table (Contract 2): id, name, demographics, items, outcomes, barriers.
+        The survey table: id, name, demographics, items, outcomes, barriers.
     truth : DataFrame
         Indexed by respondent id: ``stage`` (0 = least mature; the mixture group for the
         realistic structure), ``stage_name``, the latent level per strand

@@ -34,7 +34,7 @@ def pick_demo_clients(
     Parameters
     ----------
     responses : DataFrame
-        The wave's responses (Contract 2; id column or index = organisation id).
+        The wave's responses (id column or index = organisation id).
     framework : Framework
     k : int
         Number of clients (at most the number of scored organisations).
@@ -46,7 +46,7 @@ def pick_demo_clients(
     Returns
     -------
     list of dict
-        Contract 6 fields without ``db``: ``client_id``, ``organisation``, ``peers``,
+        client parameters fields without ``db``: ``client_id``, ``organisation``, ``peers``,
         ``compare_to`` (and ``wave``), in order of increasing maturity index.
     """
     if k < 0:
@@ -89,6 +89,6 @@ def write_client_files(folder: str | Path, clients: list[dict], db: str | Path) 
     for client in clients:
         data = {"client_id": client["client_id"], "organisation": client["organisation"], "db": db_rel,
                 **{k: v for k, v in client.items() if k not in {"client_id", "organisation"} and v not in (None, {})}}
-        header = "# Client report parameters (Contract 6), written by `maturity demo`.\n"
+        header = "# Client report parameters, written by `maturity demo`.\n"
         paths.append(write_text(folder / f"{client['client_id']}.yaml", header + yaml.safe_dump(data, sort_keys=False)))
     return paths

@@ -1,6 +1,6 @@
 """Building blocks of the client report (``notebooks/client_report.ipynb``).
 
-Every block is made from a client's results (the ``results.json`` content of Contract 5)
+Every block is made from a client's results (the ``results.json`` content)
 and nothing else, so a report can only show what the results hold: aggregates that
 passed the privacy rules, never another organisation's rows. Blocks return IPython
 display objects (Markdown or HTML) so a notebook cell is one call; the ``*_markdown`` /
@@ -65,7 +65,7 @@ def load_results(results_path: str | os.PathLike | None = None, **parameters: An
     results_path : path, optional
         A ``results.json`` written by the batch runner before the notebook runs.
     **parameters
-        The Contract 6 fields (``client_id``, ``organisation`` or ``responses``, ``db``,
+        The client parameters fields (``client_id``, ``organisation`` or ``responses``, ``db``,
         ``wave``, ``peers``, ``compare_to``, ``min_group_size``, ``framework``,
         ``title``), used when no results file is given. Relative paths resolve against
         the working folder.
