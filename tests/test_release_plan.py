@@ -19,7 +19,7 @@ from maturity.benchmarking.release_plan import PrivacySettings, ReleasePlan
 from maturity.cli import main
 from maturity.data.store import BenchmarkStore
 
-from .test_results import make_data, params
+from .test_client_results import make_data, params
 
 
 # --- the exact audit on small cases ------------------------------------------------------------
