@@ -263,7 +263,7 @@ def generate_benchmark(
     if structure == "realistic":
         columns.update(_realistic_answers(latent, framework, rng, missing_rate))
     else:
-        columns.update(_answers(latent, framework, rng, missing_rate))
+        columns.update(_planted_answers(latent, framework, rng, missing_rate))
     responses = pd.DataFrame(columns)
     truth = _truth(ids, stage, stage_names, latent, framework, general)
     return SyntheticBenchmark(responses, truth, framework, seed, stage_names, dict(difficulty), structure)
@@ -286,8 +286,12 @@ def demo_waves(
 
 # --- planted structure -------------------------------------------------------------------
 
-def _planted_population(framework, n_orgs, shares, difficulty, rng):
-    """Demographics, stage and strand levels of cleanly separated stages."""
+_Population = tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def _planted_population(framework: Framework, n_orgs: int, shares: np.ndarray, difficulty: Mapping[str, float],
+                        rng: np.random.Generator) -> _Population:
+    """Demographics, stage and strand levels (and no general maturity) of cleanly separated stages."""
     demo = _demographics(framework, n_orgs, rng)
     # Larger organisations are somewhat more likely to be further along.
     stage = _draw_stages(n_orgs, shares, demo.get("size"), rng)
@@ -300,7 +304,7 @@ def _planted_population(framework, n_orgs, shares, difficulty, rng):
     return demo, stage, latent, None
 
 
-def _answers(
+def _planted_answers(
     latent: np.ndarray, framework: Framework, rng: np.random.Generator, missing_rate: float
 ) -> dict[str, pd.Series | np.ndarray]:
     """Planted structure: every answer column for organisations at ``latent`` (organisations
@@ -314,11 +318,11 @@ def _answers(
         drive = _outcome_drive(latent, g_pos)
         for item in group.items:
             columns[item.id] = _answer(0.85 * drive + 0.35, item, framework, rng, missing_rate, noise=0.9)
-    columns.update(_barriers(latent, framework, rng))
+    columns.update(_planted_barriers(latent, framework, rng))
     return columns
 
 
-def _barriers(latent: np.ndarray, framework: Framework, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _planted_barriers(latent: np.ndarray, framework: Framework, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Barrier flags (0/1): the first barriers are the most common, mature organisations
     report fewer."""
     maturity_level = latent.mean(axis=1)
@@ -372,7 +376,8 @@ def _mixture_centres(n_groups: int) -> np.ndarray:
     return np.linspace(*_MIXTURE_RANGE, n_groups)
 
 
-def _realistic_population(framework, n_orgs, shares, difficulty, rng):
+def _realistic_population(framework: Framework, n_orgs: int, shares: np.ndarray, difficulty: Mapping[str, float],
+                          rng: np.random.Generator) -> _Population:
     """Demographics, mixture group, strand levels and general maturity of a realistic panel."""
     demo = _allocated_demographics(framework, n_orgs, rng)
     n_groups = len(shares)
@@ -640,7 +645,7 @@ def generate_wave(
         # The stage an organisation has grown into: the nearest stage centre.
         distance = (((latent + diff)[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
         kept_stage = distance.argmin(axis=1)
-        columns.update(_answers(latent, framework, rng, missing_rate))
+        columns.update(_planted_answers(latent, framework, rng, missing_rate))
     parts = [pd.DataFrame(columns)]
     truths = [_truth(kept_ids, kept_stage, previous.stage_names, latent, framework, kept_general)]
     if new_orgs > 0:
