@@ -8,7 +8,9 @@ framework, so any instrument works):
     drawn from a mixture of overlapping groups (so segments exist but blur into each other),
     shifted a little by sector and size; its strand levels scatter around that maturity,
     minus each strand's difficulty (engagement, business need and demonstrating value are
-    hardest, as benchmark research keeps finding). Outcome improvements rise smoothly with
+    hardest, as benchmark research keeps finding). Questions differ in how well they measure
+    (a property of the question, the same in every wave), respondents in acquiescence, and
+    a few answer a whole strand in one column. Outcome improvements rise smoothly with
     maturity but depend as much on the organisation's business context, so the most mature
     tenth is roughly twice as likely to report a benefit as the rest, never certain to.
     Answers are skipped unevenly: some items and some respondents far more than others, and
@@ -173,7 +175,7 @@ class SyntheticBenchmark:
         Indexed by respondent id: ``stage`` (0 = least mature; the mixture group for the
         realistic structure), ``stage_name``, the latent level per strand
         (``latent_<strand>``) and, for the realistic structure, the general maturity
-        ``maturity``.
+        ``maturity`` and the respondent's ``acquiescence``.
     framework : Framework
     seed : int
     structure : {"realistic", "planted"}
