@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import unicodedata
 
 import pytest
 
@@ -26,8 +27,9 @@ A4 = (595.0, 842.0)  # points
 
 
 def _text(reader) -> list[str]:
-    """Each page's text with whitespace collapsed (PDF text breaks lines where the page did)."""
-    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in reader.pages]
+    """Each page's text with whitespace collapsed (PDF text breaks lines where the page did)
+    and ligatures spelled out (the font draws "fi" as one glyph)."""
+    return [re.sub(r"\s+", " ", unicodedata.normalize("NFKC", page.extract_text() or "")) for page in reader.pages]
 
 
 def _blocks_page(tmp_path, n_blocks=6):
