@@ -9,14 +9,14 @@ import re
 import pytest
 
 import maturity
-from maturity.benchmarking.client_results import client_results
 from maturity.benchmarking.client_parameters import parse_client_parameters
-from maturity.errors import DataError, ParametersError, StoreError
+from maturity.benchmarking.client_results import client_results
 from maturity.data import store as store_module
 from maturity.data.synthetic import generate_wave
+from maturity.errors import DataError, ParametersError, StoreError
 
 from .test_client_report import visible_text
-from .test_results import assert_no_other_organisation, check_findings, make_data
+from .test_client_results import assert_no_other_organisation, check_findings, make_data
 
 
 RETURNING = "ORG-0011"

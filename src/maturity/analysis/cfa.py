@@ -47,6 +47,7 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from ..errors import AnalysisError
 from ..framework import Framework
 from ..scoring import answer_values
+from ..values import float_or_none
 
 __all__ = ["CFAResult", "strand_model", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy", "cfa_sentences"]
 
@@ -102,7 +103,7 @@ class CFAResult:
             if key in ("dof", "n"):
                 out[key] = int(value)
             else:
-                out[key] = float(value) if np.isfinite(value) else None
+                out[key] = float_or_none(value)
         return out
 
     def summary(self) -> pd.Series:

@@ -24,6 +24,8 @@ from typing import Any, Callable
 from ..benchmarking.client_parameters import ClientParameters, check_client_id, load_client_parameters
 from ..errors import MaturityError, ParametersError, ReportError
 from ..files import write_json
+from ..reporting.notebooks import export_html, run_notebook
+from ..reporting.pdf import print_pdf
 
 #: The function that computes a client's results.json (``module:function``).
 RESULTS_FUNCTION = "maturity.benchmarking.client_results:client_results"
@@ -124,6 +126,8 @@ def compute_results(
     names a segment model the batch fitted once for the wave; it is preloaded so that no
     worker fits its own.
     """
+    # Imported when a task runs, not when the worker module is preloaded into the batch's
+    # fork server: forked workers inherit only the notebook machinery.
     from ..benchmarking.wave_models import preload_segments
     from ..data.store import BenchmarkStore
 
@@ -162,8 +166,6 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
     MaturityError
         A user-caused failure; the message names the step that failed.
     """
-    from ..reporting.notebooks import export_html, run_notebook
-
     say = echo or (lambda line: None)
     started = time.perf_counter()
     steps: dict[str, float] = {}
@@ -212,8 +214,6 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
 
 def _print_report(folder: Path, results: dict, params: ClientParameters) -> Path:
     """Print the client's report.html to report.pdf, the organisation named on every page."""
-    from ..reporting.pdf import print_pdf
-
     organisation = results.get("organisation") or {}
     name = str(organisation.get("name") or organisation.get("id") or params.client_id)
     wave = results.get("wave")

@@ -30,8 +30,14 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..benchmarking.client_parameters import ClientParameters, load_client_parameters
-from ..errors import MaturityError, UsageError
+from ..benchmarking.peers import check_peer_filters
+from ..benchmarking.wave_models import segments_to_share
+from ..data.store import BenchmarkStore
+from ..errors import MaturityError, ParametersError
 from ..files import write_json
+from ..framework import load_framework
+from ..reporting.notebooks import check_template, notebook_path
+from ..reporting.pdf import check_printer
 from ..version import __version__
 from . import client_task
 from .client_task import (
@@ -114,12 +120,12 @@ def collect_parameter_files(sources: Sequence[str | Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in PARAMETER_SUFFIXES and p.is_file())
             if not found:
-                raise UsageError(f"no client parameters files (*.yaml) in {path}")
+                raise ParametersError(f"no client parameters files (*.yaml) in {path}")
             files.extend(found)
         else:
             files.append(path)
     if not files:
-        raise UsageError("no client parameters files given")
+        raise ParametersError("no client parameters files given")
     unique: dict[Path, Path] = {}
     for path in files:
         unique.setdefault(path.resolve(), path)
@@ -140,8 +146,6 @@ class _Wave:
 
 
 def _inspect_wave(db: Path, wave: str | None) -> _Wave:
-    from ..data.store import BenchmarkStore
-
     if not db.is_file():
         return _Wave(error=f"benchmark database {db} not found")
     try:
@@ -160,9 +164,6 @@ def _inspect_wave(db: Path, wave: str | None) -> _Wave:
 def _peer_filter_problem(params: ClientParameters, wave: _Wave, frameworks: dict[Path, Any]) -> str | None:
     """Why the client's peer filters do not fit the wave's framework (None when they do).
     ``frameworks`` holds the framework files already parsed during this planning pass."""
-    from ..benchmarking.peers import check_peer_filters
-    from ..framework import load_framework
-
     if not params.peers:
         return None
     try:
@@ -273,9 +274,6 @@ def _shared_segments(out: Path, key: tuple[Path, str | None], wave: "_Wave") -> 
     """Fit a wave's segmentation once for all its clients (when it has no saved model) and
     keep it in ``out/.segments/`` for the run; each worker preloads it instead of fitting its own."""
     if wave.segments is None:
-        from ..benchmarking.wave_models import segments_to_share
-        from ..data.store import BenchmarkStore
-
         wave.segments = ""
         with BenchmarkStore(key[0], read_only=True) as store:
             document = segments_to_share(store, wave.label)
@@ -287,8 +285,6 @@ def _shared_segments(out: Path, key: tuple[Path, str | None], wave: "_Wave") -> 
 
 def resolve_template(notebook: str | Path | None) -> Path:
     """The report template: ``notebook`` (checked to have a parameters cell) or the packaged one."""
-    from ..reporting.notebooks import check_template, notebook_path
-
     path = notebook_path(REPORT_TEMPLATE) if notebook is None else Path(notebook)
     return check_template(path).resolve()
 
@@ -346,8 +342,10 @@ def run_batch(
 
     Raises
     ------
-    UsageError
-        Bad options, or no parameters files.
+    ParametersError
+        Arguments that cannot work (an unknown executor, a timeout or worker count below
+        1, the dask executor without a scheduler, its extra or a reachable scheduler), or no
+        parameters files; raised before any client runs.
     ReportError
         The template is missing or has no parameters cell, or ``pdf`` is asked for and
         Chromium or Playwright is missing (the message names the install step).
@@ -358,12 +356,10 @@ def run_batch(
     started = time.perf_counter()
     results_function = results_function or client_task.RESULTS_FUNCTION
     if executor not in EXECUTORS:
-        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+        raise ParametersError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     if timeout is not None and timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+        raise ParametersError("timeout must be a positive number of seconds")
     if pdf:
-        from ..reporting.pdf import check_printer
-
         check_printer()  # before any client runs: every one of them would fail the same way
     runner = LocalExecutor(workers) if executor == "local" else DaskExecutor(scheduler)
     template = resolve_template(notebook)

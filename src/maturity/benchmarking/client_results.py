@@ -21,16 +21,21 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_SEED
+from ..data.population import BenchmarkData, wave_from_store
+from ..data.responses import read_responses
+from ..data.store import BenchmarkStore
 from ..errors import DataError
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
+from ..values import count_or_none, float_or_none
 from ..version import __version__
+from .achievers import achievers_vs_others
 from .advice import normalise_importance, pick_actions, rank_priorities, write_findings
 from .peers import (
     COMPARISON_COLUMNS,
     COMPARISON_LABELS,
     DEFAULT_N_BOOT,
-    DEFAULT_SEED,
     TOP_DECK_SHARE,
     TOP_QUARTILE_SHARE,
     check_peer_filters,
@@ -39,11 +44,10 @@ from .peers import (
     peer_statistics,
 )
 from .privacy import nested_group_reason, small_group_reason
+from .provenance import client_provenance
 from .wave_models import IMPORTANCE_SEED, wave_importance, wave_segments
 
 if TYPE_CHECKING:
-    from ..data.population import BenchmarkData
-    from ..data.store import BenchmarkStore
     from .client_parameters import ClientParameters
 
 __all__ = [
@@ -150,19 +154,6 @@ def client_from_survey(responses: pd.DataFrame, framework: Framework) -> ClientP
     )
 
 
-def _num(value: Any) -> float | None:
-    """A JSON number, or None for a missing/withheld figure."""
-    if value is None or value is pd.NA:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _count(value: Any) -> int | None:
-    value = _num(value)
-    return None if value is None else int(value)
-
-
 def _segment_block(
     model: Any,
     wave_scores: pd.DataFrame,
@@ -194,17 +185,16 @@ def _segment_block(
     block: dict[str, Any] = {
         "name": name,
         "n": int(len(members)),
-        "share": _num(100.0 * len(members) / len(complete)) if len(complete) else None,
-        "profile": {s: _num(members[s].mean()) for s in strands},
+        "share": float_or_none(100.0 * len(members) / len(complete)) if len(complete) else None,
+        "profile": {s: float_or_none(members[s].mean()) for s in strands},
         "segments": [{"name": str(k), "n": int(counts.get(k, 0))} for k in _segment_order(model, counts)],
         "algorithm": getattr(model, "algorithm", None),
-        "k": _count(getattr(model, "k_", None)),
+        "k": count_or_none(getattr(model, "k_", None)),
     }
     suppressed = []
     reason = small_group_reason(len(members), min_group_size, group="the segment")
     if reason is None and peer_ids is not None and members.index.isin(peer_ids).all():
-        reason = nested_group_reason(len(peer_ids), len(members), min_group_size,
-                                     outer="the peer group", inner="the segment")
+        reason = nested_group_reason(len(peer_ids), len(members), min_group_size, outer="the peer group")
     if reason:
         block["profile"] = {s: None for s in strands}
         suppressed.append({"figure": "segment.profile", "reason": reason})
@@ -221,8 +211,6 @@ def _benchmark_context(
     data: "BenchmarkData", client: ClientProfile, min_group_size: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Achievers vs others on each outcome group, over the other organisations."""
-    from .achievers import achievers_vs_others
-
     fw = data.framework
     if not fw.outcomes:
         return [], []
@@ -237,10 +225,10 @@ def _benchmark_context(
                 "outcome": r.outcome,
                 "name": r.name,
                 "top_deck_n": int(r.top_deck_n),
-                "top_deck_share": _num(r.top_deck_share),
+                "top_deck_share": float_or_none(r.top_deck_share),
                 "others_n": int(r.others_n),
-                "others_share": _num(r.others_share),
-                "ratio": _num(r.ratio),
+                "others_share": float_or_none(r.others_share),
+                "ratio": float_or_none(r.ratio),
             }
         )
         if r.suppressed:
@@ -346,14 +334,14 @@ def build_client_results(
         "wave": data.wave,
         "benchmark": {"n_organisations": int(len(data.scores)), "source_wave": data.wave},
         "strand_names": {INDEX_COLUMN: "Maturity index", **fw.strand_names()},
-        "scores": {r: _num(client.scores.get(r)) for r in score_rows},
+        "scores": {r: float_or_none(client.scores.get(r)) for r in score_rows},
         "percentiles": {
             r: {
-                "value": _num(stats.loc[r, "percentile"]),
-                "below": _num(stats.loc[r, "below"]),
-                "ties": _num(stats.loc[r, "ties"]),
-                "ci_low": _num(stats.loc[r, "ci_low"]),
-                "ci_high": _num(stats.loc[r, "ci_high"]),
+                "value": float_or_none(stats.loc[r, "percentile"]),
+                "below": float_or_none(stats.loc[r, "below"]),
+                "ties": float_or_none(stats.loc[r, "ties"]),
+                "ci_low": float_or_none(stats.loc[r, "ci_low"]),
+                "ci_high": float_or_none(stats.loc[r, "ci_high"]),
             }
             for r in score_rows
         },
@@ -367,14 +355,14 @@ def build_client_results(
             "comparison_used": comparison.comparison_used,
             "comparison_label": COMPARISON_LABELS.get(comparison.comparison_used or "", None),
             "stats": {
-                r: {c: (_count(stats.loc[r, c]) if c.endswith("_n") or c == "n" else _num(stats.loc[r, c])) for c in peer_stat_cols}
+                r: {c: (count_or_none(stats.loc[r, c]) if c.endswith("_n") or c == "n" else float_or_none(stats.loc[r, c])) for c in peer_stat_cols}
                 for r in score_rows
             },
             "notes": list(comparison.notes),
         },
         "segment": segment,
         "trend": [
-            {"wave": str(w), **{c: _num(v) for c, v in row.items()}} for w, row in trend.iterrows()
+            {"wave": str(w), **{c: float_or_none(v) for c, v in row.items()}} for w, row in trend.iterrows()
         ],
         "importance": {"source": importance_source, "weights": {k: float(v) for k, v in weights.items()}},
         "priorities": [
@@ -382,11 +370,11 @@ def build_client_results(
                 "rank": int(r.rank),
                 "strand": r.strand,
                 "name": r.name,
-                "score": _num(r.score),
-                "comparison": _num(r.comparison),
-                "gap": _num(r.gap),
-                "weight": _num(r.weight),
-                "priority": _num(r.priority),
+                "score": float_or_none(r.score),
+                "comparison": float_or_none(r.comparison),
+                "gap": float_or_none(r.gap),
+                "weight": float_or_none(r.weight),
+                "priority": float_or_none(r.priority),
                 "behind": bool(r.behind),
             }
             for r in priorities.itertuples(index=False)
@@ -412,7 +400,7 @@ def build_client_results(
 # --- glue: parameters -> store -> results ----------------------------------------------------
 
 
-def client_results(params: "ClientParameters", *, store: "BenchmarkStore | None" = None) -> dict[str, Any]:
+def client_results(params: "ClientParameters", *, store: BenchmarkStore | None = None) -> dict[str, Any]:
     """The ``results.json`` content (Contract 5) for one client parameters file.
 
     Opens the benchmark database (or uses ``store``), resolves the wave, finds the
@@ -436,17 +424,13 @@ def client_results(params: "ClientParameters", *, store: "BenchmarkStore | None"
     StoreError
         The database or wave cannot be read.
     """
-    from ..data.store import BenchmarkStore
-
     if store is None:
         with BenchmarkStore(params.db, read_only=True) as opened:
             return _client_results(params, opened)
     return _client_results(params, store)
 
 
-def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict[str, Any]:
-    from ..data.population import wave_from_store
-
+def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[str, Any]:
     wave = store.resolve_wave(params.wave)
     data = wave_from_store(store, wave, framework=params.framework)
     check_peer_filters(params.peers, data.framework)  # fail early, before any scoring
@@ -454,16 +438,12 @@ def _client_results(params: "ClientParameters", store: "BenchmarkStore") -> dict
         client = client_from_wave(data, params.organisation)
         history = store.history(client.id)
     else:
-        from ..data.responses import read_responses
-
         own, _report = read_responses(params.responses, data.framework)
         client = client_from_survey(own, data.framework)
         history = None  # a file's claimed id must not unlock a stored organisation's history
     model = wave_segments(store, wave, data)
     importance = wave_importance(data)
     results = build_client_results(data, client, params, history=history, segment_model=model, importance=importance)
-    from .provenance import client_provenance
-
     results["provenance"] = client_provenance(
         params, store, wave, data.framework, results,
         seeds={"bootstrap": DEFAULT_SEED, "segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},

@@ -16,9 +16,9 @@ import pandas as pd
 
 from ..analysis.drivers import strand_importance
 from ..analysis.segments import SegmentModel, load_segments, save_segments
+from ..config import DEFAULT_SEED
 from ..data.population import wave_from_store
 from ..errors import MaturityError
-from .peers import DEFAULT_SEED
 
 if TYPE_CHECKING:
     from ..data.population import BenchmarkData

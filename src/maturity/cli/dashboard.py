@@ -6,6 +6,9 @@ import argparse
 import signal
 import threading
 
+from ..errors import ParametersError, StoreError
+from .options import as_usage_error
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
@@ -29,11 +32,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..benchmarking.client_parameters import load_client_parameters
     from ..dashboard.server import start_dashboard
 
+    if args.client:
+        load_client_parameters(args.client)  # a bad client file is rejected input (exit 1)
     print("Starting the dashboard...", flush=True)
-    server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
-                             host=args.host, port=args.port)
+    # What is left to reject before the server starts comes from the options: the database,
+    # the minimum group size, the port.
+    with as_usage_error(ParametersError, StoreError):
+        server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
+                                 host=args.host, port=args.port)
     mode = "client mode" if args.client else "researcher mode"
     print(f"Dashboard ({mode}) running at {server.url}  (press Ctrl-C to stop)", flush=True)
     # The server runs in its own session, so a terminating signal to us must stop it too.

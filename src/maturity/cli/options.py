@@ -1,14 +1,34 @@
-"""Options and output helpers shared by the subcommands."""
+"""Options, usage errors and output helpers shared by the subcommands."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from typing import Any
+from typing import Any, Iterator
 
-from ..files import _json_safe
+from ..errors import MaturityError
 from ..framework import Framework, load_framework
+from ..values import json_safe
+
+
+class UsageError(MaturityError):
+    """The command was called wrongly (conflicting, missing or impossible options): exit 2.
+
+    Raised by the command line only; the library raises the domain error that fits
+    (e.g. :class:`~maturity.errors.ParametersError`).
+    """
+
+
+@contextlib.contextmanager
+def as_usage_error(*errors: type[MaturityError]) -> Iterator[None]:
+    """Report ``errors`` raised inside the block as a usage error: there, the library checks
+    values that come straight from the command's options."""
+    try:
+        yield
+    except errors as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def add_framework_option(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +46,7 @@ def framework_from(args: argparse.Namespace) -> Framework:
 
 def print_json(data: Any) -> None:
     """Print JSON to stdout (NaN as null)."""
-    json.dump(_json_safe(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
+    json.dump(json_safe(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
     sys.stdout.write("\n")
 
 

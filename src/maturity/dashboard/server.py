@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..benchmarking.client_parameters import load_client_parameters
 from ..config import DEFAULT_DB, check_min_group_size
-from ..errors import MaturityError, ParametersError, UsageError
+from ..errors import DashboardError, ParametersError, StoreError
 from ..reporting.notebooks import notebook_path
 
 ENV_DB = "MATURITY_DASHBOARD_DB"
@@ -79,7 +79,7 @@ def free_port(host: str, start: int = DEFAULT_PORT, attempts: int = 50) -> int:
     for port in range(start, start + attempts):
         if _bind_error(host, port) is None:
             return port
-    raise MaturityError(f"no free port found on {host} between {start} and {start + attempts - 1}")
+    raise DashboardError(f"no free port found on {host} between {start} and {start + attempts - 1}")
 
 
 def start_dashboard(
@@ -122,23 +122,29 @@ def start_dashboard(
     Returns
     -------
     DashboardServer
+
+    Raises
+    ------
+    ParametersError
+        A bad client file, minimum group size or port (checked before anything starts).
+    StoreError
+        The database does not exist.
+    DashboardError
+        No free port, or the server did not come up.
     """
     if client is not None:
         db = db or load_client_parameters(client).db  # a bad file fails here, before any server
     db = Path(db or DEFAULT_DB).resolve()
     if not db.is_file():
-        raise UsageError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
+        raise StoreError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
     if min_group_size is not None:
-        try:
-            check_min_group_size(min_group_size, where="min_group_size")
-        except ParametersError as exc:
-            raise UsageError(str(exc)) from None
+        check_min_group_size(min_group_size, where="min_group_size")
     if port is None:
         port = free_port(host)
     elif not 0 < port < 65536:
-        raise UsageError(f"port {port} is not a valid port")
+        raise ParametersError(f"port {port} is not a valid port")
     elif (problem := _bind_error(host, port)) is not None:
-        raise UsageError(f"cannot listen on {host}:{port}: {problem.strerror}")
+        raise ParametersError(f"cannot listen on {host}:{port}: {problem.strerror}")
     nb = Path(notebook) if notebook else notebook_path("dashboard.ipynb")
     env = dict(os.environ)
     env[ENV_DB] = str(db)
@@ -188,7 +194,7 @@ def start_dashboard(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             server.stop()
-            raise MaturityError(f"the dashboard server stopped during start-up (exit code {process.returncode})")
+            raise DashboardError(f"the dashboard server stopped during start-up (exit code {process.returncode})")
         if not answered:
             answered = _answers(probe)
         # Ready when the server answers and the pre-heated kernel has built the page.
@@ -196,7 +202,7 @@ def start_dashboard(
             return server
         time.sleep(0.2)
     server.stop()
-    raise MaturityError(f"the dashboard was not ready within {ready_timeout:.0f} s")
+    raise DashboardError(f"the dashboard was not ready within {ready_timeout:.0f} s")
 
 
 #: Server log lines that say nothing a dashboard user can act on.

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import ParametersError
 from ..framework import INDEX_COLUMN, Framework, load_framework
 from ..scoring import score_outcomes, score_responses
-
-if TYPE_CHECKING:
-    from .store import BenchmarkStore
+from .responses import read_responses
+from .store import BenchmarkStore
 
 
 @dataclass
@@ -86,14 +84,10 @@ def load_benchmark(
     BenchmarkData
     """
     if (data is None) == (db is None):
-        raise UsageError("give either a data file or a database, not both or neither")
+        raise ParametersError("give either a data file or a database, not both or neither")
     if data is None:
-        from .store import BenchmarkStore
-
         with BenchmarkStore(db, read_only=True) as store:
             return wave_from_store(store, wave, framework=framework)
-    from .responses import read_responses
-
     if not isinstance(framework, Framework):
         framework = load_framework(framework)
     responses, _report = read_responses(data, framework)
@@ -101,7 +95,7 @@ def load_benchmark(
 
 
 def wave_from_store(
-    store: "BenchmarkStore", wave: str | None = None, *, framework: Framework | str | Path | None = None
+    store: BenchmarkStore, wave: str | None = None, *, framework: Framework | str | Path | None = None
 ) -> BenchmarkData:
     """A wave of an open store as :class:`BenchmarkData`.
 

@@ -51,10 +51,11 @@ import yaml
 
 from ..config import DEFAULT_DB
 from ..errors import StoreError
-from ..files import _json_safe
 from ..framework import INDEX_COLUMN, Framework, parse_framework
 from ..framework_document import framework_document
 from ..scoring import score_outcomes, score_responses
+from ..values import json_safe
+from .responses import validate_frame
 
 __all__ = ["BenchmarkStore", "ImportResult", "DEFAULT_DB"]
 
@@ -330,8 +331,6 @@ class BenchmarkStore:
             The wave exists with different data and ``replace`` is false, or the database
             is read-only.
         """
-        from .responses import validate_frame
-
         self._require_writable()
         label = _wave_label(wave)
         source_name = str(source) if source is not None else "<DataFrame>"
@@ -729,7 +728,7 @@ class BenchmarkStore:
         if not isinstance(payload, Mapping):
             raise StoreError(f"an artifact payload must be a dict, got {type(payload).__name__}")
         try:
-            text = json.dumps(_json_safe(dict(payload)), allow_nan=False, ensure_ascii=False)
+            text = json.dumps(json_safe(dict(payload)), allow_nan=False, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"artifact '{kind}' is not JSON-serialisable: {exc}") from None
         key = self._key(wave)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..benchmarking.client_parameters import COMPARE_TO
+from ..benchmarking.peers import COMPARISON_POINTS
 from ..files import write_text
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
@@ -79,7 +79,7 @@ def pick_demo_clients(
             "client_id": f"demo-{str(org).lower()}",
             "organisation": str(org),
             "peers": peers,
-            "compare_to": COMPARE_TO[(i + 1) % len(COMPARE_TO)],
+            "compare_to": COMPARISON_POINTS[(i + 1) % len(COMPARISON_POINTS)],
         }
         if wave is not None:
             entry["wave"] = str(wave)

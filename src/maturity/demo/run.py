@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
+from ..batch.runner import BatchResult, run_batch
 from ..benchmarking.wave_models import save_wave_segments
 from ..config import load_benchmark_parameters
 from ..data.responses import read_responses
@@ -14,12 +15,10 @@ from ..data.store import BenchmarkStore
 from ..data.synthetic import demo_waves
 from ..framework import load_framework
 from ..reporting.notebooks import export_html, notebook_path, run_notebook
+from .clients import pick_demo_clients, write_client_files
 
 #: Labels of the two synthetic waves the demo imports (the later one is analysed).
 DEMO_WAVES = ("2025", "2026")
-
-if TYPE_CHECKING:
-    from ..batch.runner import BatchResult
 
 
 @dataclass
@@ -33,7 +32,7 @@ class DemoResult:
     seconds: float = 0.0
     extras: dict[str, Path] = field(default_factory=dict)
     database: Path | None = None
-    batch: "BatchResult | None" = None
+    batch: BatchResult | None = None
 
     def summary(self, command: str = "maturity") -> str:
         """Plain-text list of outputs for the terminal, ending with the dashboard commands.
@@ -171,9 +170,6 @@ def run_demo(
 
 def _run_client_reports(out, database, wave, responses, framework, params, n_clients, workers, echo, progress):
     """Write client parameters files for a spread of organisations and run them as a batch."""
-    from ..batch.runner import run_batch
-    from .clients import pick_demo_clients, write_client_files
-
     clients = pick_demo_clients(responses, framework, n_clients, min_group_size=params["min_group_size"], wave=wave)
     files = write_client_files(out / "parameters" / "clients", clients, database)
     echo(f"Running {len(files)} client reports ({out / 'parameters' / 'clients'})")

@@ -16,7 +16,9 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..benchmarking.achievers import likelihood_text
 from ..benchmarking.advice import fmt_score, ordinal
+from ..benchmarking.client_parameters import parse_client_parameters
 from ..errors import ReportError
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "priorities_markdown",
     "achievers_frame",
     "achievers_markdown",
+    "achievers_table_html",
     "peer_group_markdown",
     "method_markdown",
     "provenance_markdown",
@@ -42,6 +45,7 @@ __all__ = [
     "trend_summary",
     "priorities",
     "achievers",
+    "achievers_table",
     "peer_group",
     "method_note",
 ]
@@ -81,7 +85,8 @@ def load_results(results_path: str | os.PathLike | None = None, **parameters: An
             raise ReportError(f"results file {path} not found") from None
         except (OSError, ValueError) as exc:
             raise ReportError(f"results file {path} cannot be read: {exc}") from None
-    from ..benchmarking.client_parameters import parse_client_parameters
+    # Imported only here: it loads the database and the analysis stack, which a report that
+    # reads its results.json never needs.
     from ..benchmarking.client_results import client_results
 
     given = {k: v for k, v in parameters.items() if k in _PARAMETER_FIELDS and v is not None}
@@ -242,8 +247,6 @@ def achievers_frame(results: Mapping[str, Any]):
     """The ``achievers`` block as a DataFrame for :func:`maturity.reporting.figures.achievers_bars`."""
     import pandas as pd
 
-    from ..benchmarking.achievers import likelihood_text
-
     rows = []
     for a in results.get("achievers") or []:
         withheld = a["top_deck_share"] is None or a["others_share"] is None
@@ -264,7 +267,6 @@ def achievers_markdown(results: Mapping[str, Any]) -> str:
     rows = [a for a in results.get("achievers") or [] if a["top_deck_share"] is not None and a["others_share"] is not None]
     if not rows:
         return "The benchmark has no outcome figures that can be shown."
-    from ..benchmarking.achievers import likelihood_text
 
     lines = [
         "Across the whole benchmark wave, the top deck (the 10% of organisations with the highest "
@@ -278,6 +280,24 @@ def achievers_markdown(results: Mapping[str, Any]) -> str:
             f"organisations) against {a['others_share']:.0f}% of the others ({a['others_n']:,}){ratio}."
         )
     return "\n".join(lines)
+
+
+def achievers_table_html(results: Mapping[str, Any]) -> str:
+    """Achievers vs others as an HTML table: per outcome group, the share of the top deck and
+    of the others reporting an improvement, and their ratio (withheld figures say so)."""
+
+    def share(value: Any, n: int) -> str:
+        return f"{WITHHELD if value is None else f'{value:.0f}%'} (n={n:,})"
+
+    rows = [
+        [a["name"], share(a["top_deck_share"], a["top_deck_n"]), share(a["others_share"], a["others_n"]),
+         WITHHELD if a.get("ratio") is None else f"{a['ratio']:.1f}x"]
+        for a in results.get("achievers") or []
+    ]
+    table = _html_table(["Outcome", "Top deck reporting an improvement", "Others", "Ratio"], rows)
+    top_deck = f"{100 * results['method']['top_deck_share']:.0f}%"
+    return table + (f"<p style='color:#555'>Top deck: the {top_deck} of organisations with the highest "
+                    "maturity index.</p>")
 
 
 def priorities_markdown(results: Mapping[str, Any]) -> str:
@@ -443,6 +463,11 @@ def trend_summary(results: Mapping[str, Any]):
 def achievers(results: Mapping[str, Any]):
     """Display object of :func:`achievers_markdown`."""
     return _md(achievers_markdown(results))
+
+
+def achievers_table(results: Mapping[str, Any]):
+    """Display object of :func:`achievers_table_html`."""
+    return _html(achievers_table_html(results))
 
 
 def priorities(results: Mapping[str, Any]):

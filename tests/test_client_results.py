@@ -14,12 +14,12 @@ import pytest
 
 import maturity
 from maturity.benchmarking.advice import equal_importance
-from maturity.benchmarking.peers import percentile_rank
 from maturity.benchmarking.client_parameters import ClientParameters
-from maturity.data.population import BenchmarkData
-from maturity.errors import DataError, ParametersError
 from maturity.benchmarking.client_results import build_client_results, client_from_survey, client_from_wave
+from maturity.benchmarking.peers import percentile_rank
+from maturity.data.population import BenchmarkData
 from maturity.data.synthetic import generate_wave
+from maturity.errors import DataError, ParametersError
 
 
 CLIENT = "ORG-0010"
