@@ -123,3 +123,15 @@ def test_method_note_explains_the_confidentiality_method(data):
     assert "**Confidentiality:**" in text and "same figures for the same peer group" in text
     assert f"fewer than {res['privacy']['min_group_size']} organisations" in text
     assert res["privacy"]["method"] == "release plan with exact disclosure audit"
+def test_title_says_how_many_peers_have_an_index(data):
+    """Peers who answered too few items have no index; the title says so, so that the peer
+    count it gives and the count behind the index figures do not differ unexplained."""
+    org = data.scores.index[data.scores["index"].notna()][0]
+    results = build_client_results(data, client_from_wave(data, org), params(organisation=org))
+    peers, scored = results["peers"]["n"], results["peers"]["stats"]["index"]["n"]
+    assert scored < peers  # the realistic benchmark has a few organisations without an index
+    title = report_blocks.title_markdown(results)
+    assert f"against {peers:,} peer organisations (all organisations in the wave, {scored:,} of them with a maturity index)" in title
+    complete = make_data(data.responses.loc[data.scores["index"].notna()], data.framework)
+    results = build_client_results(complete, client_from_wave(complete, org), params(organisation=org))
+    assert "with a maturity index" not in report_blocks.title_markdown(results)

@@ -25,6 +25,7 @@ from ..benchmarking.client_parameters import ClientParameters, check_client_id, 
 from ..errors import MaturityError, ParametersError, ReportError
 from ..files import write_json
 from ..reporting.notebooks import export_html, run_notebook
+from ..reporting.pdf import print_pdf
 
 #: The function that computes a client's results.json (``module:function``).
 RESULTS_FUNCTION = "maturity.benchmarking.client_results:client_results"
@@ -213,8 +214,6 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
 
 def _print_report(folder: Path, results: dict, params: ClientParameters) -> Path:
     """Print the client's report.html to report.pdf, the organisation named on every page."""
-    from ..reporting.pdf import print_pdf
-
     organisation = results.get("organisation") or {}
     name = str(organisation.get("name") or organisation.get("id") or params.client_id)
     wave = results.get("wave")

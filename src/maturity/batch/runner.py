@@ -37,6 +37,7 @@ from ..errors import MaturityError, ParametersError
 from ..files import write_json
 from ..framework import load_framework
 from ..reporting.notebooks import check_template, notebook_path
+from ..reporting.pdf import check_printer
 from ..version import __version__
 from . import client_task
 from .client_task import (
@@ -359,8 +360,6 @@ def run_batch(
     if timeout is not None and timeout <= 0:
         raise ParametersError("timeout must be a positive number of seconds")
     if pdf:
-        from ..reporting.pdf import check_printer
-
         check_printer()  # before any client runs: every one of them would fail the same way
     runner = LocalExecutor(workers) if executor == "local" else DaskExecutor(scheduler)
     template = resolve_template(notebook)

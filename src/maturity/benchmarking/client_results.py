@@ -48,6 +48,7 @@ from .peers import (
     peer_statistics,
 )
 from .privacy_audit import audit_release, wave_release
+from .provenance import client_provenance
 from .release_plan import PrivacySettings, ReleasePlan, group_members
 from .wave_models import IMPORTANCE_SEED, wave_importance, wave_invariance, wave_release_plan, wave_segments
 
@@ -478,8 +479,6 @@ def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[s
     importance = wave_importance(data)
     results = build_client_results(data, client, params, history=history, segment_model=model,
                                    importance=importance, plan=plan)
-    from .provenance import client_provenance
-
     checks = wave_invariance(store, wave)
     demographic = next(iter(results["peers"]["filters"]), None)
     if checks and demographic in checks:

@@ -24,7 +24,7 @@ def use_vector_figures() -> None:
     """In a notebook, show figures as SVG rather than PNG: sharp at any zoom and when the
     report is printed to PDF. Text is drawn as paths, so the figure looks the same without
     its fonts. Outside IPython this does nothing."""
-    try:
+    try:  # only a notebook needs IPython's display machinery
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # not in a notebook stack: nothing to configure

@@ -123,10 +123,14 @@ def title_markdown(results: Mapping[str, Any]) -> str:
     """Title, organisation, wave and peer group in two lines."""
     peers = results["peers"]
     wave = f"wave {results['wave']}" if results.get("wave") else "the benchmark"
+    # Peers who answered too few items have no index; say so, or the counts below differ unexplained.
+    scored = ((peers.get("stats") or {}).get("index") or {}).get("n")
+    with_index = f", {scored:,} of them with a maturity index" if scored is not None and scored < peers["n"] else ""
     return (
         f"# {_esc(report_title(results))}\n\n"
         f"Benchmark of {_esc(_name(results))} against {peers['n']:,} peer organisations "
-        f"({_esc(peers['description'])}) in {_esc(wave)} of the *{_esc(results['framework']['name'])}* survey."
+        f"({_esc(peers['description'])}{with_index}) in {_esc(wave)} of the "
+        f"*{_esc(results['framework']['name'])}* survey."
     )
 
 
