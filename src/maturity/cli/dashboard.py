@@ -35,7 +35,15 @@ def run(args: argparse.Namespace) -> int:
     server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
                              host=args.host, port=args.port)
     mode = "client mode" if args.client else "researcher mode"
-    print(f"Dashboard ({mode}) running at {server.url}  (press Ctrl-C to stop)", flush=True)
+    return serve(server, f"Dashboard ({mode})", "dashboard")
+
+
+def serve(server, title: str, what: str, notes: tuple[str, ...] = ()) -> int:
+    """Announce a started Voila server, keep it running until Ctrl-C, SIGTERM or SIGHUP,
+    then stop it and its kernels; the exit code (0 after a clean stop)."""
+    print(f"{title} running at {server.url}  (press Ctrl-C to stop)", flush=True)
+    for note in notes:
+        print(note, flush=True)
     # The server runs in its own session, so a terminating signal to us must stop it too.
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -46,6 +54,6 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        print("Stopping the dashboard.", flush=True)
+        print(f"Stopping the {what}.", flush=True)
         server.stop()
     return 0 if server.process.returncode in (0, -15, None) else 1
