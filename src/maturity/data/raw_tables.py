@@ -205,6 +205,9 @@ def _read_folder(path: Path) -> RawTable:
     parts = [read_table(f) for f in files]
     for part in parts:
         table.problems += part.problems  # each names its own file and row
+        if part.readable and len(part) == 0:
+            table.problems.append(Problem("no_data", part.source, row=part.header_row, row_label=part.row_label,
+                                          expected="at least one row of answers under the header"))
     if not table.readable:
         return table
     columns: list[str] = []
