@@ -194,6 +194,18 @@ class QuickCheck:
         self.form_box = widgets.VBox([self.progress, self.page_box, self.message, nav])
         self.form_box.add_class("maturity-qc-form")
 
+        # The result's widgets are made on the first submission: fewer widgets to send at
+        # opening, so the first page is interactive sooner.
+        self.result_box = widgets.VBox(layout=widgets.Layout(display="none"))
+        self.result_box.add_class("maturity-qc-results")
+        self.peer_select: widgets.Dropdown | None = None
+        self.pdf_button: widgets.Button | None = None
+        self.edit_button: widgets.Button | None = None
+        self.root = widgets.VBox([self.header, self.form_box, self.result_box])
+        self.root.add_class("maturity-quickcheck")
+
+    def _build_result(self) -> None:
+        """The result's widgets: peer group, status, the result, download and edit buttons."""
         self.peer_select = widgets.Dropdown(description="Compare with", style={"description_width": "110px"},
                                             layout=widgets.Layout(width="100%", max_width="640px"))
         self.peer_select.add_class("maturity-qc-peers")
@@ -215,11 +227,7 @@ class QuickCheck:
         self.result_message.add_class("maturity-qc-message")
         actions = widgets.HBox([self.download, self.pdf_button, self.edit_button],
                                layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        self.result_box = widgets.VBox([self.peer_select, self.status, self.result_message, self.result_view, actions],
-                                       layout=widgets.Layout(display="none"))
-        self.result_box.add_class("maturity-qc-results")
-        self.root = widgets.VBox([self.header, self.form_box, self.result_box])
-        self.root.add_class("maturity-quickcheck")
+        self.result_box.children = [self.peer_select, self.status, self.result_message, self.result_view, actions]
 
     def _warm_up(self) -> None:
         """Compute one result before anyone asks (a wave-median organisation, never shown or
@@ -348,11 +356,11 @@ class QuickCheck:
 
     def _guard(self, action: Callable[[], None]) -> None:
         """Run a step with the buttons disabled; a failure becomes a short message, never a traceback."""
-        buttons = (self.back_button, self.next_button, self.edit_button, self.pdf_button)
+        buttons = [b for b in (self.back_button, self.next_button, self.edit_button, self.pdf_button, self.peer_select)
+                   if b is not None]
         before = [b.disabled for b in buttons]
         for b in buttons:
             b.disabled = True
-        self.peer_select.disabled = True
         try:
             action()
         except MaturityError as exc:
@@ -364,7 +372,6 @@ class QuickCheck:
             for b, was in zip(buttons, before):
                 b.disabled = was
             self.back_button.disabled = self.page == 0
-            self.peer_select.disabled = False
 
     def _fail(self, text: str) -> None:
         box = self.result_message if self.result_box.layout.display != "none" else self.message
@@ -415,6 +422,8 @@ class QuickCheck:
         self.submission = new_submission(now) if self.submission is None else Submission(self.submission.id, now)
         _clean, self.client = self.form.score(self.submission.id)
         self.saved_note = self._store()
+        if self.peer_select is None:
+            self._build_result()
         self._offer_groups()
         self._update(self.peer_select.value)
         self.form_box.layout.display = "none"
