@@ -40,6 +40,7 @@ from IPython.display import HTML, display
 
 from ..benchmarking.client_parameters import ClientParameters
 from ..benchmarking.client_results import ClientProfile, build_client_results
+from ..benchmarking.peers import DEFAULT_N_BOOT, DEFAULT_SEED
 from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..errors import MaturityError
 from ..fielding.questionnaire import Question
@@ -51,7 +52,7 @@ from ..reporting.quickcheck_report import (
     report_pdf,
     result_html,
 )
-from .app import DASHBOARD_N_BOOT, DashboardData, mark_ready
+from .app import DashboardData, mark_ready
 from .quickcheck_form import NONE_OF_THESE, FormPage, QuickCheckForm
 from .server import ENV_COLLECT, ENV_DB, ENV_WAVE
 from .submissions import Submission, SubmissionFolder, new_submission
@@ -104,7 +105,8 @@ class QuickCheck:
     min_group_size : int, optional
         Privacy threshold of the release plan built when the wave has none stored.
     n_boot, seed : int
-        Bootstrap of the percentile intervals (as the dashboard).
+        Bootstrap of the percentile intervals (default: as client reports, so that the
+        result is figure for figure the client report of the same answers).
     """
 
     def __init__(
@@ -114,8 +116,8 @@ class QuickCheck:
         wave: str | None = None,
         collect: str | Path | None = None,
         min_group_size: int | None = None,
-        n_boot: int = DASHBOARD_N_BOOT,
-        seed: int = 2026,
+        n_boot: int = DEFAULT_N_BOOT,
+        seed: int = DEFAULT_SEED,
     ) -> None:
         self.source = DashboardData(db)
         self.wave = self.source.wave(wave)
