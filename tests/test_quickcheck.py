@@ -271,7 +271,7 @@ def test_a_folder_is_validated_like_a_file_and_problems_name_their_file(framewor
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["validate", str(empty)]) == 1
-    assert "a folder holding response files" in capsys.readouterr().out
+    assert "a folder holding survey files" in capsys.readouterr().out
 
 
 # --- the report ----------------------------------------------------------------------------------

@@ -200,7 +200,8 @@ def _read_folder(path: Path) -> RawTable:
     table = RawTable(str(path), "folder", row_label="row")
     files = folder_files(path)
     if not files:
-        table.problem("empty", expected=f"a folder holding response files ({', '.join(sorted(set(SUFFIX_FORMATS)))})")
+        table.problem("unreadable", expected=f"a survey file, or a folder holding survey files "
+                                             f"({', '.join(sorted(SUFFIX_FORMATS))}); this folder holds none")
         return table
     parts = [read_table(f) for f in files]
     for part in parts:
