@@ -46,7 +46,11 @@ def fill_in_browser(page, name: str, *, shift: int = 0) -> None:
         if page.locator(".maturity-qc-next").text_content().strip() == "See my results":
             return
         page.click(".maturity-qc-next")
+        # The next page, or a message saying what is missing (then fail with it).
         page.wait_for_function(
-            "before => document.querySelector('.maturity-qc-progress .qc-where').textContent !== before",
-            arg=where, timeout=30_000,
+            """before => document.querySelector('.maturity-qc-progress .qc-where').textContent !== before
+                        || document.querySelector('.maturity-qc-message .qc-problem') !== null""",
+            arg=where, timeout=90_000,
         )
+        problem = page.locator(".maturity-qc-message .qc-problem")
+        assert problem.count() == 0, f"{where}: {problem.first.text_content()}"
