@@ -70,7 +70,9 @@ def test_a_new_organisations_survey_does_not_join_the_benchmark(db, tmp_path):
         assert "NEW-0001" not in set(store.responses("2026")["respondent_id"])
     assert before == after
     assert res["organisation"]["source"] == "own survey" and res["organisation"]["id"] == "NEW-0001"
-    assert res["peers"]["n"] == len(second.responses)
+    rated = maturity.score_responses(second.responses, second.framework)["index"].notna().sum()
+    assert res["peers"]["n"] == rated  # every organisation with an index; the newcomer is not one of them
+    assert res["peers"]["includes_client"] is False
     assert res["trend"] == []
     check_findings(res)
 

@@ -7,6 +7,8 @@ import json
 import pytest
 import yaml
 
+import maturity
+
 from maturity.dashboard.app import Dashboard, achievers_html
 from maturity.reporting.notebooks import notebook_path, run_notebook
 
@@ -34,12 +36,14 @@ def test_researcher_mode_lists_organisations_and_updates_on_filters(db):
     assert dash.wave_select.value == "2026" and dash.wave_select.options == ("2025", "2026")
     assert len(dash.organisation_select.options) == len(later.responses)
     all_peers = dash.results["peers"]["n"]
-    assert all_peers == len(later.responses) - 1  # everyone but the organisation shown
+    rated = maturity.score_responses(later.responses, later.framework)["index"].notna().sum()
+    assert all_peers == rated  # every organisation with an index (the one shown ranks among the others)
     before = dash.updates
     org = dash.organisation_select.value
     sector = later.responses.set_index("respondent_id").loc[org, "sector"]
     dash.filter_selects["sector"].value = (sector,)
-    expected = int((later.responses["sector"] == sector).sum()) - 1
+    scores = maturity.score_responses(later.responses, later.framework)
+    expected = int(((later.responses["sector"] == sector).to_numpy() & scores["index"].notna().to_numpy()).sum())
     assert dash.updates == before + 1
     assert dash.results["peers"]["n"] == expected
     assert f"data-n='{expected}'" in dash.peer_info.value
@@ -81,6 +85,26 @@ def test_client_mode_is_locked_and_starts_from_the_file(db, client_file):
     assert dash.results["organisation"]["id"] == org
     assert dash.compare_select.value == "top_deck"
     assert "reliability" not in dash.view_keys
+
+
+def test_client_mode_offers_only_the_released_peer_groups(db, client_file):
+    from maturity.benchmarking.wave_models import wave_release_plan
+    from maturity.data.population import wave_from_store
+    from maturity.data.store import BenchmarkStore
+
+    path, _ = db
+    f, org = client_file
+    dash = Dashboard(path, client=f)
+    assert dash.filter_selects == {} and dash.group_select is not None
+    with BenchmarkStore(path, read_only=True) as store:
+        data = wave_from_store(store, "2026")
+        plan = wave_release_plan(store, "2026", data, dash._wave.segment_model, min_group_size=dash.min_group_size)
+    assert [v for _label, v in dash.group_select.options] == [g["id"] for g in plan.released_groups]
+    assert "Only the peer groups released" in dash.filter_box.children[1].value
+    for group in plan.released_groups[:4]:
+        dash.group_select.value = group["id"]
+        assert dash.results["peers"]["group_id"] == group["id"] and dash.results["peers"]["as_requested"]
+        assert dash.results["peers"]["n"] == group["n"]
 
 
 def test_client_missing_from_a_wave_gets_a_message(db, tmp_path):

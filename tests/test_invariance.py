@@ -308,7 +308,7 @@ def test_cfa_fits_blanks_by_fiml_unless_listwise_is_asked(team_files, capsys):
 def test_fiml_cfa_of_the_default_framework_uses_every_respondent(bench600):
     fiml = cfa.framework_cfa(bench600.responses, bench600.framework)
     listwise = cfa.framework_cfa(bench600.responses, bench600.framework, missing="listwise")
-    assert (fiml.n, fiml.n_excluded, fiml.missing) == (600, 0, "ml") and listwise.n < 200
+    assert (fiml.n, fiml.n_excluded, fiml.missing) == (600, 0, "ml") and listwise.n < 300  # most of a survey lost
     assert fiml.dof == listwise.dof == 845
     loadings = fiml.loadings()
     assert len(loadings) == 43 and set(loadings["factor"]) == set(bench600.framework.strand_ids)

@@ -80,10 +80,20 @@ def plan(release):
 
 def test_plan_releases_ordinary_groups_and_passes_its_audit(plan, release, wave):
     assert plan.settings.threshold == 8
-    big_values = [g for g in plan.groups if g["kind"] == "value" and g["n"] >= 10]
+    big_values = [v for v in plan.values if v["n"] >= 10]
     assert len(big_values) >= 15
-    assert plan.share_as_asked >= 0.9
+    # A value of at least twice the minimum size loses its own group only when it had to
+    # merge with a value too small to release (at most one per demographic).
+    for demo in {v["demographic"] for v in plan.values}:
+        values = [v for v in plan.values if v["demographic"] == demo]
+        lost = [v for v in values if v["n"] >= 10 and not v["as_asked"]]
+        tiny = [v for v in values if v["n"] < plan.settings.threshold]
+        assert len(lost) <= (1 if tiny else 0), (demo, values)
+    assert plan.share_as_asked >= 0.85
     assert all(g["n"] >= 8 for g in plan.released_groups)
+    # Merged "Other" groups leave no small remainder: every demographic value is in a released group.
+    released_values = {(k, v) for g in plan.released_groups for k, vals in g["filters"].items() for v in vals}
+    assert {(v["demographic"], v["value"]) for v in plan.values} <= released_values
     report = audit_release(release, plan)
     assert report.safe, report.to_text()
     assert report.attacks.tried["pairwise"] > 50 and report.attacks.tried["tracker"] > 500
@@ -177,7 +187,8 @@ def test_privacy_audit_command_passes_then_fails_after_a_bad_setting(tmp_path, b
     assert report.safe
     assert main(["privacy", "audit", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "SAFE" in out and "All organisations in the wave: 600" in out
+    n_rated = int(maturity.score_responses(bench600.responses, bench600.framework)["index"].notna().sum())
+    assert "SAFE" in out and f"All organisations in the wave: {n_rated}" in out
     edu = bench600.responses[bench600.responses["sector"] == "Education"]
     rare = edu["region"].value_counts().index[-1]
     keep = [r for r in edu["region"].unique() if r != rare]

@@ -48,7 +48,7 @@ from .peers import (
 )
 from .privacy_audit import audit_release, wave_release
 from .release_plan import PrivacySettings, ReleasePlan, group_members
-from .wave_models import IMPORTANCE_SEED, wave_importance, wave_release_plan, wave_segments
+from .wave_models import IMPORTANCE_SEED, wave_importance, wave_invariance, wave_release_plan, wave_segments
 
 if TYPE_CHECKING:
     from .client_parameters import ClientParameters
@@ -490,6 +490,12 @@ def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[s
                                    importance=importance, plan=plan)
     from .provenance import client_provenance
 
+    checks = wave_invariance(store, wave)
+    demographic = next(iter(results["peers"]["filters"]), None)
+    if checks and demographic in checks:
+        # Whether the survey measures the same thing across the groups of the demographic
+        # that defines the peer group (the report's method note says so).
+        results["invariance"] = checks[demographic]
     results["provenance"] = client_provenance(
         params, store, wave, data.framework, results,
         seeds={"bootstrap": DEFAULT_SEED, "segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},

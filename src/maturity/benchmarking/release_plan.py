@@ -242,20 +242,35 @@ def _demographic_values(responses: pd.DataFrame, index: pd.Series, framework: Fr
 
 def _single_groups(
     responses: pd.DataFrame, index: pd.Series, framework: Framework, settings: PrivacySettings
-) -> tuple[list[dict[str, tuple[str, ...]]], dict[tuple[str, tuple[str, ...]], str]]:
-    """One group per demographic value, small values merged into "Other <demographic>"."""
-    groups, names = [], {}
+) -> tuple[list[dict[str, tuple[str, ...]]], dict[tuple[str, tuple[str, ...]], str], list[dict[str, Any]]]:
+    """One group per demographic value, small values merged into one "Other" group.
+
+    Values held by fewer than ``merge_below`` organisations are merged; when those together
+    still hold fewer than the release threshold, the next smallest values join them, so that
+    the wave's total minus the released values never leaves a small remainder.
+
+    Returns
+    -------
+    (groups, names, values)
+        ``values``: one entry per demographic value (``demographic``, ``value``, ``n``,
+        ``own_group``) for the share of values released as asked.
+    """
+    groups, names, entries = [], {}, []
     for demo in framework.demographics:
-        values = _demographic_values(responses, index, framework, demo.id)
-        large = [v for v, n in values if n >= settings.merge_limit]
-        small = tuple(v for v, n in values if 0 < n < settings.merge_limit)
-        groups += [{demo.id: (v,)} for v in large]
-        if len(small) == 1:
-            groups.append({demo.id: small})
-        elif small:
-            groups.append({demo.id: small})
-            names[(demo.id, small)] = f"Other ({', '.join(small)})"
-    return groups, names
+        values = [(v, n) for v, n in _demographic_values(responses, index, framework, demo.id) if n > 0]
+        ordered = sorted(values, key=lambda vn: vn[1])
+        small = [(v, n) for v, n in ordered if n < settings.merge_limit]
+        rest = [(v, n) for v, n in ordered if n >= settings.merge_limit]
+        while small and sum(n for _v, n in small) < settings.threshold and rest:
+            small.append(rest.pop(0))
+        merged = {v for v, _n in small} if len(small) > 1 else set()
+        groups += [{demo.id: (v,)} for v, _n in values if v not in merged]
+        if merged:
+            members = tuple(v for v, _n in values if v in merged)  # framework order
+            groups.append({demo.id: members})
+            names[(demo.id, members)] = f"Other ({', '.join(members)})"
+        entries += [{"demographic": demo.id, "value": v, "n": int(n), "own_group": v not in merged} for v, n in values]
+    return groups, names, entries
 
 
 def _combination_groups(
@@ -295,8 +310,10 @@ class ReleasePlan:
     outcomes : dict
         Outcome group id -> ``{"released", "reason", "top_deck_n", "others_n"}``.
     fingerprint : str
-        Hash of the member sets the plan was built on: a plan no longer matching its wave
-        is rebuilt rather than trusted.
+        Hash of the member sets the plan was built on.
+    values : list of dict
+        Each demographic value: ``demographic``, ``value``, ``n`` and ``as_asked`` (released
+        as a group of its own, rather than merged or withheld).
     """
 
     wave: str | None
@@ -305,6 +322,7 @@ class ReleasePlan:
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     fingerprint: str = ""
+    values: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def released_groups(self) -> list[dict[str, Any]]:
@@ -313,9 +331,10 @@ class ReleasePlan:
 
     @property
     def share_as_asked(self) -> float:
-        """Share of single-demographic groups of at least twice the minimum size that are released."""
-        singles = [g for g in self.groups if g["kind"] == "value" and g["n"] >= 2 * self.settings.min_group_size]
-        return float(np.mean([g["released"] for g in singles])) if singles else 1.0
+        """Share of demographic values held by at least twice the minimum group size whose
+        own group is released (not merged into "Other", not withheld)."""
+        large = [v["as_asked"] for v in self.values if v["n"] >= 2 * self.settings.min_group_size]
+        return float(np.mean(large)) if large else 1.0
 
     def group(self, group_id: str) -> dict[str, Any]:
         """The group with this id (raises ``ParametersError`` when unknown)."""
@@ -335,6 +354,7 @@ class ReleasePlan:
             "groups": [{**g, "filters": {k: list(v) for k, v in g["filters"].items()}} for g in self.groups],
             "segments": self.segments,
             "outcomes": self.outcomes,
+            "values": self.values,
         }
 
     @classmethod
@@ -345,7 +365,8 @@ class ReleasePlan:
         settings = PrivacySettings.from_mapping(document["settings"])
         groups = [{**g, "filters": _filters_tuple(g["filters"])} for g in document["groups"]]
         return cls(document.get("wave"), settings, groups, dict(document.get("segments", {})),
-                   dict(document.get("outcomes", {})), document.get("fingerprint", ""))
+                   dict(document.get("outcomes", {})), document.get("fingerprint", ""),
+                   list(document.get("values", [])))
 
     # --- resolving a client's request -----------------------------------------------------------
 
@@ -514,9 +535,9 @@ def build_release_plan(
     settings = settings or PrivacySettings()
     index = _complete_index(scores)
     family = _Family(index.index, settings.threshold)
-    singles, names = _single_groups(responses, index, framework, settings)
+    singles, names, value_entries = _single_groups(responses, index, framework, settings)
     candidates: list[tuple[str, dict[str, tuple[str, ...]]]] = [("wave", {})]
-    candidates += [("value" if len(next(iter(f.values()))) == 1 else "other", f) for f in singles]
+    candidates += [("value" if (k := next(iter(f))) and (k, f[k]) not in names else "other", f) for f in singles]
     candidates += [("combination", f) for f in _combination_groups(singles, settings, framework)]
     members = {_group_id(f): group_members(responses, index, f) for _kind, f in candidates}
     # Largest first: the figures most clients ask for are the last to be withheld.
@@ -576,7 +597,10 @@ def build_release_plan(
             "released": not reasons, "reason": "; ".join(reasons),
             **{f"{k}_n": int(len(v)) for k, v in parts.items()},
         }
-    return ReleasePlan(wave, settings, groups, plan_segments, plan_outcomes, _fingerprint(fingerprint_sets))
+    released = {g["id"] for g in groups if g["released"]}
+    for entry in value_entries:
+        entry["as_asked"] = bool(entry.pop("own_group") and _group_id({entry["demographic"]: (entry["value"],)}) in released)
+    return ReleasePlan(wave, settings, groups, plan_segments, plan_outcomes, _fingerprint(fingerprint_sets), value_entries)
 
 
 def exploratory_plan(

@@ -40,7 +40,12 @@ __all__ = [
     "wave_release_plan",
     "save_release_plan",
     "audit_wave_release",
+    "save_wave_invariance",
+    "wave_invariance",
 ]
+
+#: Kind under which a wave's invariance verdicts (one per demographic) are stored.
+INVARIANCE_ARTIFACT = "invariance"
 
 #: Seed of the bootstrap behind a wave's strand importance (recorded in results' provenance).
 IMPORTANCE_SEED = 0
@@ -212,3 +217,43 @@ def audit_wave_release(
     else:
         plan = release.plan(settings or fallback or PrivacySettings())
     return audit_release(release, plan)
+
+
+# --- are the comparisons fair? -------------------------------------------------------------------
+
+
+def save_wave_invariance(store: "BenchmarkStore", wave: str | None = None) -> dict[str, dict[str, Any]]:
+    """Test measurement invariance across each demographic of the wave once and store the
+    verdicts with it, so every client report can say whether its peer comparison is
+    supported without refitting (:func:`maturity.analysis.invariance.comparison_checks`).
+
+    Returns
+    -------
+    dict
+        Demographic id -> ``group``, ``level``, ``supported`` (None when it could not be
+        tested) and ``verdict``: the ``invariance`` entry of client results.
+    """
+    from ..analysis.invariance import comparison_checks
+
+    wave = store.resolve_wave(wave)
+    data = wave_from_store(store, wave)
+    table = comparison_checks(data.responses.reset_index(), data.framework)
+    checks = {
+        str(column): {
+            "group": str(column),
+            "level": row["level"],
+            "supported": None if row["level"] == "not tested" else bool(row["means_comparable"]),
+            "verdict": row["verdict"],
+        }
+        for column, row in table.iterrows()
+    }
+    store.save_artifact(wave, INVARIANCE_ARTIFACT, {"wave_modified": store.wave_modified(wave).isoformat(), "checks": checks})
+    return checks
+
+
+def wave_invariance(store: "BenchmarkStore", wave: str) -> dict[str, dict[str, Any]] | None:
+    """The invariance verdicts stored with the wave (:func:`save_wave_invariance`), when current."""
+    stored = store.load_artifact(wave, INVARIANCE_ARTIFACT)
+    if stored is None or stored.get("wave_modified") != store.wave_modified(wave).isoformat():
+        return None
+    return dict(stored.get("checks") or {})

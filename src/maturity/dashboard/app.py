@@ -40,7 +40,7 @@ from ..benchmarking.client_results import (
     client_from_survey,
     client_from_wave,
 )
-from ..benchmarking.peers import COMPARISON_LABELS, peer_group
+from ..benchmarking.peers import COMPARISON_LABELS, check_peer_filters, peer_group
 from ..benchmarking.privacy import small_group_reason
 from ..benchmarking.release_plan import exploratory_plan
 from ..benchmarking.wave_models import wave_importance, wave_release_plan, wave_segments
@@ -217,6 +217,8 @@ class Dashboard:
             self.organisation_select = widgets.Dropdown(description="Organisation", style=style, layout=wide)
             self.organisation_select.add_class("maturity-organisation")
         self.filter_selects: dict[str, widgets.SelectMultiple] = {}
+        #: Client mode: the peer groups the wave's release plan releases, one to pick.
+        self.group_select: widgets.Dropdown | None = None
         self.compare_select = widgets.ToggleButtons(
             options=[("Median", "median"), ("Top quartile", "top_quartile"), ("Top deck", "top_deck")],
             tooltips=[COMPARISON_LABELS[k].capitalize() for k in ("median", "top_quartile", "top_deck")],
@@ -286,6 +288,8 @@ class Dashboard:
 
     def _control_widgets(self) -> list[widgets.Widget]:
         out: list[widgets.Widget] = [self.wave_select, self.compare_select, *self.filter_selects.values()]
+        if self.group_select is not None:
+            out.append(self.group_select)
         if self.organisation_select is not None:
             out.append(self.organisation_select)
         return out
@@ -328,7 +332,11 @@ class Dashboard:
             load()
 
     def _rebuild_filters(self, fw) -> None:
-        """One multi-select per demographic, keeping the current choices where still valid."""
+        """One multi-select per demographic, keeping the current choices where still valid
+        (client mode: one choice among the peer groups the wave releases)."""
+        if self.client_mode:
+            self._rebuild_group_choice(fw)
+            return
         wanted = dict(self.client_params.peers) if (self.client_params and not self.filter_selects) else {
             k: tuple(w.value) for k, w in self.filter_selects.items()
         }
@@ -346,8 +354,38 @@ class Dashboard:
         self.filter_selects = selects
         self.filter_box.children = list(selects.values())
 
+    def _rebuild_group_choice(self, fw) -> None:
+        """Client mode: offer only the peer groups the wave's release plan releases."""
+        data = self._wave.data
+        plan = self.source.release_plan(data.wave, self.min_group_size)
+        self._plan_groups = {g["id"]: g for g in plan.released_groups}
+        previous = self.group_select.value if self.group_select is not None else None
+        if previous not in self._plan_groups:
+            wanted = check_peer_filters(self.client_params.peers, fw)
+            own = self.client_params.organisation
+            previous = plan.resolve(wanted, data.responses, data.scores, client_id=own)[0]["id"]
+        options = [(f"{g['label']} ({g['n']:,})", g["id"]) for g in plan.released_groups]
+        if self.group_select is None:
+            self.group_select = widgets.Dropdown(options=options, value=previous if options else None,
+                                                 description="Peers", style={"description_width": "50px"},
+                                                 layout=widgets.Layout(width="100%"))
+            self.group_select.add_class("maturity-peer-group")
+            self.group_select.observe(self._on_change, names="value")
+        else:
+            self.group_select.options = options
+            self.group_select.value = previous if options else None
+        why = widgets.HTML(
+            "<div class='maturity-plan-note' style='color:#555;font-size:90%'>Only the peer groups released "
+            "for this wave are offered: the groups and their figures are fixed once for everyone and "
+            "checked together, so that no combination of them can reveal one organisation's answers. "
+            "Narrower or other combinations are not available.</div>")
+        self.filter_box.children = [self.group_select, why]
+
     def current_filters(self) -> dict[str, list[str]]:
         """The peer filters as chosen on screen (empty selections dropped)."""
+        if self.group_select is not None:
+            group = self._plan_groups.get(self.group_select.value)
+            return {k: list(v) for k, v in group["filters"].items()} if group else {}
         return {k: list(w.value) for k, w in self.filter_selects.items() if w.value}
 
     def _client_profile(self) -> ClientProfile | None:

@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..batch.runner import BatchResult, run_batch
 from ..benchmarking.release_plan import PrivacySettings
-from ..benchmarking.wave_models import save_release_plan, save_wave_segments
+from ..benchmarking.wave_models import save_release_plan, save_wave_invariance, save_wave_segments
 from ..config import load_benchmark_parameters
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
@@ -146,6 +146,8 @@ def run_demo(
         plan, audit = save_release_plan(store, later_label, PrivacySettings.from_file(parameters))
         echo(f"      release plan: {len(plan.released_groups)} peer groups released, "
              f"audit {'passed' if audit.safe else 'FAILED'}")
+        # Whether comparisons across each demographic are fair, for the reports' method notes.
+        save_wave_invariance(store, later_label)
 
     echo("[3/4] Running the benchmark analysis notebook")
     analysis_dir = out / "analysis"
