@@ -30,6 +30,7 @@ from maturity.dashboard.submissions import (
     new_submission,
 )
 from maturity.data.responses import read_responses
+from maturity.benchmarking.wave_models import save_wave_invariance
 from maturity.data.store import BenchmarkStore
 from maturity.demo.run import DemoResult
 from maturity.errors import DataError, UsageError
@@ -287,7 +288,10 @@ def _results(bench_db, framework, name="Acme <b>Learning</b>"):
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
-    return build_two_wave_db(tmp_path_factory.mktemp("qcbench") / "bench.duckdb", n_orgs=240)
+    path, later = build_two_wave_db(tmp_path_factory.mktemp("qcbench") / "bench.duckdb", n_orgs=240)
+    with BenchmarkStore(path) as store:
+        save_wave_invariance(store)  # client reports then say whether comparisons are fair
+    return path, later
 
 
 def test_the_downloaded_report_is_one_self_contained_file_with_the_result(bench, framework):
@@ -367,9 +371,9 @@ def test_the_whole_form_gives_the_client_report_result_and_one_stored_file(colle
     # The same results as a client report of the same survey file, figure for figure.
     report = client_results(ClientParameters(client_id="quickcheck", db=bench[0], responses=files[0],
                                              peers=results["peers"]["filters"]))
-    for key in ("provenance",):
-        report.pop(key)
+    report.pop("provenance")
     assert json.dumps(report, sort_keys=True) == json.dumps(results, sort_keys=True)
+    assert "invariance" in results or not results["peers"]["filters"]
     assert len(results["priorities"]) == 3 and results["actions"]
     assert f'data-index="{results["scores"]["index"]:.2f}"' in app.result_view.value
     assert app.download.value.count("data:text/html;charset=utf-8;base64,") == 1
@@ -387,6 +391,14 @@ def test_only_released_groups_are_offered_and_picking_one_recomputes(collect_app
     app.peer_select.value = chosen
     assert app.updates == before + 1 and app.results["peers"]["group_id"] == chosen
     assert app.results["peers"]["n"] == app.plan.group(chosen)["n"]
+    # Still the client report of the same answers, now with its fairness verdict for the group.
+    demographic = next(iter(app.plan.group(chosen)["filters"]))
+    assert app.results["invariance"]["group"] == demographic
+    report = client_results(ClientParameters(client_id="quickcheck", db=app.source.db, responses=app.collect.files()[0],
+                                             peers=app.results["peers"]["filters"]))
+    report.pop("provenance")
+    assert json.dumps(report, sort_keys=True) == json.dumps(app.results, sort_keys=True)
+    assert "Fair comparison" in app.result_view.value
 
 
 def test_resubmitting_replaces_the_respondents_own_file(collect_app):

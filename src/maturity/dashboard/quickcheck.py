@@ -39,9 +39,11 @@ import ipywidgets as widgets
 from IPython.display import HTML, display
 
 from ..benchmarking.client_parameters import ClientParameters
-from ..benchmarking.client_results import ClientProfile, build_client_results
+from ..benchmarking.client_results import ClientProfile, build_client_results, invariance_for
 from ..benchmarking.peers import DEFAULT_N_BOOT, DEFAULT_SEED
+from ..benchmarking.wave_models import wave_invariance
 from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..data.store import BenchmarkStore
 from ..errors import MaturityError
 from ..fielding.questionnaire import Question
 from ..framework import INDEX_COLUMN, normalise_label
@@ -123,6 +125,8 @@ class QuickCheck:
         self.wave = self.source.wave(wave)
         min_group = check_min_group_size(min_group_size if min_group_size is not None else DEFAULT_MIN_GROUP_SIZE)
         self.plan = self.source.release_plan(self.wave.data.wave, min_group)
+        with BenchmarkStore(self.source.db, read_only=True) as store:
+            self.invariance = wave_invariance(store, self.wave.data.wave)
         self.framework = self.wave.data.framework
         self.form = QuickCheckForm(self.framework)
         self.collect = SubmissionFolder(collect) if collect else None
@@ -475,10 +479,14 @@ class QuickCheck:
             client_id="quickcheck", db=self.source.db, wave=data.wave,
             peers={k: tuple(v) for k, v in filters.items()}, min_group_size=self.plan.settings.min_group_size,
         )
-        return build_client_results(
+        results = build_client_results(
             data, client, params, segment_model=self.wave.segment_model, importance=self.wave.importance,
             n_boot=self.n_boot, seed=self.seed, cache=self._cache, plan=self.plan,
         )
+        invariance = invariance_for(results, self.invariance)
+        if invariance is not None:
+            results["invariance"] = invariance  # as client reports: is the comparison fair?
+        return results
 
     def _update(self, group_id: str | None) -> None:
         """Place the respondent against the chosen group and show the result."""
