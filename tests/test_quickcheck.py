@@ -445,7 +445,7 @@ def test_demo_summary_prints_the_quick_check_command(tmp_path):
     assert summary.index("dashboard --db") < summary.index("quickcheck --db")
 
 
-def test_quickcheck_rejects_a_missing_database_and_a_bad_folder(tmp_path, bench):
+def test_quickcheck_rejects_a_missing_database_a_bad_folder_and_an_unknown_wave(tmp_path, bench):
     missing = subprocess.run([sys.executable, "-m", "maturity.cli", "quickcheck", "--db", str(tmp_path / "no.duckdb")],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "not found" in missing.stderr and "Traceback" not in missing.stderr
@@ -454,6 +454,9 @@ def test_quickcheck_rejects_a_missing_database_and_a_bad_folder(tmp_path, bench)
     bad = subprocess.run([sys.executable, "-m", "maturity.cli", "quickcheck", "--db", str(bench[0]),
                           "--collect", str(afile)], capture_output=True, text=True)
     assert bad.returncode == 2 and "not a folder" in bad.stderr
+    wave = subprocess.run([sys.executable, "-m", "maturity.cli", "quickcheck", "--db", str(bench[0]), "--wave", "1999"],
+                          capture_output=True, text=True)
+    assert wave.returncode == 1 and "1999" in wave.stderr and "Traceback" not in wave.stderr
 
 
 def test_quickcheck_prints_its_address_and_where_submissions_go_then_stops_on_sigterm(bench, tmp_path):

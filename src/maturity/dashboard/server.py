@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..benchmarking.client_parameters import load_client_parameters
 from ..config import DEFAULT_DB, check_min_group_size
+from ..data.store import BenchmarkStore
 from ..errors import MaturityError, ParametersError, UsageError
 from ..reporting.notebooks import notebook_path
 from .submissions import check_collect_folder
@@ -182,6 +183,8 @@ def start_quickcheck(
     DashboardServer
     """
     db = _existing_db(db)
+    with BenchmarkStore(db, read_only=True) as store:
+        store.resolve_wave(wave)  # an empty database or unknown wave fails here, before any server
     env = {ENV_DB: str(db)}
     if wave is not None:
         env[ENV_WAVE] = str(wave)
