@@ -1,13 +1,15 @@
 """Quick-check speed in a real browser (Voila + Debian's chromium via Playwright).
 
 Builds the demo's benchmark database (two synthetic waves of 600 organisations, the later
-one's segments and audited release plan stored with it, as `maturity demo` does), starts
-`maturity quickcheck --collect`, and measures, inside the page as a respondent sees it:
+one's segments, audited release plan and fairness verdicts stored with it, as `maturity
+demo` does), starts `maturity quickcheck --collect`, and measures, inside the page as a
+respondent sees it:
 
 * opening: from the start of navigation to the first page interactive (the form and its
   Next button on screen and enabled; goal < 3 s);
-* submitting: from the click on "See my results" to the result on screen (goal < 1 s;
-  median of several submissions: the respondent changes an answer and submits again);
+* submitting: from the click on "See my results" to the result on screen (goal < 1 s for
+  every one of several submissions: the respondent changes an answer and submits again;
+  the first also builds the result's widgets);
 * changing the peer group on the result (no goal; printed for information).
 
     python benchmarks/quickcheck.py [--orgs 600] [--submissions 4]
@@ -27,7 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _util import report  # noqa: E402
 
 from maturity.benchmarking.release_plan import PrivacySettings  # noqa: E402
-from maturity.benchmarking.wave_models import save_release_plan, save_wave_segments  # noqa: E402
+from maturity.benchmarking.wave_models import (  # noqa: E402
+    save_release_plan,
+    save_wave_invariance,
+    save_wave_segments,
+)
 from maturity.dashboard.server import start_quickcheck  # noqa: E402
 from maturity.data.store import BenchmarkStore  # noqa: E402
 from maturity.data.synthetic import demo_waves  # noqa: E402
@@ -87,7 +93,8 @@ _PEERS = """() => {
 
 
 def build_demo_database(path: Path, n: int, seed: int = 2026) -> None:
-    """The database `maturity demo` builds: two waves, segments and release plan stored."""
+    """The database `maturity demo` builds: two waves; segments, release plan and fairness
+    verdicts stored with the later one."""
     framework = load_framework()
     earlier, later = demo_waves(n, framework=framework, seed=seed)
     with BenchmarkStore(path) as store:
@@ -95,6 +102,7 @@ def build_demo_database(path: Path, n: int, seed: int = 2026) -> None:
             store.import_responses(wave.responses, framework, label)
         save_wave_segments(store, DEMO_WAVES[-1], random_state=seed)
         save_release_plan(store, DEMO_WAVES[-1], PrivacySettings())
+        save_wave_invariance(store, DEMO_WAVES[-1])
 
 
 def submit(page) -> float:
@@ -156,12 +164,13 @@ def main() -> int:
                     peers.append(page.evaluate("() => window.__peers") / 1000)
         finally:
             server.stop()
-    result = statistics.median(results)
+    result = max(results)
     print(f"opening, seen from the test driver (adds Playwright's round trips): {outside_open:.2f} s")
     print(f"submissions, in the page (click -> result on screen): {', '.join(f'{t:.2f}' for t in results)} s")
     print(f"peer-group changes, in the page: {', '.join(f'{t:.2f}' for t in peers)} s")
     ok = report("page interactive after opening", opened, 3.0, " s")
-    ok &= report("result after submitting (median)", result, 1.0, " s")
+    ok &= report("result after submitting (slowest)", result, 1.0, " s")
+    print(f"median submission: {statistics.median(results):.2f} s")
     print(f"ratios to goal: opening {opened / 3.0:.2f}, result {result / 1.0:.2f} (<= 1 meets the goal)")
     return 0 if ok else 1
 

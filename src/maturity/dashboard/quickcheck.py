@@ -200,8 +200,8 @@ class QuickCheck:
         self.form_box = widgets.VBox([self.progress, self.page_box, self.message, nav])
         self.form_box.add_class("maturity-qc-form")
 
-        # The result's widgets are made on the first submission: fewer widgets to send at
-        # opening, so the first page is interactive sooner.
+        # The result's widgets are made once the respondent leaves the first page: fewer
+        # widgets to send at opening, so the first page is interactive sooner.
         self.result_box = widgets.VBox(layout=widgets.Layout(display="none"))
         self.result_box.add_class("maturity-qc-results")
         self.peer_select: widgets.Dropdown | None = None
@@ -343,6 +343,9 @@ class QuickCheck:
         return widgets.VBox([box for _, box in boxes])
 
     def _show_page(self, index: int) -> None:
+        if index > 0 and self.peer_select is None:
+            # Made while the respondent answers, so that submitting only fills them in.
+            self._build_result()
         self.page = index
         self.page_box.children = [self._page_widget(index)]
         n = len(self.form.pages)
