@@ -11,13 +11,11 @@ import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import maturity
 from maturity.benchmarking.client_parameters import ClientParameters
 from maturity.benchmarking.client_results import client_results
 from maturity.cli import main

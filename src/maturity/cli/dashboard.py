@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
+
+from .options import serve
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -37,23 +37,3 @@ def run(args: argparse.Namespace) -> int:
     mode = "client mode" if args.client else "researcher mode"
     return serve(server, f"Dashboard ({mode})", "dashboard")
 
-
-def serve(server, title: str, what: str, notes: tuple[str, ...] = ()) -> int:
-    """Announce a started Voila server, keep it running until Ctrl-C, SIGTERM or SIGHUP,
-    then stop it and its kernels; the exit code (0 after a clean stop)."""
-    print(f"{title} running at {server.url}  (press Ctrl-C to stop)", flush=True)
-    for note in notes:
-        print(note, flush=True)
-    # The server runs in its own session, so a terminating signal to us must stop it too.
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        while server.process.poll() is None and not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print(f"Stopping the {what}.", flush=True)
-        server.stop()
-    return 0 if server.process.returncode in (0, -15, None) else 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .dashboard import serve
+from .options import serve
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
