@@ -27,9 +27,9 @@ from _util import report  # noqa: E402
 
 import maturity  # noqa: E402
 from maturity.batch.runner import run_batch  # noqa: E402
-from maturity.demo.clients import pick_demo_clients, write_client_files  # noqa: E402
 from maturity.benchmarking.wave_models import save_wave_segments  # noqa: E402
 from maturity.data.store import BenchmarkStore  # noqa: E402
+from maturity.demo.clients import pick_demo_clients, write_client_files  # noqa: E402
 
 
 def prepare(root: Path, n_clients: int) -> list[Path]:

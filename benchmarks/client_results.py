@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _util import best_of, report  # noqa: E402
 
 import maturity  # noqa: E402
-from maturity.benchmarking.peers import percentile_interval, percentile_rank  # noqa: E402
 from maturity.benchmarking.client_parameters import ClientParameters  # noqa: E402
-from maturity.data.population import BenchmarkData  # noqa: E402
 from maturity.benchmarking.client_results import build_client_results, client_from_wave  # noqa: E402
+from maturity.benchmarking.peers import percentile_interval, percentile_rank  # noqa: E402
+from maturity.data.population import BenchmarkData  # noqa: E402
 
 
 def explicit_bootstrap(value: float, peers: np.ndarray, n_boot: int, seed: int) -> tuple[float, float]:

@@ -74,3 +74,15 @@ def wave(bench600):
     fw = bench600.framework
     responses = fw.by_id(bench600.responses)
     return fw, responses, maturity.score_responses(responses, fw)
+
+
+def released_population(responses, framework):
+    """Ids of the organisations the wave's default release plan computes its figures over
+    (those with a maturity index, less any demographic value too small to release)."""
+    from maturity.benchmarking.privacy_audit import wave_release
+    from maturity.benchmarking.release_plan import PrivacySettings
+    from maturity.data.population import BenchmarkData
+
+    data = BenchmarkData.from_responses(responses, framework)
+    plan = wave_release(data, None).plan(PrivacySettings())
+    return plan.population(data.responses, data.scores).index

@@ -115,7 +115,7 @@ def test_achievers_table_for_the_analysis_notebook(wave):
     from maturity.reporting import figures
     from maturity.benchmarking.achievers import achievers_table
 
-    from .test_results import make_data
+    from .test_client_results import make_data
 
     fw, responses, scores = wave
     data = make_data(responses, fw)

@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from maturity.batch.client_task import client_folder
 from maturity.batch.runner import (
     collect_parameter_files,
     outputs_up_to_date,
@@ -27,8 +28,7 @@ from maturity.batch.runner import (
     run_batch,
     run_report,
 )
-from maturity.errors import ReportError, UsageError
-from maturity.batch.client_task import client_folder
+from maturity.errors import ParametersError, ReportError
 
 from .batch_support import (
     RESULTS_FUNCTION,
@@ -382,9 +382,13 @@ def test_bad_options_are_usage_errors(tmp_path, capsys):
         assert info.value.code == 2, args
     assert main(["batch", str(tmp_path), "--scheduler", "tcp://x:1"]) == 2
     assert "--scheduler is only used with --executor dask" in capsys.readouterr().err
-    with pytest.raises(UsageError, match="needs --scheduler"):
+    assert main(["batch", str(tmp_path), "--executor", "dask"]) == 2
+    assert "--executor dask needs --scheduler ADDRESS" in capsys.readouterr().err
+    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o")]) == 2  # a folder without *.yaml
+    assert "no client parameters files" in capsys.readouterr().err
+    with pytest.raises(ParametersError, match="needs a scheduler address"):
         run_batch(tmp_path, tmp_path / "o", executor="dask")
-    with pytest.raises(UsageError, match="no client parameters files"):
+    with pytest.raises(ParametersError, match="no client parameters files"):
         collect_parameter_files([tmp_path])
 
 

@@ -11,9 +11,9 @@ import pytest
 
 import maturity
 from maturity.batch.runner import run_batch
+from maturity.data.store import BenchmarkStore
 from maturity.demo.clients import pick_demo_clients, write_client_files
 from maturity.reporting.notebooks import notebook_path
-from maturity.data.store import BenchmarkStore
 
 CONTRACT_5_KEYS = {"client_id", "organisation", "scores", "percentiles", "peers", "segment", "priorities",
                    "actions", "findings", "suppressed"}

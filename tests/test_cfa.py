@@ -10,9 +10,9 @@ import semopy
 
 import maturity
 from maturity.analysis import cfa
+from maturity.analysis.reliability import one_factor
 from maturity.errors import AnalysisError
 from maturity.framework import parse_framework
-from maturity.analysis.reliability import one_factor
 
 from .conftest import small_framework_dict
 

@@ -1,4 +1,4 @@
-"""`maturity reliability`, `maturity cfa` and `maturity segment` (Contract 4)."""
+"""`maturity reliability`, `maturity cfa` and `maturity segment`."""
 
 from __future__ import annotations
 

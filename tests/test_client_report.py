@@ -8,12 +8,12 @@ import re
 import pytest
 
 import maturity
-from maturity.files import write_json
-from maturity.reporting.notebooks import export_html, notebook_path, run_notebook
 from maturity.benchmarking.client_results import build_client_results, client_from_wave
 from maturity.data.synthetic import generate_wave
+from maturity.files import write_json
+from maturity.reporting.notebooks import export_html, notebook_path, run_notebook
 
-from .test_results import assert_no_other_organisation, history_of, make_data, params
+from .test_client_results import assert_no_other_organisation, history_of, make_data, params
 
 CLIENT = "ORG-0011"
 

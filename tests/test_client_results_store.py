@@ -9,14 +9,16 @@ import re
 import pytest
 
 import maturity
-from maturity.benchmarking.client_results import client_results
 from maturity.benchmarking.client_parameters import parse_client_parameters
-from maturity.errors import DataError, ParametersError, StoreError
+from maturity.benchmarking.client_results import client_results
 from maturity.data import store as store_module
 from maturity.data.synthetic import generate_wave
+from maturity.errors import DataError, ParametersError, StoreError
+
+from .conftest import released_population
 
 from .test_client_report import visible_text
-from .test_results import assert_no_other_organisation, check_findings, make_data
+from .test_client_results import assert_no_other_organisation, check_findings, make_data
 
 
 RETURNING = "ORG-0011"
@@ -70,8 +72,7 @@ def test_a_new_organisations_survey_does_not_join_the_benchmark(db, tmp_path):
         assert "NEW-0001" not in set(store.responses("2026")["respondent_id"])
     assert before == after
     assert res["organisation"]["source"] == "own survey" and res["organisation"]["id"] == "NEW-0001"
-    rated = maturity.score_responses(second.responses, second.framework)["index"].notna().sum()
-    assert res["peers"]["n"] == rated  # every organisation with an index; the newcomer is not one of them
+    assert res["peers"]["n"] == len(released_population(second.responses, second.framework))  # every organisation with an index; the newcomer is not one of them
     assert res["peers"]["includes_client"] is False
     assert res["trend"] == []
     check_findings(res)

@@ -9,7 +9,7 @@ import yaml
 
 import maturity
 
-from maturity.dashboard.app import Dashboard, achievers_html
+from maturity.dashboard.app import Dashboard
 from maturity.reporting.notebooks import notebook_path, run_notebook
 
 from .dashboard_support import build_two_wave_db, other_organisations
@@ -118,13 +118,6 @@ def test_client_missing_from_a_wave_gets_a_message(db, tmp_path):
     dash.wave_select.value = "2025"
     assert "did not take part in wave 2025" in dash.message.value
     assert "Traceback" not in dash.message.value
-
-
-def test_achievers_table_marks_withheld_figures():
-    rows = [{"outcome": "x", "name": "Business impact", "top_deck_n": 4, "top_deck_share": None,
-             "others_n": 50, "others_share": 40.0, "ratio": None}]
-    text = achievers_html(rows)
-    assert "withheld" in text and "40%" in text and "n=4" in text
 
 
 def test_client_mode_page_state_holds_no_other_organisation(db, client_file, tmp_path):

@@ -61,12 +61,12 @@ def test_bad_client_file_is_rejected_before_starting(tmp_path, db):
 
 
 def test_the_library_checks_its_inputs_before_starting_a_server(db, tmp_path):
-    from maturity.errors import ParametersError, UsageError
+    from maturity.errors import ParametersError
     from maturity.dashboard.server import start_dashboard
 
-    with pytest.raises(UsageError, match="privacy floor"):
+    with pytest.raises(ParametersError, match="privacy floor"):
         start_dashboard(db=db, min_group_size=2)
-    with pytest.raises(UsageError, match="not a valid port"):
+    with pytest.raises(ParametersError, match="not a valid port"):
         start_dashboard(db=db, port=70000)
     bad = tmp_path / "c.yaml"
     bad.write_text("client_id: ok\norganisation: ORG-0001\n", encoding="utf-8")

@@ -22,7 +22,7 @@ from maturity.analysis import invariance
 from maturity.analysis.invariance import framework_invariance, measurement_invariance
 from maturity.cli import analysis as cli_analysis
 from maturity.cli import main
-from maturity.errors import AnalysisError, UsageError
+from maturity.errors import AnalysisError, ParametersError
 from maturity.framework import parse_framework
 from maturity.reporting.report_blocks import method_markdown
 
@@ -235,7 +235,7 @@ def test_framework_invariance_accepts_framework_ids_in_free(team):
 
 def test_a_group_column_that_does_not_exist_is_a_usage_error(team):
     fw, _data, responses = team
-    with pytest.raises(UsageError, match="the data have no column 'sector' to group by"):
+    with pytest.raises(ParametersError, match="the data have no column 'sector' to group by"):
         framework_invariance(responses, fw, "sector")
 
 

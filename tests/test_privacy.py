@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from maturity.benchmarking.peers import peer_statistics
-from maturity.errors import ParametersError
 from maturity.benchmarking.privacy import nested_group_reason, small_group_reason, suppress_groups
+from maturity.errors import ParametersError
 
 
 def test_small_group_reason_at_the_threshold():

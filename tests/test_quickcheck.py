@@ -31,7 +31,7 @@ from maturity.data.responses import read_responses
 from maturity.benchmarking.wave_models import save_wave_invariance
 from maturity.data.store import BenchmarkStore
 from maturity.demo.run import DemoResult
-from maturity.errors import DataError, UsageError
+from maturity.errors import DataError, ParametersError
 from maturity.framework import parse_framework
 from maturity.reporting.quickcheck_report import report_document, report_file_name, result_html
 from maturity.scoring import score_responses
@@ -196,7 +196,7 @@ def test_the_collect_folder_is_created_and_checked(tmp_path):
     assert made.is_dir() and made.is_absolute() and list(made.iterdir()) == []
     afile = tmp_path / "file.txt"
     afile.write_text("x", encoding="utf-8")
-    with pytest.raises(UsageError, match="not a folder"):
+    with pytest.raises(ParametersError, match="not a folder"):
         check_collect_folder(afile)
 
 
@@ -454,7 +454,7 @@ def test_quickcheck_rejects_a_missing_database_a_bad_folder_and_an_unknown_wave(
     assert bad.returncode == 2 and "not a folder" in bad.stderr
     wave = subprocess.run([sys.executable, "-m", "maturity.cli", "quickcheck", "--db", str(bench[0]), "--wave", "1999"],
                           capture_output=True, text=True)
-    assert wave.returncode == 1 and "1999" in wave.stderr and "Traceback" not in wave.stderr
+    assert wave.returncode == 2 and "1999" in wave.stderr and "Traceback" not in wave.stderr
 
 
 def test_quickcheck_prints_its_address_and_where_submissions_go_then_stops_on_sigterm(bench, tmp_path):

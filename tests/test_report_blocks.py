@@ -12,15 +12,16 @@ import pytest
 matplotlib.use("Agg")
 
 import maturity  # noqa: E402
-from maturity.reporting import figures, report_blocks  # noqa: E402
-from maturity.errors import ReportError  # noqa: E402
 from maturity.benchmarking.client_results import build_client_results, client_from_survey, client_from_wave  # noqa: E402
+from maturity.errors import ReportError  # noqa: E402
+from maturity.reporting import figures, report_blocks  # noqa: E402
 
-from .test_results import make_data, params  # noqa: E402
+from .test_client_results import make_data, params  # noqa: E402
 
-BLOCKS = [report_blocks.title_markdown, report_blocks.headlines_markdown, report_blocks.index_markdown, report_blocks.peer_table_html,
-          report_blocks.segment_markdown, report_blocks.trend_markdown, report_blocks.priorities_markdown,
-          report_blocks.peer_group_markdown, report_blocks.method_markdown, report_blocks.achievers_markdown]
+BLOCKS = [report_blocks.title_markdown, report_blocks.headlines_markdown, report_blocks.index_markdown,
+          report_blocks.peer_table_html, report_blocks.segment_markdown, report_blocks.trend_markdown,
+          report_blocks.priorities_markdown, report_blocks.peer_group_markdown, report_blocks.method_markdown,
+          report_blocks.achievers_markdown, report_blocks.achievers_table_html]
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +103,23 @@ def test_achievers_block_matches_the_results(newcomer):
         assert float(m[5]) == pytest.approx(a["ratio"], abs=0.0501)  # shown to one decimal
     frame = report_blocks.achievers_frame(newcomer)
     assert len(figures.achievers_bars(frame).axes[0].patches) == 2 * len(frame)
+
+
+def test_achievers_table_shows_each_group_and_marks_withheld_figures(newcomer):
+    text = report_blocks.achievers_table_html(newcomer)
+    for a in newcomer["achievers"]:
+        assert (f"<td>{a['name']}</td><td>{a['top_deck_share']:.0f}% (n={a['top_deck_n']:,})</td>"
+                f"<td>{a['others_share']:.0f}% (n={a['others_n']:,})</td><td>{a['ratio']:.1f}x</td>") in text
+    assert "the 10% of organisations" in text
+    withheld = dict(newcomer, achievers=[dict(newcomer["achievers"][0], top_deck_n=4, top_deck_share=None, ratio=None)])
+    text = report_blocks.achievers_table_html(withheld)
+    assert "<td>withheld (n=4)</td>" in text and "<td class=\"withheld\">withheld</td>" in text
+
+
+def test_method_note_explains_the_confidentiality_method(data):
+    org = data.responses.index[0]
+    res = build_client_results(data, client_from_wave(data, org), params(organisation=org))
+    text = report_blocks.method_markdown(res)
+    assert "**Confidentiality:**" in text and "same figures for the same peer group" in text
+    assert f"fewer than {res['privacy']['min_group_size']} organisations" in text
+    assert res["privacy"]["method"] == "release plan with exact disclosure audit"

@@ -11,9 +11,9 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 import maturity
-from maturity.errors import AnalysisError, UsageError
 from maturity.analysis.segments import SegmentModel, barriers_by_segment, default_segment_names
 from maturity.data.synthetic import generate_wave
+from maturity.errors import AnalysisError, ParametersError
 
 
 @pytest.fixture(scope="module")
@@ -175,11 +175,11 @@ def test_names_and_parameters(planted600, scored):
                          strands=planted600.framework.strand_ids).fit(scores)
     assert named.segment_names_ == ["Low", "Mid", "High"]
     assert named.profiles_["index"].is_monotonic_increasing
-    with pytest.raises(UsageError, match="3 distinct segment names"):
+    with pytest.raises(ParametersError, match="3 distinct segment names"):
         SegmentModel(k=3, names=["a", "b"], n_bootstrap=0).fit(scores)
-    with pytest.raises(UsageError, match="algorithm"):
+    with pytest.raises(ParametersError, match="algorithm"):
         SegmentModel(algorithm="dbscan").fit(scores)
-    with pytest.raises(UsageError, match="BIC"):
+    with pytest.raises(ParametersError, match="BIC"):
         SegmentModel(criterion="bic").fit(scores)
     assert default_segment_names(4) == ["Starting", "Developing", "Embedding", "Leading"]
     assert default_segment_names(2) == ["Starting", "Leading"]

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 
 import maturity
-from maturity.errors import StoreError, ValidationFailed
-from maturity.framework import load_framework, parse_framework
-from maturity.framework_document import same_framework
 from maturity.data.responses import read_responses
 from maturity.data.store import PAUSE_ENV, BenchmarkStore
 from maturity.data.synthetic import generate_wave
+from maturity.errors import StoreError, ValidationFailed
+from maturity.framework import load_framework, parse_framework
+from maturity.framework_document import same_framework
 
 from .conftest import small_framework_dict
 from .survey_files import assert_same_scores, scores_of

@@ -15,12 +15,15 @@ DEFAULT_DB = Path("outputs") / "benchmark.duckdb"
 DEFAULT_MIN_GROUP_SIZE = 5
 #: Privacy floor: no configuration may show statistics of smaller groups.
 MIN_GROUP_FLOOR = 3
+#: Seed of every random step a run does not seed otherwise (synthetic data, bootstrap
+#: intervals, the default segmentation).
+DEFAULT_SEED = 2026
 #: Built-in defaults; a benchmark.yaml overrides any of them.
 BENCHMARK_DEFAULTS: dict[str, Any] = {
     "framework": None,
     "db": str(DEFAULT_DB),
     "wave": None,
-    "seed": 2026,
+    "seed": DEFAULT_SEED,
     "min_group_size": DEFAULT_MIN_GROUP_SIZE,
 }
 

@@ -1,8 +1,9 @@
 """The kit's single exception hierarchy.
 
-Every error a user can cause derives from :class:`MaturityError`. The command line turns
-one into a short message and an exit code (``exit_code``); a traceback is shown only with
-``--debug``. Library callers can catch ``MaturityError`` to handle all of them.
+Every error a user can cause derives from :class:`MaturityError`; library code raises the
+subclass that names what went wrong. Library callers can catch ``MaturityError`` to handle
+all of them. Only the command line maps them to exit codes (:mod:`maturity.cli`): a short
+message, and a traceback only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ class MaturityError(Exception):
         A complete sentence a user can act on.
     """
 
-    #: Exit code the command line uses for this error (1: input rejected or work failed).
-    exit_code: int = 1
-
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
@@ -28,14 +26,8 @@ class MaturityError(Exception):
         return self.message
 
 
-class UsageError(MaturityError):
-    """The command was called wrongly (conflicting or missing options)."""
-
-    exit_code = 2
-
-
 class FrameworkError(MaturityError):
-    """A framework file is unreadable or breaks Contract 1.
+    """A framework file is unreadable or breaks the framework file format.
 
     Parameters
     ----------
@@ -78,13 +70,19 @@ class AnalysisError(MaturityError):
     """An analysis cannot be computed from the data given (too few respondents, no variance...)."""
 
 
-class PrivacyError(MaturityError):
-    """A request would expose a figure the privacy rules withhold."""
-
-
 class ParametersError(MaturityError):
-    """A run or client parameters file is invalid."""
+    """Parameters are invalid: a run or client parameters file, or values given to a function
+    (an unknown option, a number out of range, options that cannot work together)."""
+
+
+class PrivacyError(MaturityError):
+    """Figures cannot be released: the wave's release plan fails its privacy audit, or a
+    stored plan cannot be read."""
 
 
 class ReportError(MaturityError):
     """A notebook report failed to execute or export."""
+
+
+class DashboardError(MaturityError):
+    """The dashboard server cannot start: no free port, or it stopped or never became ready."""

@@ -16,7 +16,8 @@ from typing import IO, Any, Iterator
 
 import pandas as pd
 
-from .errors import UsageError
+from .errors import ParametersError
+from .values import json_safe
 
 #: Leading characters a spreadsheet may treat as the start of a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -90,27 +91,8 @@ def write_text(path: str | Path, text: str) -> Path:
 
 def write_json(path: str | Path, data: Any) -> Path:
     """Write JSON (UTF-8, indented, NaN written as null) atomically and return the path."""
-    text = json.dumps(_json_safe(data), indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False)
     return write_text(path, text + "\n")
-
-
-def _json_safe(value: Any) -> Any:
-    """Replace NaN/inf by None and NumPy scalars by Python ones, recursively."""
-    import math
-
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
 
 
 def neutralise_formula(value: Any) -> Any:
@@ -168,7 +150,7 @@ def write_table(path: str | Path, frame: pd.DataFrame, *, index: bool = False) -
 
     Raises
     ------
-    UsageError
+    ParametersError
         For another extension.
     """
     path = Path(path)
@@ -184,4 +166,4 @@ def write_table(path: str | Path, frame: pd.DataFrame, *, index: bool = False) -
     if suffix == ".json":
         data = frame.reset_index() if index else frame
         return write_json(path, data.to_dict(orient="records"))
-    raise UsageError(f"cannot write '{path.name}': use a file ending in {', '.join(TABLE_SUFFIXES)}")
+    raise ParametersError(f"cannot write '{path.name}': use a file ending in {', '.join(TABLE_SUFFIXES)}")

@@ -53,12 +53,13 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from ..errors import AnalysisError
 from ..framework import Framework
 from ..scoring import answer_values
+from ..values import float_or_none
 from .mgcfa import GroupSamples, MultiGroupCFA, parse_model
 
 __all__ = ["CFAResult", "strand_model", "model_data", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy",
            "cfa_sentences"]
 
-#: Keys of the ``maturity cfa --format json`` document (Contract 4); ``missing`` follows them.
+#: Keys of the ``maturity cfa --format json`` document; ``missing`` follows them.
 CONTRACT_KEYS = ("chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n")
 #: How blank answers are handled: full-information ML (default) or listwise deletion.
 MISSING_POLICIES = ("ml", "listwise")
@@ -109,7 +110,7 @@ class CFAResult:
     missing: str = "listwise"
 
     def to_dict(self) -> dict[str, Any]:
-        """The Contract 4 JSON document: ``chi2``, ``dof``, ``cfi``, ``tli``, ``rmsea``, ``srmr``, ``n``,
+        """The JSON document of the command line: ``chi2``, ``dof``, ``cfi``, ``tli``, ``rmsea``, ``srmr``, ``n``,
         then ``missing`` (``"ml"`` or ``"listwise"``)."""
         out: dict[str, Any] = {}
         for key in CONTRACT_KEYS:
@@ -117,7 +118,7 @@ class CFAResult:
             if key in ("dof", "n"):
                 out[key] = int(value)
             else:
-                out[key] = float(value) if np.isfinite(value) else None
+                out[key] = float_or_none(value)
         out["missing"] = self.missing
         return out
 
@@ -536,7 +537,7 @@ def model_data(
     Parameters
     ----------
     responses : DataFrame
-        Wide response table (Contract 2).
+        Wide response table.
     framework : Framework
     model : str, optional
         A lavaan-style description over item ids (other numeric columns of ``responses``
@@ -588,7 +589,7 @@ def framework_cfa(
     Parameters
     ----------
     responses : DataFrame
-        Wide response table (Contract 2).
+        Wide response table.
     framework : Framework
     model : str, optional
         A lavaan/semopy description over item ids (strand and outcome items; other numeric

@@ -43,7 +43,7 @@ from scipy import stats
 
 from ..data.population import wave_from_store
 from ..data.store import BenchmarkStore
-from ..errors import AnalysisError, UsageError
+from ..errors import AnalysisError, ParametersError
 from ..framework import Framework, load_framework
 from .cfa import model_data
 from .mgcfa import GroupSamples, MeasurementModel, MultiGroupCFA, parse_model
@@ -573,13 +573,13 @@ def framework_invariance(
 
     Raises
     ------
-    UsageError
+    ParametersError
         No such column.
     """
     if group not in responses.columns:
         demographics = [d for d in framework.demographic_ids if d in responses.columns]
         hint = f"; demographics: {', '.join(demographics)}" if demographics else ""
-        raise UsageError(f"the data have no column '{group}' to group by{hint}")
+        raise ParametersError(f"the data have no column '{group}' to group by{hint}")
     description, values, rename = model_data(responses, framework, model=model, strands=strands)
     to_model = {v: k for k, v in rename.items()}
     free = [_rename_parameter(name, to_model) for name in options.pop("free", ())]

@@ -56,9 +56,10 @@ import pandas as pd
 from scipy import optimize, stats
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
-from ..errors import AnalysisError, UsageError
+from ..errors import AnalysisError, ParametersError
 from ..framework import Framework, Strand
 from ..scoring import answer_values
+from ..values import float_or_none
 
 __all__ = [
     "MISSING_POLICIES",
@@ -86,7 +87,7 @@ Missing = Literal["pairwise", "listwise", "median"]
 
 def _check_missing(missing: str) -> None:
     if missing not in MISSING_POLICIES:
-        raise UsageError(f"missing-data policy must be one of {', '.join(MISSING_POLICIES)}, got '{missing}'")
+        raise ParametersError(f"missing-data policy must be one of {', '.join(MISSING_POLICIES)}, got '{missing}'")
 
 
 def _pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -296,7 +297,7 @@ def item_statistics(items: pd.DataFrame, *, missing: Missing = "pairwise") -> pd
 
 def _check_omega(method: str) -> None:
     if method not in OMEGA_METHODS:
-        raise UsageError(f"omega estimator must be one of {', '.join(OMEGA_METHODS)}, got '{method}'")
+        raise ParametersError(f"omega estimator must be one of {', '.join(OMEGA_METHODS)}, got '{method}'")
 
 
 def one_factor(cov: np.ndarray | pd.DataFrame, method: str = "ml") -> tuple[np.ndarray, np.ndarray]:
@@ -477,7 +478,7 @@ def reliability(
     Parameters
     ----------
     responses : DataFrame
-        Wide response table (Contract 2), answers as numbers or labels.
+        Wide response table, answers as numbers or labels.
     framework : Framework
     missing : {"pairwise", "listwise", "median"}
     ci : float
@@ -522,7 +523,7 @@ def reliability_report(
     ci: float = 0.95,
     omega: str = "ml",
 ) -> dict[str, Any]:
-    """The ``maturity reliability --format json`` document (Contract 4).
+    """The ``maturity reliability --format json`` document.
 
     Returns
     -------
@@ -536,22 +537,17 @@ def reliability_report(
     for strand_id, row in table.iterrows():
         block = items[items["strand"] == strand_id]
         out[str(strand_id)] = {
-            "alpha": _num(row["alpha"]),
-            "alpha_ci": [_num(row["alpha_ci_low"]), _num(row["alpha_ci_high"])],
-            "omega_total": _num(row["omega_total"]),
+            "alpha": float_or_none(row["alpha"]),
+            "alpha_ci": [float_or_none(row["alpha_ci_low"]), float_or_none(row["alpha_ci_high"])],
+            "omega_total": float_or_none(row["omega_total"]),
             "n_respondents": int(row["n_respondents"]),
             "n_items": int(row["n_items"]),
             "items": {
-                str(item): {"item_rest_r": _num(r["item_rest_r"]), "alpha_if_deleted": _num(r["alpha_if_deleted"])}
+                str(item): {"item_rest_r": float_or_none(r["item_rest_r"]), "alpha_if_deleted": float_or_none(r["alpha_if_deleted"])}
                 for item, r in block.iterrows()
             },
         }
     return {"strands": out}
-
-
-def _num(value: Any) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 # --- data quality ----------------------------------------------------------------------------

@@ -54,8 +54,9 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from ..data.responses import barrier_flags
-from ..errors import AnalysisError, UsageError
+from ..errors import AnalysisError, ParametersError
 from ..framework import INDEX_COLUMN, Framework
+from ..values import float_or_none, json_safe
 
 __all__ = [
     "ALGORITHMS",
@@ -95,18 +96,18 @@ def default_segment_names(k: int) -> list[str]:
     vocabulary (Starting ... Leading); more are "Segment 1" ... "Segment k".
     """
     if k < 1:
-        raise UsageError(f"the number of segments must be at least 1, got {k}")
+        raise ParametersError(f"the number of segments must be at least 1, got {k}")
     return list(_NAMES.get(k, [f"Segment {i}" for i in range(1, k + 1)]))
 
 
 def parse_k_range(text: str) -> tuple[int, int]:
-    """Parse ``"2-8"`` into ``(2, 8)`` (UsageError when malformed)."""
+    """Parse ``"2-8"`` into ``(2, 8)`` (ParametersError when malformed)."""
     try:
         lo, hi = (int(part) for part in str(text).split("-", 1))
     except ValueError:
-        raise UsageError(f"a k range looks like 2-8, got '{text}'") from None
+        raise ParametersError(f"a k range looks like 2-8, got '{text}'") from None
     if lo < 2 or hi < lo:
-        raise UsageError(f"a k range needs 2 <= low <= high, got '{text}'")
+        raise ParametersError(f"a k range needs 2 <= low <= high, got '{text}'")
     return lo, hi
 
 
@@ -298,18 +299,18 @@ class SegmentModel(ClusterMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         if self.algorithm not in ALGORITHMS:
-            raise UsageError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got '{self.algorithm}'")
+            raise ParametersError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got '{self.algorithm}'")
         if self.k is not None and (not isinstance(self.k, (int, np.integer)) or self.k < 2):
-            raise UsageError(f"k must be a whole number of at least 2, got {self.k!r}")
+            raise ParametersError(f"k must be a whole number of at least 2, got {self.k!r}")
         lo, hi = self.k_range
         if lo < 2 or hi < lo:
-            raise UsageError(f"k_range needs 2 <= low <= high, got {self.k_range}")
+            raise ParametersError(f"k_range needs 2 <= low <= high, got {self.k_range}")
         if self.criterion not in ("auto", "silhouette", "bic"):
-            raise UsageError(f"criterion must be auto, silhouette or bic, got '{self.criterion}'")
+            raise ParametersError(f"criterion must be auto, silhouette or bic, got '{self.criterion}'")
         if self.criterion == "bic" and self.algorithm != "gmm":
-            raise UsageError("BIC selection needs the Gaussian mixture (algorithm='gmm')")
+            raise ParametersError("BIC selection needs the Gaussian mixture (algorithm='gmm')")
         if self.n_bootstrap < 0:
-            raise UsageError(f"n_bootstrap must be 0 or more, got {self.n_bootstrap}")
+            raise ParametersError(f"n_bootstrap must be 0 or more, got {self.n_bootstrap}")
 
     def _feature_names(self, scores: pd.DataFrame) -> list[str]:
         if self.strands is not None:
@@ -327,7 +328,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             return default_segment_names(k)
         names = [str(n) for n in self.names]
         if len(names) != k or len(set(names)) != k:
-            raise UsageError(f"{k} distinct segment names are needed, got {len(names)}: {', '.join(names)}")
+            raise ParametersError(f"{k} distinct segment names are needed, got {len(names)}: {', '.join(names)}")
         return names
 
     def _choose(self, selection: pd.DataFrame) -> int:
@@ -565,7 +566,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         if self.algorithm == "gmm":
             data["weights"] = self.weights_.tolist()
             data["covariances"] = self.covariances_.tolist()
-        return _json_clean(data)
+        return json_safe(data)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SegmentModel":
@@ -587,8 +588,8 @@ class SegmentModel(ClusterMixin, BaseEstimator):
             if model.algorithm == "gmm":
                 model.weights_ = np.asarray(data["weights"], dtype=float)
                 model.covariances_ = np.asarray(data["covariances"], dtype=float)
-            model.silhouette_ = _float(data.get("silhouette"))
-            model.stability_ = _float(data.get("stability_ari"))
+            model.silhouette_ = float_or_none(data.get("silhouette"))
+            model.stability_ = float_or_none(data.get("stability_ari"))
             model.n_fitted_ = int(data.get("n_fitted", 0))
             model.selection_ = pd.DataFrame(data["selection"]).set_index("k").astype(
                 {"silhouette": float, "stability_ari": float, "stability_sd": float, "bic": float, "chosen": bool}
@@ -609,18 +610,18 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         return model
 
     def summary(self) -> dict[str, Any]:
-        """The ``maturity segment --format json`` document (Contract 4)."""
+        """The ``maturity segment --format json`` document."""
         self._check_fitted()
         centers = self.profiles_
         segments = [
             {
                 "name": name,
                 "n": int(centers.loc[name, "n"]),
-                "strand_means": {f: _float(centers.loc[name, f]) for f in self.feature_names_in_},
+                "strand_means": {f: float_or_none(centers.loc[name, f]) for f in self.feature_names_in_},
             }
             for name in self.segment_names_
         ]
-        return _json_clean({
+        return json_safe({
             "k": int(self.k_),
             "algorithm": self.algorithm,
             "silhouette": self.silhouette_,
@@ -652,36 +653,15 @@ def _gmm_predict(z: np.ndarray, weights: np.ndarray, means: np.ndarray, covarian
     return log_prob.argmax(axis=1)
 
 
-def _float(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if np.isfinite(value) else None
-
-
-def _json_clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_clean(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    return value
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_json_clean(row) for row in frame.to_dict(orient="records")]
+    return [json_safe(row) for row in frame.to_dict(orient="records")]
 
 
 # --- reports built on a fitted model ----------------------------------------------------------
 
 
 def segment_report(model: SegmentModel) -> dict[str, Any]:
-    """Alias of :meth:`SegmentModel.summary` (the Contract 4 JSON document)."""
+    """Alias of :meth:`SegmentModel.summary` (the JSON document of the command line)."""
     return model.summary()
 
 

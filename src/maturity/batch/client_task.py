@@ -4,7 +4,7 @@ This is the per-client task of ``maturity report`` and ``maturity batch``. It ru
 isolated worker process (see :mod:`maturity.batch.executors`): compute the client's results with
 the library, write them atomically, run the report template with papermill, export HTML.
 
-Output layout (Contract 5)::
+Output layout::
 
     OUT/clients/<client_id>/results.json    written first, by the library
     OUT/clients/<client_id>/report.ipynb    the executed notebook (partial after a failure)

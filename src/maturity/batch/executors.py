@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable
 
 import psutil
 
-from ..errors import MaturityError, UsageError
+from ..errors import MaturityError, ParametersError
 from ..files import write_json, write_text
 from ..reporting.notebooks import running_notebooks
 from .client_task import NOTEBOOK_NAME, OUTPUT_NAMES, ClientTask
@@ -362,7 +362,7 @@ class LocalExecutor:
         if workers is None:
             workers = available_cores()
         if workers < 1:
-            raise UsageError("--workers must be at least 1")
+            raise ParametersError(f"workers must be at least 1, got {workers}")
         self.workers = workers
 
     def describe(self) -> dict[str, Any]:
@@ -401,11 +401,11 @@ class DaskExecutor:
 
     def __init__(self, scheduler: str) -> None:
         if not scheduler:
-            raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+            raise ParametersError("the dask executor needs a scheduler address (e.g. tcp://10.0.0.5:8786)")
         try:
             import distributed  # noqa: F401
         except ImportError:
-            raise UsageError("--executor dask needs the 'dask' extra: pip install 'maturity[dask]'") from None
+            raise ParametersError("the dask executor needs the 'dask' extra: pip install 'maturity[dask]'") from None
         self.scheduler = scheduler
 
     def describe(self) -> dict[str, Any]:
@@ -422,7 +422,7 @@ class DaskExecutor:
         try:
             client = Client(self.scheduler, set_as_default=False, timeout=30)
         except OSError as exc:
-            raise UsageError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            raise ParametersError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
         with client:
             stop_event = Event(stop_name, client=client)
             futures = {

@@ -3,7 +3,7 @@
 ``maturity batch`` and ``maturity report`` call :func:`run_batch`:
 
 1. collect the client parameters files (a folder's ``*.yaml``/``*.yml``, or files);
-2. validate every file before anything runs (Contract 6, safe client id, duplicate client
+2. validate every file before anything runs (client parameters, safe client id, duplicate client
    ids, the database and wave readable, the organisation present in the wave); a bad file
    is recorded as failed and the others go on;
 3. skip clients whose outputs are newer than their inputs (parameters file, database wave,
@@ -33,7 +33,7 @@ from ..benchmarking.client_parameters import ClientParameters, load_client_param
 from ..benchmarking.peers import check_peer_filters
 from ..benchmarking.wave_models import segments_to_share
 from ..data.store import BenchmarkStore
-from ..errors import MaturityError, UsageError
+from ..errors import MaturityError, ParametersError
 from ..files import write_json
 from ..framework import load_framework
 from ..reporting.notebooks import check_template, notebook_path
@@ -90,7 +90,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every client is ok or skipped, else 1 (Contract 4)."""
+        """0 when every client is ok or skipped, else 1."""
         return 1 if self.failed else 0
 
     def summary(self) -> str:
@@ -119,12 +119,12 @@ def collect_parameter_files(sources: Sequence[str | Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in PARAMETER_SUFFIXES and p.is_file())
             if not found:
-                raise UsageError(f"no client parameters files (*.yaml) in {path}")
+                raise ParametersError(f"no client parameters files (*.yaml) in {path}")
             files.extend(found)
         else:
             files.append(path)
     if not files:
-        raise UsageError("no client parameters files given")
+        raise ParametersError("no client parameters files given")
     unique: dict[Path, Path] = {}
     for path in files:
         unique.setdefault(path.resolve(), path)
@@ -341,8 +341,10 @@ def run_batch(
 
     Raises
     ------
-    UsageError
-        Bad options, or no parameters files.
+    ParametersError
+        Arguments that cannot work (an unknown executor, a timeout or worker count below
+        1, the dask executor without a scheduler, its extra or a reachable scheduler), or no
+        parameters files; raised before any client runs.
     ReportError
         The template is missing or has no parameters cell, or ``pdf`` is asked for and
         Chromium or Playwright is missing (the message names the install step).
@@ -353,9 +355,9 @@ def run_batch(
     started = time.perf_counter()
     results_function = results_function or client_task.RESULTS_FUNCTION
     if executor not in EXECUTORS:
-        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+        raise ParametersError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     if timeout is not None and timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+        raise ParametersError("timeout must be a positive number of seconds")
     if pdf:
         from ..reporting.pdf import check_printer
 

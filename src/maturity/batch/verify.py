@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from ..errors import MaturityError, ParametersError, UsageError
+from ..errors import MaturityError, ParametersError
 
 __all__ = ["TOLERANCE", "Difference", "ClientCheck", "VerifyReport", "compare_results", "verify_batch"]
 
@@ -300,7 +300,7 @@ def verify_batch(out: str | Path, *, db: str | Path | None = None, tolerance: fl
 
     Raises
     ------
-    UsageError
+    ParametersError
         ``out`` holds no readable manifest.
     """
     from .manifest import MANIFEST_NAME
@@ -311,9 +311,9 @@ def verify_batch(out: str | Path, *, db: str | Path | None = None, tolerance: fl
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         rows = [r for r in manifest["clients"] if isinstance(r, dict) and "client_id" in r]
     except FileNotFoundError:
-        raise UsageError(f"no {MANIFEST_NAME} in {out}: give the output folder of a batch") from None
+        raise ParametersError(f"no {MANIFEST_NAME} in {out}: give the output folder of a batch") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"cannot read {manifest_path}: {exc}") from None
+        raise ParametersError(f"cannot read {manifest_path}: {exc}") from None
     checks, not_checked = [], []
     for row in rows:
         if row.get("status") not in FINISHED:

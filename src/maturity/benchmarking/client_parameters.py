@@ -1,4 +1,4 @@
-"""Client parameters files (Contract 6): which organisation a report is about, against whom.
+"""Client parameters files: which organisation a report is about, against whom.
 
 ```yaml
 client_id: acme-2026            # letters, digits, - _ . only
@@ -25,9 +25,8 @@ from ..config import (
     resolve_path,
 )
 from ..errors import ParametersError
+from .peers import COMPARISON_POINTS, DEFAULT_COMPARE_TO
 
-COMPARE_TO = ("median", "top_quartile", "top_deck")
-DEFAULT_COMPARE_TO = "top_quartile"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 _FIELDS = {
     "client_id", "organisation", "responses", "db", "wave", "peers", "compare_to",
@@ -175,8 +174,8 @@ def parse_client_parameters(
             raise fail(f"peers.{key}", "expected a non-empty list of values")
         peers[str(key)] = tuple(str(v) for v in values)
     compare_to = data.get("compare_to", DEFAULT_COMPARE_TO)
-    if compare_to not in COMPARE_TO:
-        raise fail("compare_to", f"{compare_to!r} is not one of {', '.join(COMPARE_TO)}")
+    if compare_to not in COMPARISON_POINTS:
+        raise fail("compare_to", f"{compare_to!r} is not one of {', '.join(COMPARISON_POINTS)}")
     try:
         min_group = check_min_group_size(data.get("min_group_size", DEFAULT_MIN_GROUP_SIZE), where="min_group_size")
     except ParametersError as exc:

@@ -1,4 +1,4 @@
-"""A client's results (Contract 5 ``results.json``): built from a wave's data, never from
+"""A client's results (``results.json``): built from a wave's data, never from
 another organisation's rows in the output.
 
 :func:`build_client_results` is pure (data in, a JSON-safe dict out) so it can be tested
@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_SEED
 from ..data.population import BenchmarkData, wave_from_store
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
 from ..errors import DataError
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
+from ..values import count_or_none, float_or_none
 from ..version import __version__
 from .achievers import achievers_vs_others
 from .advice import normalise_importance, pick_actions, rank_priorities, write_findings
@@ -38,7 +40,6 @@ from .peers import (
     COMPARISON_COLUMNS,
     COMPARISON_LABELS,
     DEFAULT_N_BOOT,
-    DEFAULT_SEED,
     TOP_DECK_SHARE,
     TOP_QUARTILE_SHARE,
     check_peer_filters,
@@ -166,19 +167,6 @@ def client_from_survey(responses: pd.DataFrame, framework: Framework) -> ClientP
     )
 
 
-def _num(value: Any) -> float | None:
-    """A JSON number, or None for a missing/withheld figure."""
-    if value is None or value is pd.NA:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _count(value: Any) -> int | None:
-    value = _num(value)
-    return None if value is None else int(value)
-
-
 def _segment_block(
     model: Any,
     wave_scores: pd.DataFrame,
@@ -202,11 +190,11 @@ def _segment_block(
     block: dict[str, Any] = {
         "name": name,
         "n": int(len(members)),
-        "share": _num(100.0 * len(members) / len(complete)) if len(complete) else None,
-        "profile": {s: _num(members[s].mean()) for s in strands},
+        "share": float_or_none(100.0 * len(members) / len(complete)) if len(complete) else None,
+        "profile": {s: float_or_none(members[s].mean()) for s in strands},
         "segments": [{"name": str(k), "n": int(counts.get(k, 0))} for k in _segment_order(model, counts)],
         "algorithm": getattr(model, "algorithm", None),
-        "k": _count(getattr(model, "k_", None)),
+        "k": count_or_none(getattr(model, "k_", None)),
     }
     planned = plan.segments.get(name)
     suppressed = []
@@ -224,13 +212,14 @@ def _segment_order(model: Any, counts: pd.Series) -> list[str]:
 
 
 def _benchmark_context(
-    data: "BenchmarkData", plan: ReleasePlan, min_group_size: int
+    data: "BenchmarkData", plan: ReleasePlan, population: pd.Index
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Achievers vs others on each outcome group, over the wave, as the release plan allows."""
+    """Achievers vs others on each outcome group, over the plan's population, as the plan allows."""
     fw = data.framework
-    if not fw.outcomes:
+    if not fw.outcomes or len(population) == 0:
         return [], []
-    table = achievers_vs_others(data.responses, data.scores, fw, min_group_size=min_group_size)
+    table = achievers_vs_others(data.responses.loc[population], data.scores.loc[population], fw,
+                                min_group_size=plan.settings.min_group_size)
     rows, suppressed = [], []
     for r in table[table["level"] == "group"].itertuples(index=False):
         planned = plan.outcomes.get(r.outcome, {"released": False, "reason": "not in the wave's release plan"})
@@ -240,10 +229,10 @@ def _benchmark_context(
                 "outcome": r.outcome,
                 "name": r.name,
                 "top_deck_n": int(r.top_deck_n),
-                "top_deck_share": None if hidden else _num(r.top_deck_share),
+                "top_deck_share": None if hidden else float_or_none(r.top_deck_share),
                 "others_n": int(r.others_n),
-                "others_share": None if hidden else _num(r.others_share),
-                "ratio": None if hidden else _num(r.ratio),
+                "others_share": None if hidden else float_or_none(r.others_share),
+                "ratio": None if hidden else float_or_none(r.ratio),
             }
         )
         if hidden:
@@ -308,7 +297,8 @@ def build_client_results(
         describe=lambda f: describe_peers(f, fw),
     )
     filters = {k: tuple(v) for k, v in group["filters"].items()}
-    ids = group_members(data.responses, data.scores[INDEX_COLUMN].dropna(), filters)
+    population = plan.population(data.responses, data.scores)
+    ids = group_members(data.responses, population, filters)
     peer_scores = data.scores.loc[ids]
     comparison = peer_statistics(
         client.scores, peer_scores, fw, compare_to=params.compare_to,
@@ -331,13 +321,13 @@ def build_client_results(
 
     segment = None
     if segment_model is not None:
-        segment, seg_suppressed = _segment_block(segment_model, data.scores, client, fw, plan)
+        segment, seg_suppressed = _segment_block(segment_model, data.scores.loc[population.index], client, fw, plan)
         suppressed += seg_suppressed
     context_key = ("achievers", plan.fingerprint, plan.settings.min_group_size)
     if cache is not None and context_key in cache:
         achievers, ach_suppressed = copy.deepcopy(cache[context_key])
     else:
-        achievers, ach_suppressed = _benchmark_context(data, plan, plan.settings.min_group_size)
+        achievers, ach_suppressed = _benchmark_context(data, plan, population.index)
         if cache is not None:
             cache[context_key] = copy.deepcopy((achievers, ach_suppressed))
     suppressed += ach_suppressed
@@ -365,14 +355,14 @@ def build_client_results(
         "wave": data.wave,
         "benchmark": {"n_organisations": int(len(data.scores)), "source_wave": data.wave},
         "strand_names": {INDEX_COLUMN: "Maturity index", **fw.strand_names()},
-        "scores": {r: _num(client.scores.get(r)) for r in score_rows},
+        "scores": {r: float_or_none(client.scores.get(r)) for r in score_rows},
         "percentiles": {
             r: {
-                "value": _num(stats.loc[r, "percentile"]),
-                "below": _num(stats.loc[r, "below"]),
-                "ties": _num(stats.loc[r, "ties"]),
-                "ci_low": _num(stats.loc[r, "ci_low"]),
-                "ci_high": _num(stats.loc[r, "ci_high"]),
+                "value": float_or_none(stats.loc[r, "percentile"]),
+                "below": float_or_none(stats.loc[r, "below"]),
+                "ties": float_or_none(stats.loc[r, "ties"]),
+                "ci_low": float_or_none(stats.loc[r, "ci_low"]),
+                "ci_high": float_or_none(stats.loc[r, "ci_high"]),
             }
             for r in score_rows
         },
@@ -389,14 +379,14 @@ def build_client_results(
             "comparison_used": comparison.comparison_used,
             "comparison_label": COMPARISON_LABELS.get(comparison.comparison_used or "", None),
             "stats": {
-                r: {c: (_count(stats.loc[r, c]) if c.endswith("_n") or c == "n" else _num(stats.loc[r, c])) for c in peer_stat_cols}
+                r: {c: (count_or_none(stats.loc[r, c]) if c.endswith("_n") or c == "n" else float_or_none(stats.loc[r, c])) for c in peer_stat_cols}
                 for r in score_rows
             },
             "notes": list(comparison.notes),
         },
         "segment": segment,
         "trend": [
-            {"wave": str(w), **{c: _num(v) for c, v in row.items()}} for w, row in trend.iterrows()
+            {"wave": str(w), **{c: float_or_none(v) for c, v in row.items()}} for w, row in trend.iterrows()
         ],
         "importance": {"source": importance_source, "weights": {k: float(v) for k, v in weights.items()}},
         "priorities": [
@@ -404,11 +394,11 @@ def build_client_results(
                 "rank": int(r.rank),
                 "strand": r.strand,
                 "name": r.name,
-                "score": _num(r.score),
-                "comparison": _num(r.comparison),
-                "gap": _num(r.gap),
-                "weight": _num(r.weight),
-                "priority": _num(r.priority),
+                "score": float_or_none(r.score),
+                "comparison": float_or_none(r.comparison),
+                "gap": float_or_none(r.gap),
+                "weight": float_or_none(r.weight),
+                "priority": float_or_none(r.priority),
                 "behind": bool(r.behind),
             }
             for r in priorities.itertuples(index=False)
@@ -455,7 +445,7 @@ def invariance_for(results: Mapping[str, Any], checks: Mapping[str, Any] | None)
 
 
 def client_results(params: "ClientParameters", *, store: BenchmarkStore | None = None) -> dict[str, Any]:
-    """The ``results.json`` content (Contract 5) for one client parameters file.
+    """The ``results.json`` content for one client parameters file.
 
     Opens the benchmark database (or uses ``store``), resolves the wave, finds the
     organisation in it or scores the client's own survey without adding it to the

@@ -39,13 +39,16 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..config import check_min_group_size
+from ..config import DEFAULT_SEED, check_min_group_size
 from ..errors import DataError, ParametersError
 from ..framework import INDEX_COLUMN, Framework, normalise_label
 from .privacy import DEFAULT_MIN_GROUP_SIZE, nested_group_reason, small_group_reason
 
 __all__ = [
+    "COMPARISON_COLUMNS",
     "COMPARISON_LABELS",
+    "COMPARISON_POINTS",
+    "DEFAULT_COMPARE_TO",
     "TOP_DECK_SHARE",
     "TOP_QUARTILE_SHARE",
     "PeerComparison",
@@ -63,12 +66,16 @@ __all__ = [
 TOP_DECK_SHARE = 0.10
 #: Share of a group, by maturity index, that forms its top quartile.
 TOP_QUARTILE_SHARE = 0.25
-#: Plain names of the comparison points (``compare_to`` of Contract 6).
+#: The comparison points a client can be compared with (``compare_to`` of a client parameters file), from
+#: the largest group to the smallest, with their plain names.
 COMPARISON_LABELS = {
     "median": "peer median",
     "top_quartile": "top-quartile mean",
     "top_deck": "top-deck mean",
 }
+COMPARISON_POINTS = tuple(COMPARISON_LABELS)
+#: The comparison point used when none is asked for.
+DEFAULT_COMPARE_TO = "top_quartile"
 #: Statistic column holding each comparison point.
 COMPARISON_COLUMNS = {"median": "median", "top_quartile": "top_quartile_mean", "top_deck": "top_deck_mean"}
 #: When the requested comparison point is withheld, the next, larger group is used.
@@ -76,7 +83,6 @@ _FALLBACK = {"top_deck": "top_quartile", "top_quartile": "median", "median": Non
 #: Decimals at which two scores count as tied.
 _TIE_DECIMALS = 6
 DEFAULT_N_BOOT = 2000
-DEFAULT_SEED = 2026
 
 
 # --- peer groups ------------------------------------------------------------------------------
@@ -352,7 +358,7 @@ def peer_statistics(
     peer_scores: pd.DataFrame,
     framework: Framework,
     *,
-    compare_to: str = "top_quartile",
+    compare_to: str = DEFAULT_COMPARE_TO,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     filters: Mapping[str, Sequence[str]] | None = None,
     n_boot: int = DEFAULT_N_BOOT,
@@ -485,7 +491,7 @@ def _privacy(row: Mapping[str, float], min_size: int, label: str) -> dict[str, s
             reasons[col] = peers
         return reasons
     tq = small_group_reason(n_tq, min_size, group="the top quartile") or nested_group_reason(
-        n, n_tq, min_size, outer="the peer group", inner="the top quartile"
+        n, n_tq, min_size, outer="the peer group"
     )
     if tq:
         reasons["top_quartile_mean"] = tq
@@ -494,7 +500,7 @@ def _privacy(row: Mapping[str, float], min_size: int, label: str) -> dict[str, s
         # The top deck sits inside the top quartile and inside the peer group: whichever
         # larger group is shown beside it, the difference must be safe too.
         outer_n, outer = (n_tq, "the top quartile") if not tq else (n, "the peer group")
-        td = nested_group_reason(outer_n, n_td, min_size, outer=outer, inner="the top deck")
+        td = nested_group_reason(outer_n, n_td, min_size, outer=outer)
     if td:
         reasons["top_deck_mean"] = td
     return reasons

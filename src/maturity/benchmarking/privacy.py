@@ -1,4 +1,4 @@
-"""Privacy rules for benchmark statistics (DESIGN, "Privacy rules").
+"""Privacy rules for benchmark statistics.
 
 A benchmark lives on trust, so every figure about other organisations obeys three rules:
 
@@ -71,7 +71,6 @@ def nested_group_reason(
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     *,
     outer: str = "the outer group",
-    inner: str = "the inner group",
 ) -> str | None:
     """Reason to withhold an inner group's statistic shown beside its outer group's, or None.
 

@@ -20,15 +20,14 @@ from ..framework import INDEX_COLUMN
 from .attacks import AttackResult, ReleasedFigure, attack
 from .disclosure_audit import find_exposures
 from .release_plan import (
-    TOP_DECK_SHARE,
     PrivacySettings,
     ReleasePlan,
     _Family,
     _exposure_text,
     build_release_plan,
     group_members,
+    outcome_sets,
     score_sets,
-    top_members,
 )
 
 __all__ = ["WaveRelease", "AuditReport", "wave_release", "audit_release"]
@@ -44,13 +43,12 @@ class WaveRelease:
     wave: str | None
     segments: pd.Series | None
     outcome_values: pd.DataFrame
-    outcome_sets: dict[str, dict[str, pd.Index]]
 
     def plan(self, settings: PrivacySettings) -> ReleasePlan:
         """Build the release plan of this wave."""
         return build_release_plan(
             self.responses, self.scores, self.framework, settings,
-            segments=self.segments, outcome_sets=self.outcome_sets, wave=self.wave,
+            segments=self.segments, outcome_values=self.outcome_values, wave=self.wave,
         )
 
 
@@ -73,14 +71,7 @@ def wave_release(data: Any, segment_model: Any | None = None) -> WaveRelease:
             segments = pd.Series(np.asarray(segment_model.predict(complete)).astype(str), index=complete.index)
     outcome_values = group_improvement(data.responses, fw) if fw.outcomes else pd.DataFrame(index=data.responses.index)
     outcome_values = outcome_values.reindex(index.index)
-    top = top_members(index, TOP_DECK_SHARE)
-    others = index.index.difference(top, sort=False)
-    outcome_sets = {}
-    for outcome in outcome_values.columns:
-        answered = outcome_values[outcome].dropna().index
-        outcome_sets[outcome] = {"top_deck": answered.intersection(top, sort=False),
-                                 "others": answered.intersection(others, sort=False)}
-    return WaveRelease(data.responses, data.scores, fw, data.wave, segments, outcome_values, outcome_sets)
+    return WaveRelease(data.responses, data.scores, fw, data.wave, segments, outcome_values)
 
 
 @dataclass
@@ -147,7 +138,7 @@ class AuditReport:
 
 
 def _released_score_sets(release: WaveRelease, plan: ReleasePlan) -> list[tuple[str, pd.Index]]:
-    index = release.scores[INDEX_COLUMN].astype(float).dropna()
+    index = plan.population(release.responses, release.scores)
     out = []
     for g in plan.released_groups:
         sets = score_sets(index, group_members(release.responses, index, g["filters"]))
@@ -171,12 +162,13 @@ def audit_release(release: WaveRelease, plan: ReleasePlan, *, max_exposures: int
         Exposures listed at most per kind of value.
     """
     threshold = plan.settings.threshold
-    index = release.scores[INDEX_COLUMN].astype(float).dropna()
+    index = plan.population(release.responses, release.scores)
+    parts_by_outcome = outcome_sets(index, release.outcome_values)
     report = AuditReport(plan)
     families: list[tuple[str, list[tuple[str, pd.Index]], pd.Index]] = [
         ("scores", _released_score_sets(release, plan), index.index)
     ]
-    for outcome, parts in release.outcome_sets.items():
+    for outcome, parts in parts_by_outcome.items():
         if plan.outcomes.get(outcome, {}).get("released"):
             families.append((f"outcome {outcome}", [(f"{outcome} {k}", ids) for k, ids in parts.items()], index.index))
     for value, sets, ids in families:
@@ -208,7 +200,7 @@ def released_figures(release: WaveRelease, plan: ReleasePlan) -> tuple[list[Rele
             values = scores.loc[ids, col].astype(float)
             figures.append(ReleasedFigure(name, col, frozenset(ids), int(values.notna().sum()), float(values.mean())))
     truth = {col: scores[col].astype(float) for col in score_cols}
-    for outcome, parts in release.outcome_sets.items():
+    for outcome, parts in outcome_sets(plan.population(release.responses, release.scores), release.outcome_values).items():
         if not plan.outcomes.get(outcome, {}).get("released"):
             continue
         flags = release.outcome_values[outcome]
@@ -221,7 +213,7 @@ def released_figures(release: WaveRelease, plan: ReleasePlan) -> tuple[list[Rele
 
 def _reader_pools(release: WaveRelease, plan: ReleasePlan, n_pools: int = 5) -> list[list[str]]:
     """Pools of ``pooled_readers`` clients inside the smallest released groups (the likeliest to gain)."""
-    index = release.scores[INDEX_COLUMN].astype(float).dropna()
+    index = plan.population(release.responses, release.scores)
     groups = sorted(plan.released_groups, key=lambda g: g["n"])[:n_pools]
     pools = []
     for g in groups:

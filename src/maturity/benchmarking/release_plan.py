@@ -172,8 +172,34 @@ def _filters_tuple(filters: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
 
 
 def _complete_index(data_scores: pd.DataFrame) -> pd.Series:
-    """Maturity index of the organisations that have one (the members of peer figures)."""
+    """Maturity index of the organisations that have one."""
     return data_scores[INDEX_COLUMN].astype(float).dropna()
+
+
+def _without(index: pd.Series, responses: pd.DataFrame, excluded: Mapping[str, Sequence[str]]) -> pd.Series:
+    """``index`` less the organisations holding an excluded demographic value."""
+    if not excluded:
+        return index
+    frame = responses.reindex(index.index)
+    drop = np.zeros(len(index), dtype=bool)
+    for key, values in excluded.items():
+        if key in frame.columns and values:
+            drop |= _normalised(frame[key]).isin({normalise_label(v) for v in values}).fillna(False).to_numpy(dtype=bool)
+    return index[~drop]
+
+
+def outcome_sets(index: pd.Series, outcome_values: pd.DataFrame) -> dict[str, dict[str, pd.Index]]:
+    """Members of the achievers-vs-others shares: per outcome, the population's top deck (by
+    index) and the others, each among the organisations that answered the outcome."""
+    values = outcome_values.reindex(index.index)
+    top = top_members(index, TOP_DECK_SHARE)
+    others = index.index.difference(top, sort=False)
+    out = {}
+    for outcome in values.columns:
+        answered = values[outcome].dropna().index
+        out[str(outcome)] = {"top_deck": answered.intersection(top, sort=False),
+                             "others": answered.intersection(others, sort=False)}
+    return out
 
 
 def _normalised(column: pd.Series) -> pd.Series:
@@ -238,6 +264,33 @@ def _demographic_values(responses: pd.DataFrame, index: pd.Series, framework: Fr
     column = _normalised(responses[demographic].reindex(index.index))
     counts = column.value_counts()
     return [(v, int(counts.get(normalise_label(v), 0))) for v in demo.values]
+
+
+def _tiny_values(
+    responses: pd.DataFrame, index: pd.Series, framework: Framework, settings: PrivacySettings
+) -> dict[str, list[str]]:
+    """Demographic values too small to release even together: left out of every figure.
+
+    The values held by fewer than ``merge_below`` organisations form one "Other" group; when
+    even that holds fewer than the release threshold, the wave's total minus the released
+    values would single them out, so their organisations are left out of the released
+    figures instead (local suppression) rather than merged with a larger value, which would
+    withhold that value's own group. Leaving organisations out can shrink other values, so
+    this repeats until nothing changes.
+    """
+    excluded: dict[str, list[str]] = {}
+    while True:
+        kept = _without(index, responses, excluded)
+        changed = False
+        for demo in framework.demographics:
+            values = _demographic_values(responses, kept, framework, demo.id)
+            small = [v for v, n in values if 0 < n < settings.merge_limit]
+            total = sum(n for _v, n in values if 0 < n < settings.merge_limit)
+            if small and total < settings.threshold:
+                excluded.setdefault(demo.id, []).extend(v for v in small if v not in excluded.get(demo.id, []))
+                changed = True
+        if not changed:
+            return excluded
 
 
 def _single_groups(
@@ -312,9 +365,18 @@ class ReleasePlan:
     fingerprint : str
         Hash of the member sets the plan was built on.
     values : list of dict
-        Each demographic value: ``demographic``, ``value``, ``n`` and ``as_asked`` (released
-        as a group of its own, rather than merged or withheld).
+        Each demographic value: ``demographic``, ``value``, ``n``, ``as_asked`` (released
+        as a group of its own, rather than merged or withheld) and ``excluded``.
+    excluded : dict
+        Demographic id -> values whose organisations are left out of every released figure
+        (too few even together; see :func:`_tiny_values`).
+    n_population : int
+        Organisations in the released figures (with a maturity index, not left out).
     """
+
+    def population(self, responses: pd.DataFrame, scores: pd.DataFrame) -> pd.Series:
+        """Maturity index of the organisations the released figures are computed over."""
+        return _without(_complete_index(scores), responses, self.excluded)
 
     wave: str | None
     settings: PrivacySettings
@@ -323,6 +385,8 @@ class ReleasePlan:
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     fingerprint: str = ""
     values: list[dict[str, Any]] = field(default_factory=list)
+    excluded: dict[str, list[str]] = field(default_factory=dict)
+    n_population: int = 0
 
     @property
     def released_groups(self) -> list[dict[str, Any]]:
@@ -355,6 +419,8 @@ class ReleasePlan:
             "segments": self.segments,
             "outcomes": self.outcomes,
             "values": self.values,
+            "excluded": {k: list(v) for k, v in self.excluded.items()},
+            "n_population": self.n_population,
         }
 
     @classmethod
@@ -366,7 +432,8 @@ class ReleasePlan:
         groups = [{**g, "filters": _filters_tuple(g["filters"])} for g in document["groups"]]
         return cls(document.get("wave"), settings, groups, dict(document.get("segments", {})),
                    dict(document.get("outcomes", {})), document.get("fingerprint", ""),
-                   list(document.get("values", [])))
+                   list(document.get("values", [])), {k: list(v) for k, v in document.get("excluded", {}).items()},
+                   int(document.get("n_population", 0)))
 
     # --- resolving a client's request -----------------------------------------------------------
 
@@ -403,7 +470,7 @@ class ReleasePlan:
                 f"No peer group of this wave is large enough to release any figure: every released set "
                 f"must hold at least {self.settings.threshold} organisations."
             )
-        index = _complete_index(scores)
+        index = self.population(responses, scores)
         asked = set(group_members(responses, index, filters))
         best, best_key = None, None
         for g in released:
@@ -508,7 +575,7 @@ def build_release_plan(
     settings: PrivacySettings | None = None,
     *,
     segments: pd.Series | None = None,
-    outcome_sets: Mapping[str, Mapping[str, pd.Index]] | None = None,
+    outcome_values: pd.DataFrame | None = None,
     wave: str | None = None,
 ) -> ReleasePlan:
     """Decide what may be released to clients for a wave (see the module notes).
@@ -523,9 +590,9 @@ def build_release_plan(
     settings : PrivacySettings, optional
     segments : Series, optional
         Segment name per organisation (organisations with all strand scores).
-    outcome_sets : mapping, optional
-        Outcome group id -> ``{"top_deck": ids, "others": ids}``: the members of the
-        achievers-vs-others shares (organisations that answered the outcome group).
+    outcome_values : DataFrame, optional
+        Improvement (1/0/NaN) per organisation and outcome group: the achievers-vs-others
+        shares are released over the population's top deck and the others who answered.
     wave : str, optional
 
     Returns
@@ -533,7 +600,8 @@ def build_release_plan(
     ReleasePlan
     """
     settings = settings or PrivacySettings()
-    index = _complete_index(scores)
+    excluded = _tiny_values(responses, _complete_index(scores), framework, settings)
+    index = _without(_complete_index(scores), responses, excluded)
     family = _Family(index.index, settings.threshold)
     singles, names, value_entries = _single_groups(responses, index, framework, settings)
     candidates: list[tuple[str, dict[str, tuple[str, ...]]]] = [("wave", {})]
@@ -590,7 +658,8 @@ def build_release_plan(
         consider("extra", filters, forced=True)
 
     plan_outcomes: dict[str, dict[str, Any]] = {}
-    for outcome, parts in (outcome_sets or {}).items():
+    parts_by_outcome = outcome_sets(index, outcome_values) if outcome_values is not None else {}
+    for outcome, parts in parts_by_outcome.items():
         fam = _Family(index.index.union(pd.Index([i for p in parts.values() for i in p])), settings.threshold)
         reasons = [why for key, ids in parts.items() if (why := fam.check(ids, f"{outcome} {key}"))]
         plan_outcomes[outcome] = {
@@ -600,7 +669,10 @@ def build_release_plan(
     released = {g["id"] for g in groups if g["released"]}
     for entry in value_entries:
         entry["as_asked"] = bool(entry.pop("own_group") and _group_id({entry["demographic"]: (entry["value"],)}) in released)
-    return ReleasePlan(wave, settings, groups, plan_segments, plan_outcomes, _fingerprint(fingerprint_sets), value_entries)
+    for entry in value_entries:
+        entry["excluded"] = entry["value"] in excluded.get(entry["demographic"], [])
+    return ReleasePlan(wave, settings, groups, plan_segments, plan_outcomes, _fingerprint(fingerprint_sets),
+                       value_entries, excluded, int(len(index)))
 
 
 def exploratory_plan(

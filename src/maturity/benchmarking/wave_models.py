@@ -20,9 +20,9 @@ import pandas as pd
 
 from ..analysis.drivers import strand_importance
 from ..analysis.segments import SegmentModel, load_segments, save_segments
+from ..config import DEFAULT_SEED
 from ..data.population import wave_from_store
 from ..errors import MaturityError, PrivacyError
-from .peers import DEFAULT_SEED
 from .privacy_audit import AuditReport, audit_release, wave_release
 from .release_plan import PLAN_ARTIFACT, PrivacySettings, ReleasePlan
 

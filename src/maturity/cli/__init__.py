@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 1 input rejected or some work failed; 2 usage error. A user error
 prints one short message; ``--debug`` adds the traceback. Each subcommand lives in its own
-module with ``register(subparsers, common)`` that adds its parser and sets ``func``.
+module with ``register(subparsers, common)`` that adds its parser and sets ``func``. Only the
+command line maps errors to exit codes: a :class:`~maturity.cli.options.UsageError` (options
+that cannot work) is 2, every other :class:`~maturity.errors.MaturityError` is 1.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Sequence
 from ..errors import MaturityError
 from ..version import __version__
 from . import analysis, dashboard, data, demo, fielding, privacy, quickcheck, reports
+from .options import UsageError
 
 #: Subcommand modules, in the order ``maturity --help`` lists them.
 COMMAND_MODULES = (demo, fielding, data, analysis, reports, dashboard, quickcheck, privacy)
@@ -49,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return exit_code(exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -61,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__}: {exc} (run again with --debug for details)", file=sys.stderr)
         return 1
     return int(code or 0)
+
+
+def exit_code(error: MaturityError) -> int:
+    """The exit code of a user error: 2 for a usage error, 1 for everything else (input
+    rejected, or work that failed)."""
+    return 2 if isinstance(error, UsageError) else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,4 @@
-"""Subcommands of the `analysis` group: ``reliability``, ``cfa``, ``invariance`` and ``segment`` (Contract 4)."""
+"""Subcommands of the `analysis` group: ``reliability``, ``cfa``, ``invariance`` and ``segment``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from .options import add_format_option, add_framework_option, print_json
+from ..errors import ParametersError
+from .options import UsageError, add_format_option, add_framework_option, as_usage_error, print_json
 
 #: Default bootstrap refits of ``maturity segment`` (per k).
 SEGMENT_BOOTSTRAP = 20
@@ -212,8 +212,9 @@ def run_invariance(args: argparse.Namespace) -> int:
     else:
         bench = load_benchmark(args.data, db=args.db, wave=args.wave, framework=args.framework)
         fw, responses, source = bench.framework, bench.responses, bench.source
-    result = framework_invariance(responses, fw, args.group, model=model, free=args.free, missing=args.missing,
-                                  criterion=args.criterion)
+    with as_usage_error(ParametersError):  # the --group column is checked by the library
+        result = framework_invariance(responses, fw, args.group, model=model, free=args.free, missing=args.missing,
+                                      criterion=args.criterion)
     if args.format == "json":
         print_json(result.to_dict())
         return 0
@@ -263,7 +264,8 @@ def run_segment(args: argparse.Namespace) -> int:
         raise UsageError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
     if args.criterion == "bic" and args.algorithm != "gmm":
         raise UsageError("--criterion bic needs the Gaussian mixture (--algorithm gmm)")
-    k_range = parse_k_range(args.k_range)
+    with as_usage_error(ParametersError):
+        k_range = parse_k_range(args.k_range)
     bench = load_benchmark(args.data, db=args.db, wave=args.wave, framework=args.framework)
     fw = bench.framework
     attributes = bench.responses[[d for d in fw.demographic_ids if d in bench.responses.columns]]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .options import serve
+from ..errors import ParametersError, StoreError
+from .options import as_usage_error, serve
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -29,11 +30,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..benchmarking.client_parameters import load_client_parameters
     from ..dashboard.server import start_dashboard
 
+    if args.client:
+        load_client_parameters(args.client)  # a bad client file is rejected input (exit 1)
     print("Starting the dashboard...", flush=True)
-    server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
-                             host=args.host, port=args.port)
+    # What is left to reject before the server starts comes from the options: the database,
+    # the minimum group size, the port.
+    with as_usage_error(ParametersError, StoreError):
+        server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
+                                 host=args.host, port=args.port)
     mode = "client mode" if args.client else "researcher mode"
     return serve(server, f"Dashboard ({mode})", "dashboard")
 

@@ -10,9 +10,8 @@ import pandas as pd
 
 from ..data.problems import SHOWN_PROBLEMS, ValidationReport
 from ..data.store import DEFAULT_DB
-from ..errors import UsageError
 from ..files import TABLE_SUFFIXES, spreadsheet_safe, write_table
-from .options import add_format_option, add_framework_option, framework_from, print_json
+from .options import UsageError, add_format_option, add_framework_option, framework_from, print_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

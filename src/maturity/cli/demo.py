@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import UsageError
-from .options import positive_int
+from ..config import DEFAULT_SEED
+from .options import UsageError, positive_int
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--out", default="outputs/demo", metavar="DIR", help="output folder (default outputs/demo)")
     p.add_argument("--orgs", type=int, default=600, metavar="N", help="organisations to generate (default 600)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default from parameters/benchmark.yaml, else 2026)")
+    p.add_argument("--seed", type=int, default=None, help=f"random seed (default from parameters/benchmark.yaml, else {DEFAULT_SEED})")
     p.add_argument("--clients", type=int, default=5, metavar="K",
                    help="client reports to write and run as a batch (default 5; 0 for none)")
     p.add_argument("--workers", type=positive_int, default=None, metavar="W",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .options import add_framework_option, framework_from
+from ..errors import ParametersError
+from .options import add_framework_option, as_usage_error, framework_from
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from ..fielding import build_questionnaire, write_questionnaire
 
     framework = framework_from(args)
-    path = write_questionnaire(framework, args.format, args.out)
+    with as_usage_error(ParametersError):  # --format and the --out suffix must agree
+        path = write_questionnaire(framework, args.format, args.out)
     questionnaire = build_questionnaire(framework)
     print(f"wrote the {args.format} questionnaire of {questionnaire.id_label} "
           f"({len(questionnaire.sections)} sections, {len(questionnaire.questions)} questions) to {path}")

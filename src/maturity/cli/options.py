@@ -1,16 +1,36 @@
-"""Options and output helpers shared by the subcommands."""
+"""Options, usage errors and output helpers shared by the subcommands."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
-from ..files import _json_safe
+from ..errors import MaturityError
 from ..framework import Framework, load_framework
+from ..values import json_safe
+
+
+class UsageError(MaturityError):
+    """The command was called wrongly (conflicting, missing or impossible options): exit 2.
+
+    Raised by the command line only; the library raises the domain error that fits
+    (e.g. :class:`~maturity.errors.ParametersError`).
+    """
+
+
+@contextlib.contextmanager
+def as_usage_error(*errors: type[MaturityError]) -> Iterator[None]:
+    """Report ``errors`` raised inside the block as a usage error: there, the library checks
+    values that come straight from the command's options."""
+    try:
+        yield
+    except errors as exc:
+        raise UsageError(str(exc)) from exc
 
 if TYPE_CHECKING:  # the server module is imported only by the commands that start one
     from ..dashboard.server import DashboardServer
@@ -31,7 +51,7 @@ def framework_from(args: argparse.Namespace) -> Framework:
 
 def print_json(data: Any) -> None:
     """Print JSON to stdout (NaN as null)."""
-    json.dump(_json_safe(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
+    json.dump(json_safe(data), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
     sys.stdout.write("\n")
 
 

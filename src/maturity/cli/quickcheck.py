@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .options import serve
+from ..errors import ParametersError, StoreError
+from .options import as_usage_error, serve
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -33,7 +34,10 @@ def run(args: argparse.Namespace) -> int:
     from ..dashboard.server import ENV_COLLECT, start_quickcheck
 
     print("Starting the quick check...", flush=True)
-    server = start_quickcheck(db=args.db, wave=args.wave, collect=args.collect, host=args.host, port=args.port)
+    # Everything rejected before the server starts comes from the options: the database,
+    # the wave, the collection folder, the port.
+    with as_usage_error(ParametersError, StoreError):
+        server = start_quickcheck(db=args.db, wave=args.wave, collect=args.collect, host=args.host, port=args.port)
     if args.collect:
         folder = server.settings[ENV_COLLECT]
         note = f"Submissions are written to {folder}, one file each (import them with `maturity import {folder} --wave W`)."

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import UsageError
-from .options import add_format_option, positive_int, print_json, seconds
+from ..errors import ParametersError
+from .options import UsageError, add_format_option, as_usage_error, positive_int, print_json, seconds
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -78,7 +78,8 @@ def _add_notebook_option(parser: argparse.ArgumentParser) -> None:
 def run_report_command(args: argparse.Namespace) -> int:
     from ..batch.runner import run_report
 
-    result = run_report(args.parameters, args.out, notebook=args.notebook, timeout=args.timeout, pdf=args.pdf)
+    with as_usage_error(ParametersError):  # run_batch checks its arguments before any client runs
+        result = run_report(args.parameters, args.out, notebook=args.notebook, timeout=args.timeout, pdf=args.pdf)
     (row,) = result.clients
     if row["status"] == "failed":
         print(f"error: {row['client_id']}: {row['error']}", file=sys.stderr)
@@ -95,18 +96,26 @@ def run_batch_command(args: argparse.Namespace) -> int:
 
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler is only used with --executor dask")
-    result = run_batch(
-        args.sources, args.out, workers=args.workers, notebook=args.notebook, timeout=args.timeout,
-        executor=args.executor, scheduler=args.scheduler, force=args.force, pdf=args.pdf,
-    )
+    if args.executor == "dask" and not args.scheduler:
+        raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    with as_usage_error(ParametersError):  # run_batch checks its arguments before any client runs
+        result = run_batch(
+            args.sources, args.out, workers=args.workers, notebook=args.notebook, timeout=args.timeout,
+            executor=args.executor, scheduler=args.scheduler, force=args.force, pdf=args.pdf,
+        )
     for line in result.summary().splitlines():
         print(line, file=sys.stderr if line.startswith("failed: ") else sys.stdout)
     return result.exit_code
 
 
 def run_verify_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..batch.manifest import MANIFEST_NAME
     from ..batch.verify import verify_batch
 
+    if not (Path(args.out) / MANIFEST_NAME).is_file():
+        raise UsageError(f"no {MANIFEST_NAME} in {args.out}: give the output folder of a batch")
     report = verify_batch(args.out, db=args.db)
     if args.format == "json":
         print_json(report.to_dict())

@@ -40,15 +40,15 @@ from ..benchmarking.client_results import (
     client_from_survey,
     client_from_wave,
 )
-from ..benchmarking.peers import COMPARISON_LABELS, check_peer_filters, peer_group
+from ..benchmarking.peers import COMPARISON_LABELS, COMPARISON_POINTS, DEFAULT_COMPARE_TO, check_peer_filters
 from ..benchmarking.privacy import small_group_reason
-from ..benchmarking.release_plan import exploratory_plan
+from ..benchmarking.release_plan import exploratory_plan, group_members
 from ..benchmarking.wave_models import wave_importance, wave_release_plan, wave_segments
-from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_SEED, check_min_group_size
 from ..data.population import BenchmarkData, wave_from_store
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
-from ..errors import MaturityError
+from ..errors import DataError, MaturityError, ParametersError, StoreError
 from ..framework import INDEX_COLUMN
 from ..reporting import figures, report_blocks
 from .server import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE
@@ -98,7 +98,7 @@ class DashboardData:
         with BenchmarkStore(self.db, read_only=True) as store:
             self.waves: list[str] = [str(w) for w in store.waves()["wave"]]
         if not self.waves:
-            raise MaturityError(f"the database {self.db} holds no waves yet (run `maturity import`)")
+            raise StoreError(f"the database {self.db} holds no waves yet (run `maturity import`)")
         self._cache: dict[str, WaveData] = {}
         self._history: dict[str, pd.DataFrame] = {}
 
@@ -163,7 +163,7 @@ class Dashboard:
         wave: str | None = None,
         min_group_size: int | None = None,
         n_boot: int = DASHBOARD_N_BOOT,
-        seed: int = 2026,
+        seed: int = DEFAULT_SEED,
     ) -> None:
         if client is not None and not isinstance(client, ClientParameters):
             client = load_client_parameters(client)
@@ -199,7 +199,7 @@ class Dashboard:
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         if not env["db"]:
-            raise MaturityError("no benchmark database given (start it with `maturity dashboard --db PATH`)")
+            raise ParametersError("no benchmark database given (start it with `maturity dashboard --db PATH`)")
         return cls(**env)
 
     def _build_widgets(self, wave: str | None, views) -> None:
@@ -220,9 +220,9 @@ class Dashboard:
         #: Client mode: the peer groups the wave's release plan releases, one to pick.
         self.group_select: widgets.Dropdown | None = None
         self.compare_select = widgets.ToggleButtons(
-            options=[("Median", "median"), ("Top quartile", "top_quartile"), ("Top deck", "top_deck")],
-            tooltips=[COMPARISON_LABELS[k].capitalize() for k in ("median", "top_quartile", "top_deck")],
-            value=self.client_params.compare_to if self.client_params else "top_quartile",
+            options=[(point.replace("_", " ").capitalize(), point) for point in COMPARISON_POINTS],
+            tooltips=[COMPARISON_LABELS[point].capitalize() for point in COMPARISON_POINTS],
+            value=self.client_params.compare_to if self.client_params else DEFAULT_COMPARE_TO,
             description="Compare to", style={"description_width": "110px", "button_width": "92px"},
         )
         self.compare_select.add_class("maturity-compare")
@@ -394,7 +394,7 @@ class Dashboard:
             params = self.client_params
             if params.organisation is not None:
                 if params.organisation not in data.responses.index:
-                    raise MaturityError(
+                    raise DataError(
                         f"Your organisation did not take part in wave {data.wave}; choose another wave."
                     )
                 return client_from_wave(data, params.organisation)
@@ -410,7 +410,7 @@ class Dashboard:
         self.results = None
         self._client = self._client_profile()
         if self._client is None:
-            raise MaturityError("This wave has no organisations to show.")
+            raise DataError("This wave has no organisations to show.")
         data = self._wave.data
         base = self.client_params or ClientParameters(client_id="dashboard", db=self.source.db, organisation=self._client.id)
         params = dataclasses.replace(
@@ -426,6 +426,7 @@ class Dashboard:
             # The researcher is trusted and explores any group; the header says so.
             plan = exploratory_plan(data.responses, data.scores, data.framework, params.peers,
                                     min_group_size=self.min_group_size, segment_model=self._wave.segment_model)
+        self._plan = plan
         self.results = build_client_results(
             data, self._client, params, history=history, segment_model=self._wave.segment_model,
             importance=self._wave.importance, n_boot=self.n_boot, seed=self.seed,
@@ -496,8 +497,8 @@ class Dashboard:
 
     def _view_distribution(self) -> None:
         r, data = self.results, self._wave.data
-        ids = peer_group(data.responses, data.framework, r["peers"]["filters"],
-                         exclude=[self._client.id] if self._client.in_benchmark else None)
+        # The released group's own members: the same set as every other figure of the group.
+        ids = group_members(data.responses, self._plan.population(data.responses, data.scores), r["peers"]["filters"])
         reason = small_group_reason(len(ids), self.min_group_size, group="the peer group")
         if reason:
             display(HTML(f"<p><i>The distribution is withheld: {html.escape(reason)}.</i></p>"))
@@ -531,7 +532,7 @@ class Dashboard:
         if not rows:
             display(HTML("<p><i>The framework has no outcomes to compare.</i></p>"))
             return
-        display(HTML(achievers_html(rows)))
+        display(report_blocks.achievers_table(self.results))
 
     def _view_priorities(self) -> None:
         display(report_blocks.priorities(self.results))
@@ -563,31 +564,6 @@ def figure_image(fig: plt.Figure, dpi: int = 90) -> Image:
     fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)
     return Image(data=buffer.getvalue(), format="png")
-
-
-def achievers_html(rows: list[dict[str, Any]]) -> str:
-    """Achievers vs others as a small HTML table (withheld figures shown as such)."""
-
-    def pct(value: Any) -> str:
-        return "withheld" if value is None else f"{value:.0f}%"
-
-    def ratio(value: Any) -> str:
-        return "withheld" if value is None else f"{value:.1f}x"
-
-    body = "".join(
-        "<tr>"
-        f"<td>{html.escape(r['name'])}</td>"
-        f"<td>{pct(r['top_deck_share'])} <span style='color:#777'>(n={r['top_deck_n']})</span></td>"
-        f"<td>{pct(r['others_share'])} <span style='color:#777'>(n={r['others_n']})</span></td>"
-        f"<td>{ratio(r['ratio'])}</td>"
-        "</tr>"
-        for r in rows
-    )
-    return (
-        "<table class='maturity-table'><thead><tr><th>Outcome</th><th>Top deck reporting an improvement</th>"
-        f"<th>Others</th><th>Ratio</th></tr></thead><tbody>{body}</tbody></table>"
-        "<p style='color:#555'>Top deck: the 10% of organisations with the highest maturity index.</p>"
-    )
 
 
 def app(

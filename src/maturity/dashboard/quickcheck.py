@@ -44,7 +44,7 @@ from ..benchmarking.peers import DEFAULT_N_BOOT, DEFAULT_SEED
 from ..benchmarking.wave_models import wave_invariance
 from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..data.store import BenchmarkStore
-from ..errors import MaturityError
+from ..errors import MaturityError, ParametersError
 from ..fielding.questionnaire import Question
 from ..framework import INDEX_COLUMN, normalise_label
 from ..reporting.quickcheck_report import (
@@ -161,7 +161,7 @@ class QuickCheck:
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
         if not env["db"]:
-            raise MaturityError("no benchmark database given (start it with `maturity quickcheck --db PATH`)")
+            raise ParametersError("no benchmark database given (start it with `maturity quickcheck --db PATH`)")
         return cls(**env)
 
     def _build(self) -> None:

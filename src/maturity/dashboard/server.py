@@ -32,7 +32,7 @@ from pathlib import Path
 from ..benchmarking.client_parameters import load_client_parameters
 from ..config import DEFAULT_DB, check_min_group_size
 from ..data.store import BenchmarkStore
-from ..errors import MaturityError, ParametersError, UsageError
+from ..errors import DashboardError, ParametersError, StoreError
 from ..reporting.notebooks import notebook_path
 from .submissions import check_collect_folder
 
@@ -88,7 +88,7 @@ def free_port(host: str, start: int = DEFAULT_PORT, attempts: int = 50) -> int:
     for port in range(start, start + attempts):
         if _bind_error(host, port) is None:
             return port
-    raise MaturityError(f"no free port found on {host} between {start} and {start + attempts - 1}")
+    raise DashboardError(f"no free port found on {host} between {start} and {start + attempts - 1}")
 
 
 def start_dashboard(
@@ -131,15 +131,21 @@ def start_dashboard(
     Returns
     -------
     DashboardServer
+
+    Raises
+    ------
+    ParametersError
+        A bad client file, minimum group size or port (checked before anything starts).
+    StoreError
+        The database does not exist.
+    DashboardError
+        No free port, or the server did not come up.
     """
     if client is not None:
         db = db or load_client_parameters(client).db  # a bad file fails here, before any server
     db = _existing_db(db)
     if min_group_size is not None:
-        try:
-            check_min_group_size(min_group_size, where="min_group_size")
-        except ParametersError as exc:
-            raise UsageError(str(exc)) from None
+        check_min_group_size(min_group_size, where="min_group_size")
     nb = Path(notebook) if notebook else notebook_path("dashboard.ipynb")
     env = {ENV_DB: str(db)}
     if client is not None:
@@ -197,7 +203,7 @@ def start_quickcheck(
 def _existing_db(db: str | Path | None) -> Path:
     db = Path(db or DEFAULT_DB).resolve()
     if not db.is_file():
-        raise UsageError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
+        raise StoreError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
     return db
 
 
@@ -233,9 +239,9 @@ def start_voila(
     if port is None:
         port = free_port(host)
     elif not 0 < port < 65536:
-        raise UsageError(f"port {port} is not a valid port")
+        raise ParametersError(f"port {port} is not a valid port")
     elif (problem := _bind_error(host, port)) is not None:
-        raise UsageError(f"cannot listen on {host}:{port}: {problem.strerror}")
+        raise ParametersError(f"cannot listen on {host}:{port}: {problem.strerror}")
     env = dict(os.environ)
     for name in (ENV_DB, ENV_WAVE, ENV_CLIENT, ENV_MIN_GROUP, ENV_COLLECT):
         env.pop(name, None)
@@ -277,7 +283,7 @@ def start_voila(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             server.stop()
-            raise MaturityError(f"the {what} server stopped during start-up (exit code {process.returncode})")
+            raise DashboardError(f"the {what} server stopped during start-up (exit code {process.returncode})")
         if not answered:
             answered = _answers(probe)
         # Ready when the server answers and the pre-heated kernel has built the page.
@@ -285,7 +291,7 @@ def start_voila(
             return server
         time.sleep(0.2)
     server.stop()
-    raise MaturityError(f"the {what} was not ready within {ready_timeout:.0f} s")
+    raise DashboardError(f"the {what} was not ready within {ready_timeout:.0f} s")
 
 
 #: Server log lines that say nothing a dashboard user can act on.

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import ParametersError
 from ..files import write_csv
 
 __all__ = ["SUBMITTED_AT", "Submission", "SubmissionFolder", "check_collect_folder", "new_submission"]
@@ -62,19 +62,19 @@ def check_collect_folder(path: str | Path) -> Path:
 
     Raises
     ------
-    UsageError
+    ParametersError
         ``path`` is a file, or the folder cannot be created or written to.
     """
     folder = Path(path).expanduser().resolve()
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--collect {path}: not a folder")
+        raise ParametersError(f"collection folder {path} is not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise UsageError(f"--collect {path}: cannot write submissions there ({exc.strerror or exc})") from None
+        raise ParametersError(f"cannot write submissions to {path} ({exc.strerror or exc})") from None
     return folder
 
 

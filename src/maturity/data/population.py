@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import ParametersError
 from ..framework import INDEX_COLUMN, Framework, load_framework
 from ..scoring import score_outcomes, score_responses
 from .responses import read_responses
@@ -27,7 +27,7 @@ class BenchmarkData:
     ----------
     framework : Framework
     responses : DataFrame
-        Survey answers, indexed by respondent id (Contract 2 columns).
+        Survey answers, indexed by respondent id (the response file's columns).
     scores : DataFrame
         Strand scores and ``index`` per respondent.
     outcomes : DataFrame
@@ -84,7 +84,7 @@ def load_benchmark(
     BenchmarkData
     """
     if (data is None) == (db is None):
-        raise UsageError("give either a data file or a database, not both or neither")
+        raise ParametersError("give either a data file or a database, not both or neither")
     if data is None:
         with BenchmarkStore(db, read_only=True) as store:
             return wave_from_store(store, wave, framework=framework)

@@ -1,4 +1,4 @@
-"""Reading and validating survey response files against a framework (Contract 2).
+"""Reading and validating survey response files against a framework.
 
 :func:`read_responses` reads any supported file (see :mod:`maturity.data.raw_tables`), checks it
 against the framework and returns a clean wide table: the id column, the name, the

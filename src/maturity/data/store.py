@@ -51,10 +51,10 @@ import yaml
 
 from ..config import DEFAULT_DB
 from ..errors import StoreError
-from ..files import _json_safe
 from ..framework import INDEX_COLUMN, Framework, parse_framework
 from ..framework_document import framework_document
 from ..scoring import score_outcomes, score_responses
+from ..values import json_safe
 from .responses import validate_frame
 
 __all__ = ["BenchmarkStore", "ImportResult", "DEFAULT_DB"]
@@ -308,7 +308,7 @@ class BenchmarkStore:
         Parameters
         ----------
         responses : DataFrame
-            A wide response table (Contract 2), e.g. from :func:`maturity.data.responses.read_responses`;
+            A wide response table, e.g. from :func:`maturity.data.responses.read_responses`;
             it is validated again (strictly) before anything is written.
         framework : Framework
             The instrument; its document is stored with the wave.
@@ -545,7 +545,7 @@ class BenchmarkStore:
         return out
 
     def responses(self, wave: str | int | None = None, filters: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """The wave's responses as a wide table (Contract 2), in import order.
+        """The wave's responses as a wide table, in import order.
 
         Parameters
         ----------
@@ -728,7 +728,7 @@ class BenchmarkStore:
         if not isinstance(payload, Mapping):
             raise StoreError(f"an artifact payload must be a dict, got {type(payload).__name__}")
         try:
-            text = json.dumps(_json_safe(dict(payload)), allow_nan=False, ensure_ascii=False)
+            text = json.dumps(json_safe(dict(payload)), allow_nan=False, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"artifact '{kind}' is not JSON-serialisable: {exc}") from None
         key = self._key(wave)

@@ -35,7 +35,8 @@ from typing import Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import MaturityError
+from ..config import DEFAULT_SEED
+from ..errors import ParametersError
 from ..files import write_csv
 from ..framework import Framework, Item, load_framework
 
@@ -159,7 +160,7 @@ class SyntheticBenchmark:
     Attributes
     ----------
     responses : DataFrame
-        The survey table (Contract 2): id, name, demographics, items, outcomes, barriers.
+        The survey table: id, name, demographics, items, outcomes, barriers.
     truth : DataFrame
         Indexed by respondent id: ``stage`` (0 = least mature; the mixture group for the
         realistic structure), ``stage_name``, the latent level per strand
@@ -191,7 +192,7 @@ def generate_benchmark(
     n_orgs: int = 600,
     *,
     framework: Framework | None = None,
-    seed: int = 2026,
+    seed: int = DEFAULT_SEED,
     structure: Structure = "realistic",
     stage_names: Sequence[str] = DEFAULT_STAGE_NAMES,
     stage_shares: Sequence[float] | None = None,
@@ -235,21 +236,21 @@ def generate_benchmark(
     SyntheticBenchmark
     """
     if n_orgs < 1:
-        raise MaturityError(f"n_orgs must be at least 1, got {n_orgs}")
+        raise ParametersError(f"n_orgs must be at least 1, got {n_orgs}")
     if not 0 <= missing_rate < 0.5:
-        raise MaturityError(f"missing_rate must be in [0, 0.5), got {missing_rate}")
+        raise ParametersError(f"missing_rate must be in [0, 0.5), got {missing_rate}")
     if structure not in STRUCTURES:
-        raise MaturityError(f"structure must be one of {', '.join(STRUCTURES)}, got {structure!r}")
+        raise ParametersError(f"structure must be one of {', '.join(STRUCTURES)}, got {structure!r}")
     framework = framework or load_framework()
     stage_names = tuple(stage_names)
     n_stages = len(stage_names)
     if n_stages < 1:
-        raise MaturityError("at least one stage is needed")
+        raise ParametersError("at least one stage is needed")
     if stage_shares is None:
         stage_shares = DEFAULT_STAGE_SHARES if n_stages == len(DEFAULT_STAGE_SHARES) else [1.0] * n_stages
     shares = np.asarray(stage_shares, dtype=float)
     if len(shares) != n_stages or (shares < 0).any() or shares.sum() <= 0:
-        raise MaturityError("stage_shares must give one non-negative share per stage")
+        raise ParametersError("stage_shares must give one non-negative share per stage")
     shares = shares / shares.sum()
     difficulty = DEFAULT_DIFFICULTY if difficulty is None else difficulty
 

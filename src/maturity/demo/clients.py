@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..benchmarking.client_parameters import COMPARE_TO
+from ..benchmarking.peers import COMPARISON_POINTS
 from ..files import write_text
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
@@ -34,7 +34,7 @@ def pick_demo_clients(
     Parameters
     ----------
     responses : DataFrame
-        The wave's responses (Contract 2; id column or index = organisation id).
+        The wave's responses (id column or index = organisation id).
     framework : Framework
     k : int
         Number of clients (at most the number of scored organisations).
@@ -46,7 +46,7 @@ def pick_demo_clients(
     Returns
     -------
     list of dict
-        Contract 6 fields without ``db``: ``client_id``, ``organisation``, ``peers``,
+        client parameters fields without ``db``: ``client_id``, ``organisation``, ``peers``,
         ``compare_to`` (and ``wave``), in order of increasing maturity index.
     """
     if k < 0:
@@ -73,7 +73,7 @@ def pick_demo_clients(
             "client_id": f"demo-{str(org).lower()}",
             "organisation": str(org),
             "peers": peers,
-            "compare_to": COMPARE_TO[(i + 1) % len(COMPARE_TO)],
+            "compare_to": COMPARISON_POINTS[(i + 1) % len(COMPARISON_POINTS)],
         }
         if wave is not None:
             entry["wave"] = str(wave)
@@ -89,6 +89,6 @@ def write_client_files(folder: str | Path, clients: list[dict], db: str | Path) 
     for client in clients:
         data = {"client_id": client["client_id"], "organisation": client["organisation"], "db": db_rel,
                 **{k: v for k, v in client.items() if k not in {"client_id", "organisation"} and v not in (None, {})}}
-        header = "# Client report parameters (Contract 6), written by `maturity demo`.\n"
+        header = "# Client report parameters, written by `maturity demo`.\n"
         paths.append(write_text(folder / f"{client['client_id']}.yaml", header + yaml.safe_dump(data, sort_keys=False)))
     return paths

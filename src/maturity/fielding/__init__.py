@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..errors import UsageError
+from ..errors import ParametersError
 from ..framework import Framework
 from .limesurvey import write_limesurvey
 from .printable_html import write_html
@@ -43,14 +43,14 @@ def write_questionnaire(framework: Framework, fmt: str, path: str | Path) -> Pat
 
     Raises
     ------
-    UsageError
+    ParametersError
         For an unknown format, or a file extension the format does not use (a platform
         recognises its files by their extension).
     """
     if fmt not in FORMATS:
-        raise UsageError(f"unknown questionnaire format '{fmt}' (formats: {', '.join(FORMATS)})")
+        raise ParametersError(f"unknown questionnaire format '{fmt}' (formats: {', '.join(FORMATS)})")
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES[fmt]:
-        raise UsageError(f"a {fmt} questionnaire is written to a file ending in {' or '.join(SUFFIXES[fmt])}, "
+        raise ParametersError(f"a {fmt} questionnaire is written to a file ending in {' or '.join(SUFFIXES[fmt])}, "
                          f"not '{path.name}'")
     return FORMATS[fmt](framework, path)

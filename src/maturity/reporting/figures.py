@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..benchmarking.peers import COMPARISON_COLUMNS, COMPARISON_LABELS
 from ..framework import INDEX_COLUMN, Framework
 
 PALETTE = "crest"
@@ -103,33 +104,6 @@ def strand_profile(
     ax.set_ylabel("")
     ax.set_title("Strand profile")
     ax.legend(loc="lower right", frameon=True)
-    fig.tight_layout()
-    return fig
-
-
-def strand_means_bar(
-    values: Mapping[str, float],
-    framework: Framework,
-    *,
-    reference: Mapping[str, float] | None = None,
-    reference_label: str = "Benchmark",
-    label: str = "Score",
-) -> plt.Figure:
-    """Bar chart of one set of strand scores with an optional reference marker per strand."""
-    _style()
-    names = framework.strand_names()
-    strands = [s for s in framework.strand_ids if s in values]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(strands) + 1.2))
-    y = np.arange(len(strands))
-    ax.barh(y, [values[s] for s in strands], color=NEUTRAL, height=0.55, label=label)
-    if reference:
-        ax.scatter([reference.get(s, np.nan) for s in strands], y, marker="|", s=400, color=ACCENT,
-                   linewidths=3, zorder=3, label=reference_label)
-    ax.set_yticks(y, [names[s] for s in strands])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("Score (0-100)")
-    ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
 
@@ -302,11 +276,8 @@ def barriers_chart(table: pd.DataFrame) -> plt.Figure:
 # These draw only what a client's results hold: the client's own scores and peer
 # aggregates that passed the privacy rules. No individual organisation is ever plotted.
 
-_COMPARISON_STYLE = {
-    "median": ("Peer median", "|", "0.25"),
-    "top_quartile": ("Top-quartile mean", "^", "#edae49"),
-    "top_deck": ("Top-deck mean", "*", "#00798c"),
-}
+#: Marker and colour of each comparison point.
+_COMPARISON_STYLE = {"median": ("|", "0.25"), "top_quartile": ("^", "#edae49"), "top_deck": ("*", "#00798c")}
 
 
 def _report_rows(results: Mapping, scores: Sequence[str] | None) -> list[str]:
@@ -352,8 +323,8 @@ def peer_position(
                     label="Middle half of peers" if i == 0 else None, zorder=1)
         else:
             ax.text(50, i, "peer figures withheld", ha="center", va="center", color="0.45", fontsize=9, style="italic")
-        for kind, column in (("median", "median"), ("top_quartile", "top_quartile_mean"), ("top_deck", "top_deck_mean")):
-            label, marker, colour = _COMPARISON_STYLE[kind]
+        for kind, column in COMPARISON_COLUMNS.items():
+            label, (marker, colour) = COMPARISON_LABELS[kind].capitalize(), _COMPARISON_STYLE[kind]
             value = s.get(column)
             if value is None:
                 continue

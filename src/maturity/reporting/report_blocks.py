@@ -1,6 +1,6 @@
 """Building blocks of the client report (``notebooks/client_report.ipynb``).
 
-Every block is made from a client's results (the ``results.json`` content of Contract 5)
+Every block is made from a client's results (the ``results.json`` content)
 and nothing else, so a report can only show what the results hold: aggregates that
 passed the privacy rules, never another organisation's rows. Blocks return IPython
 display objects (Markdown or HTML) so a notebook cell is one call; the ``*_markdown`` /
@@ -33,6 +33,7 @@ __all__ = [
     "priorities_markdown",
     "achievers_frame",
     "achievers_markdown",
+    "achievers_table_html",
     "peer_group_markdown",
     "method_markdown",
     "provenance_markdown",
@@ -44,6 +45,7 @@ __all__ = [
     "trend_summary",
     "priorities",
     "achievers",
+    "achievers_table",
     "peer_group",
     "method_note",
 ]
@@ -63,7 +65,7 @@ def load_results(results_path: str | os.PathLike | None = None, **parameters: An
     results_path : path, optional
         A ``results.json`` written by the batch runner before the notebook runs.
     **parameters
-        The Contract 6 fields (``client_id``, ``organisation`` or ``responses``, ``db``,
+        The client parameters fields (``client_id``, ``organisation`` or ``responses``, ``db``,
         ``wave``, ``peers``, ``compare_to``, ``min_group_size``, ``framework``,
         ``title``), used when no results file is given. Relative paths resolve against
         the working folder.
@@ -276,6 +278,24 @@ def achievers_markdown(results: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def achievers_table_html(results: Mapping[str, Any]) -> str:
+    """Achievers vs others as an HTML table: per outcome group, the share of the top deck and
+    of the others reporting an improvement, and their ratio (withheld figures say so)."""
+
+    def share(value: Any, n: int) -> str:
+        return f"{WITHHELD if value is None else f'{value:.0f}%'} (n={n:,})"
+
+    rows = [
+        [a["name"], share(a["top_deck_share"], a["top_deck_n"]), share(a["others_share"], a["others_n"]),
+         WITHHELD if a.get("ratio") is None else f"{a['ratio']:.1f}x"]
+        for a in results.get("achievers") or []
+    ]
+    table = _html_table(["Outcome", "Top deck reporting an improvement", "Others", "Ratio"], rows)
+    top_deck = f"{100 * results['method']['top_deck_share']:.0f}%"
+    return table + (f"<p style='color:#555'>Top deck: the {top_deck} of organisations with the highest "
+                    "maturity index.</p>")
+
+
 def priorities_markdown(results: Mapping[str, Any]) -> str:
     """Priority strands with their gaps and recommended actions."""
     pri = results.get("priorities") or []
@@ -465,6 +485,11 @@ def trend_summary(results: Mapping[str, Any]):
 def achievers(results: Mapping[str, Any]):
     """Display object of :func:`achievers_markdown`."""
     return _md(achievers_markdown(results))
+
+
+def achievers_table(results: Mapping[str, Any]):
+    """Display object of :func:`achievers_table_html`."""
+    return _html(achievers_table_html(results))
 
 
 def priorities(results: Mapping[str, Any]):

@@ -10,10 +10,10 @@ from sklearn.metrics import adjusted_rand_score
 
 import maturity
 from maturity.analysis.outcomes import group_improvement, improvement_flags
-from maturity.benchmarking.achievers import achievers_vs_others, maturity_quartiles
-from maturity.framework import parse_framework
 from maturity.analysis.segments import SegmentModel
+from maturity.benchmarking.achievers import achievers_vs_others, maturity_quartiles
 from maturity.data.synthetic import demo_waves, generate_wave
+from maturity.framework import parse_framework
 
 from .conftest import small_framework_dict
 

@@ -12,8 +12,8 @@ import pytest  # noqa: E402
 
 import maturity  # noqa: E402
 from maturity.analysis import drivers  # noqa: E402
-from maturity.reporting import figures  # noqa: E402
 from maturity.analysis.segments import SegmentModel, barriers_by_segment, segment_map  # noqa: E402
+from maturity.reporting import figures  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from scipy import optimize
 
 import maturity
 from maturity.analysis import reliability as ps
-from maturity.errors import UsageError
+from maturity.errors import ParametersError
 from maturity.framework import parse_framework
 from maturity.scoring import answer_values
 
@@ -199,9 +199,9 @@ def test_respondents_without_any_answer_on_a_strand_are_left_out(bench):
 
 
 def test_unknown_policy_is_a_usage_error(strand_data):
-    with pytest.raises(UsageError, match="missing-data policy"):
+    with pytest.raises(ParametersError, match="missing-data policy"):
         ps.scale_reliability(strand_data, missing="mean")
-    with pytest.raises(UsageError, match="omega estimator"):
+    with pytest.raises(ParametersError, match="omega estimator"):
         ps.scale_reliability(strand_data, omega="pca")
 
 

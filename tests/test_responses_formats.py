@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import maturity
-from maturity.framework import parse_framework
 from maturity.data.responses import read_responses, validate_file
+from maturity.framework import parse_framework
 
 from .conftest import small_framework_dict
 from .survey_files import Survey, assert_same_scores, scores_of, valid_survey

@@ -1,4 +1,4 @@
-"""Client results (Contract 5 results.json) built from a wave's data: content, privacy,
+"""Client results (results.json) built from a wave's data: content, privacy,
 new organisations, and findings that match the figures they cite."""
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import pytest
 
 import maturity
 from maturity.benchmarking.advice import equal_importance
-from maturity.benchmarking.peers import percentile_rank
 from maturity.benchmarking.client_parameters import ClientParameters
-from maturity.data.population import BenchmarkData
-from maturity.errors import DataError, ParametersError
 from maturity.benchmarking.client_results import build_client_results, client_from_survey, client_from_wave
+from maturity.benchmarking.peers import percentile_rank
+from maturity.data.population import BenchmarkData
 from maturity.data.synthetic import generate_wave
+from maturity.errors import DataError, ParametersError
+
+from .conftest import released_population
 
 
 CLIENT = "ORG-0010"
@@ -122,8 +124,10 @@ def test_a_new_organisations_survey_is_placed_without_joining_the_benchmark(wave
     pd.testing.assert_frame_equal(second.scores, before.scores)
     # ... and the newcomer is compared with the whole wave (nobody left out).
     own = maturity.score_responses(newcomer, fw).iloc[0]
-    assert out["peers"]["n"] == second.scores["index"].notna().sum() and out["peers"]["includes_client"] is False
-    assert out["percentiles"]["index"]["value"] == pytest.approx(percentile_rank(own["index"], second.scores["index"]).percentile)
+    assert out["peers"]["n"] == len(released_population(second.responses, fw)) and out["peers"]["includes_client"] is False
+    population = released_population(second.responses, fw)
+    expected = percentile_rank(own["index"], second.scores.loc[population, "index"]).percentile
+    assert out["percentiles"]["index"]["value"] == pytest.approx(expected)
     assert out["organisation"] == {"id": "NEW-0001", "name": newcomer["name"].iloc[0], "source": "own survey",
                                    "demographics": {d.id: newcomer[d.id].iloc[0] for d in fw.demographics}}
     assert out["trend"] == []
@@ -136,7 +140,7 @@ def test_a_survey_claiming_a_wave_id_is_still_a_separate_organisation(waves):
     assert "ORG-0001" in second.scores.index
     out = build_client_results(second, client_from_survey(impostor, fw), params(organisation=None, responses=Path("x.csv")),
                                history=history_of("ORG-0001", first, second))
-    assert out["peers"]["n"] == second.scores["index"].notna().sum()  # the stored ORG-0001 stays a peer
+    assert out["peers"]["n"] == len(released_population(second.responses, fw))  # the stored ORG-0001 stays a peer
     assert out["trend"] == []  # and its history is not handed to the file's author
 
 
@@ -202,7 +206,7 @@ def test_another_framework_without_demographics_or_outcomes(small_framework):
     assert set(out["scores"]) == {"index", "s0", "s1", "s2"}
     assert out["achievers"] == [] and out["actions"] == []  # no action library
     assert out["peers"]["description"] == "All organisations in the wave"
-    assert out["peers"]["n"] == data.scores["index"].notna().sum()
+    assert out["peers"]["n"] == len(released_population(data.responses, small_framework))
     json.dumps(out, allow_nan=False)
 
 
@@ -364,6 +368,9 @@ class MeanSplitSegments:
 
 def test_segment_profile_describes_its_members(waves):
     fw, _, second = waves
+    # The organisations the released figures stand on (a demographic value too small to
+    # release even merged leaves its organisations out).
+    second = make_data(second.responses.loc[released_population(second.responses, fw)], fw)
     model = MeanSplitSegments()
     res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
     seg = res["segment"]
@@ -384,7 +391,7 @@ def test_small_segment_profile_is_withheld(waves):
     fw, _, second = waves
     # Only organisations with every strand score, so that "everyone else" below is exactly
     # the segment plus the organisations left out of it.
-    second = make_data(second.responses.loc[second.scores[fw.strand_ids].dropna().index], fw)
+    second = make_data(second.responses.loc[released_population(second.responses, fw)], fw)
     mean = second.scores.loc[second.scores["index"].notna(), fw.strand_ids].mean(axis=1).sort_values()
     rank = list(mean.index).index(CLIENT)
     assert 3 <= rank < len(mean) - 3

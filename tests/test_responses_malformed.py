@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import maturity
-from maturity.errors import ValidationFailed
-from maturity.data.responses import read_responses, validate_file
 from maturity.data.problems import CELL_KINDS, FILE_KINDS, PROBLEM_KINDS, ROW_KINDS, WARNING_KINDS
+from maturity.data.responses import read_responses, validate_file
+from maturity.errors import ValidationFailed
 
 from .survey_files import Survey, valid_survey
 
