@@ -63,6 +63,7 @@ __all__ = [
     "client_from_survey",
     "build_client_results",
     "client_results",
+    "invariance_for",
 ]
 
 #: How the results protect other organisations, in one sentence a board member can follow.
@@ -430,6 +431,17 @@ def build_client_results(
     return results
 
 
+def invariance_for(results: Mapping[str, Any], checks: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The ``invariance`` entry of client results: of the wave's stored verdicts
+    (:func:`maturity.benchmarking.wave_models.wave_invariance`), the one for the demographic
+    that defines the peer group, saying whether the survey measures the same thing across
+    its groups (the report's method note says so); None when there is none."""
+    demographic = next(iter(results["peers"]["filters"]), None)
+    if checks and demographic in checks:
+        return dict(checks[demographic])
+    return None
+
+
 # --- glue: parameters -> store -> results ----------------------------------------------------
 
 
@@ -479,12 +491,9 @@ def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[s
     importance = wave_importance(data)
     results = build_client_results(data, client, params, history=history, segment_model=model,
                                    importance=importance, plan=plan)
-    checks = wave_invariance(store, wave)
-    demographic = next(iter(results["peers"]["filters"]), None)
-    if checks and demographic in checks:
-        # Whether the survey measures the same thing across the groups of the demographic
-        # that defines the peer group (the report's method note says so).
-        results["invariance"] = checks[demographic]
+    invariance = invariance_for(results, wave_invariance(store, wave))
+    if invariance is not None:
+        results["invariance"] = invariance
     results["provenance"] = client_provenance(
         params, store, wave, data.framework, results,
         seeds={"bootstrap": DEFAULT_SEED, "segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},
