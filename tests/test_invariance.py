@@ -312,7 +312,8 @@ def test_fiml_cfa_of_the_default_framework_uses_every_respondent(bench600):
     assert fiml.dof == listwise.dof == 845
     loadings = fiml.loadings()
     assert len(loadings) == 43 and set(loadings["factor"]) == set(bench600.framework.strand_ids)
-    assert loadings["std_all"].between(0.5, 1.0).all()
+    # The realistic benchmark has weaker and stronger items, as a real survey does.
+    assert loadings["std_all"].between(0.3, 1.0).all() and loadings["std_all"].median() > 0.6
     assert fiml.loading_summary()["items"].sum() == 43
     assert cfa.cfa_sentences(fiml)[0].startswith("The model was fitted by full-information maximum likelihood to all 600")
 

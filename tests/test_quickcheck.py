@@ -331,7 +331,11 @@ def _fill_by_widgets(app: QuickCheck, name: str, shift: int = 0) -> None:
 
 @pytest.fixture(scope="module")
 def collect_app(bench, tmp_path_factory):
+    import ipywidgets
+
     db, _ = bench
+    # A kernel serves one app: widgets other tests left in this process are not the app's.
+    ipywidgets.Widget.close_all()
     return QuickCheck(db, collect=tmp_path_factory.mktemp("collected"))
 
 
