@@ -1,4 +1,4 @@
-"""`maturity reliability`, `maturity cfa` and `maturity segment` (Contract 4)."""
+"""`maturity reliability`, `maturity cfa` and `maturity segment`."""
 
 from __future__ import annotations
 
@@ -156,7 +156,9 @@ def test_segment_from_the_database_saves_the_model_with_its_wave(database, capsy
 
     path, first, second = database
     out = _json(capsys, "segment", "--db", str(path), "--format", "json", "--bootstrap", "2")
-    assert len(out["assignments"]) == len(second.responses)           # the latest wave by default
+    # the latest wave by default: every organisation with all strand scores
+    placeable = maturity.score_responses(second.responses, second.framework)[second.framework.strand_ids].dropna()
+    assert set(out["assignments"]) == set(placeable.index)
     with BenchmarkStore(path, read_only=True) as store:
         model = load_segments(store, "2026")
         assert load_segments(store, "2025") is None

@@ -1,4 +1,4 @@
-"""`maturity validate`, `import`, `score` and `waves` (Contract 4)."""
+"""`maturity validate`, `import`, `score` and `waves`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client parameters files (Contract 6)."""
+"""Client parameters files."""
 
 from __future__ import annotations
 

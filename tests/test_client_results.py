@@ -1,4 +1,4 @@
-"""Client results (Contract 5 results.json) built from a wave's data: content, privacy,
+"""Client results (results.json) built from a wave's data: content, privacy,
 new organisations, and findings that match the figures they cite."""
 
 from __future__ import annotations

@@ -101,10 +101,24 @@ def test_client_mode_offers_only_the_released_peer_groups(db, client_file):
         plan = wave_release_plan(store, "2026", data, dash._wave.segment_model, min_group_size=dash.min_group_size)
     assert [v for _label, v in dash.group_select.options] == [g["id"] for g in plan.released_groups]
     assert "Only the peer groups released" in dash.filter_box.children[1].value
-    for group in plan.released_groups[:4]:
+    # An attacker drives the widgets through every group it is offered and differences what
+    # it reads: no organisation's score or small group's total comes out.
+    from maturity.benchmarking.attacks import ReleasedFigure, attack
+    from maturity.benchmarking.release_plan import group_members
+
+    population = plan.population(data.responses, data.scores)
+    figures = []
+    for group in plan.released_groups:
         dash.group_select.value = group["id"]
-        assert dash.results["peers"]["group_id"] == group["id"] and dash.results["peers"]["as_requested"]
-        assert dash.results["peers"]["n"] == group["n"]
+        peers = dash.results["peers"]
+        assert peers["group_id"] == group["id"] and peers["as_requested"] and peers["n"] == group["n"]
+        members = frozenset(group_members(data.responses, population, group["filters"]))
+        for score, stats in peers["stats"].items():
+            figures.append(ReleasedFigure(group["label"], score, members, stats["n"], stats["mean"]))
+    truth = {c: data.scores[c] for c in data.scores.columns}
+    result = attack(figures, truth, min_group_size=dash.min_group_size, readers=[[org]])
+    assert result.safe, result.successes
+    assert result.tried["pairwise"] > 0
 
 
 def test_client_missing_from_a_wave_gets_a_message(db, tmp_path):

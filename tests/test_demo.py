@@ -77,3 +77,15 @@ def test_demo_runs_client_reports_through_the_batch(demo_run):
         for key in ("report_html", "results_json", "report_ipynb"):
             assert (out / row[key]).is_file()
     assert str(out / "manifest.json") in result.stdout and "2 ok, 0 failed, 0 skipped" in result.stdout
+
+
+def test_demo_stores_an_audited_release_plan(demo_run, capsys):
+    from maturity.cli import main
+
+    out, result = demo_run
+    assert "release plan:" in result.stdout and "audit passed" in result.stdout
+    assert main(["privacy", "audit", "--db", str(out / "benchmark.duckdb"), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["safe"] is True
+    results = json.loads(next((out / "clients").glob("*/results.json")).read_text(encoding="utf-8"))
+    assert results["privacy"]["method"] == "release plan with exact disclosure audit"

@@ -26,7 +26,7 @@ def test_clients_spread_over_the_index_with_big_enough_peer_groups(bench600, fra
     for client in clients[1:]:
         ((dem, (value,)),) = client["peers"].items()
         assert responses.at[client["organisation"], dem] == value
-        assert (responses[dem] == value).sum() >= 10
+        assert (responses[dem] == value).sum() >= 20  # the top quartile can be shown
     assert len({c["compare_to"] for c in clients}) == 3
 
 

@@ -1,4 +1,4 @@
-"""The framework model (Contract 1) and the packaged default framework."""
+"""The framework model and the packaged default framework."""
 
 from __future__ import annotations
 

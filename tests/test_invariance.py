@@ -22,7 +22,7 @@ from maturity.analysis import invariance
 from maturity.analysis.invariance import framework_invariance, measurement_invariance
 from maturity.cli import analysis as cli_analysis
 from maturity.cli import main
-from maturity.errors import AnalysisError, UsageError
+from maturity.errors import AnalysisError, ParametersError
 from maturity.framework import parse_framework
 from maturity.reporting.report_blocks import method_markdown
 
@@ -235,7 +235,7 @@ def test_framework_invariance_accepts_framework_ids_in_free(team):
 
 def test_a_group_column_that_does_not_exist_is_a_usage_error(team):
     fw, _data, responses = team
-    with pytest.raises(UsageError, match="the data have no column 'sector' to group by"):
+    with pytest.raises(ParametersError, match="the data have no column 'sector' to group by"):
         framework_invariance(responses, fw, "sector")
 
 
@@ -312,7 +312,8 @@ def test_fiml_cfa_of_the_default_framework_uses_every_respondent(bench600):
     assert fiml.dof == listwise.dof == 845
     loadings = fiml.loadings()
     assert len(loadings) == 43 and set(loadings["factor"]) == set(bench600.framework.strand_ids)
-    assert loadings["std_all"].between(0.5, 1.0).all()
+    # The realistic benchmark has weaker and stronger items, as a real survey does.
+    assert loadings["std_all"].between(0.3, 1.0).all() and loadings["std_all"].median() > 0.6
     assert fiml.loading_summary()["items"].sum() == 43
     assert cfa.cfa_sentences(fiml)[0].startswith("The model was fitted by full-information maximum likelihood to all 600")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import unicodedata
 
 import pytest
 
@@ -26,8 +27,14 @@ A4 = (595.0, 842.0)  # points
 
 
 def _text(reader) -> list[str]:
-    """Each page's text with whitespace collapsed (PDF text breaks lines where the page did)."""
-    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in reader.pages]
+    """Each page's text as one line: lines joined where the page wrapped them (with no space
+    after a hyphen that ended a line, as in "1000-4999") and ligatures spelled out (the
+    font draws "fi" as one glyph)."""
+    pages = []
+    for page in reader.pages:
+        text = unicodedata.normalize("NFKC", page.extract_text() or "")
+        pages.append(re.sub(r"\s+", " ", re.sub(r"-[ \t]*\n\s*", "-", text)))
+    return pages
 
 
 def _blocks_page(tmp_path, n_blocks=6):

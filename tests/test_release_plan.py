@@ -19,7 +19,7 @@ from maturity.benchmarking.release_plan import PrivacySettings, ReleasePlan
 from maturity.cli import main
 from maturity.data.store import BenchmarkStore
 
-from .test_results import make_data, params
+from .test_client_results import make_data, params
 
 
 # --- the exact audit on small cases ------------------------------------------------------------
@@ -112,6 +112,9 @@ def test_a_forced_group_that_differs_by_few_organisations_fails_the_audit(releas
     report = audit_release(release, bad)
     assert not report.safe
     assert any("Education" in " ".join(e["figures"]) for e in report.exposures)
+    # The forced group's top quartile and top deck are differenced against the sector's too.
+    named = " ".join(" ".join(e["figures"]) for e in report.exposures)
+    assert "(top deck)" in named or "(top quartile)" in named
 
 
 # --- attacks through client results ------------------------------------------------------------------
@@ -197,6 +200,22 @@ def test_privacy_audit_command_passes_then_fails_after_a_bad_setting(tmp_path, b
     doc = json.loads(capsys.readouterr().out)
     assert doc["safe"] is False and doc["exposures"]
     # A stored plan that fails its audit stops every client result of the wave.
-    with BenchmarkStore(db) as store:
-        save_release_plan(store, "2026", PrivacySettings.from_file(bad))
     assert main(["privacy", "plan", "--db", str(db), "--params", str(bad)]) == 1
+    capsys.readouterr()
+    from maturity.benchmarking.client_parameters import ClientParameters
+    from maturity.benchmarking.client_results import client_results
+    from maturity.errors import PrivacyError
+
+    org = str(edu["respondent_id"].iloc[0])
+    with pytest.raises(PrivacyError, match="fails its privacy audit"):
+        client_results(ClientParameters(client_id="c1", db=db, organisation=org))
+    # A batch refuses the wave too: the client fails with that message, nothing is released.
+    client = tmp_path / "c1.yaml"
+    client.write_text(f"client_id: c1\norganisation: {org}\ndb: {db}\n", encoding="utf-8")
+    assert main(["batch", str(client), "--out", str(tmp_path / "out"), "--workers", "1"]) == 1
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["clients"][0]["status"] == "failed" and "privacy audit" in manifest["clients"][0]["error"]
+    assert not (tmp_path / "out" / "clients" / "c1" / "results.json").exists()
+    # Putting the settings right releases the wave again.
+    assert main(["privacy", "plan", "--db", str(db)]) == 0
+    assert client_results(ClientParameters(client_id="c1", db=db, organisation=org))["peers"]["n"] > 0

@@ -114,3 +114,24 @@ def test_achievers_table_shows_each_group_and_marks_withheld_figures(newcomer):
     withheld = dict(newcomer, achievers=[dict(newcomer["achievers"][0], top_deck_n=4, top_deck_share=None, ratio=None)])
     text = report_blocks.achievers_table_html(withheld)
     assert "<td>withheld (n=4)</td>" in text and "<td class=\"withheld\">withheld</td>" in text
+
+
+def test_method_note_explains_the_confidentiality_method(data):
+    org = data.responses.index[0]
+    res = build_client_results(data, client_from_wave(data, org), params(organisation=org))
+    text = report_blocks.method_markdown(res)
+    assert "**Confidentiality:**" in text and "same figures for the same peer group" in text
+    assert f"fewer than {res['privacy']['min_group_size']} organisations" in text
+    assert res["privacy"]["method"] == "release plan with exact disclosure audit"
+def test_title_says_how_many_peers_have_an_index(data):
+    """Peer figures stand on the organisations with an index, so the count in the title is the
+    count behind the index figures; results where some peers lack an index say so."""
+    org = data.scores.index[data.scores["index"].notna()][0]
+    results = build_client_results(data, client_from_wave(data, org), params(organisation=org))
+    peers, scored = results["peers"]["n"], results["peers"]["stats"]["index"]["n"]
+    assert peers == scored
+    title = report_blocks.title_markdown(results)
+    assert f"against {peers:,} peer organisations (All organisations in the wave) in" in title
+    older = json.loads(json.dumps(results))
+    older["peers"]["n"] = scored + 3  # e.g. results from a kit that counted every member
+    assert f"{scored:,} of them with a maturity index" in report_blocks.title_markdown(older)

@@ -100,3 +100,16 @@ def test_names_the_readme_and_docs_give_can_be_imported():
     for text in texts:
         for line in re.findall(r"(?m)^(?:from maturity[\w.]* import [\w, ]+|import maturity[\w.]*)$", text):
             exec(line, {})
+
+
+def test_the_repository_stands_alone():
+    """Code, notebooks and docs never send a reader to a design document outside the repository."""
+    pattern = re.compile(r"Contract \d|DESIGN\.md|\.\./shared")
+    offenders = []
+    for folder in ("src", "tests", "notebooks", "docs", "benchmarks"):
+        for path in (REPO / folder).rglob("*"):
+            if path.suffix in {".py", ".md", ".ipynb", ".yaml", ".toml"} and path.name != "test_repository.py":
+                text = path.read_text(encoding="utf-8")
+                offenders += [f"{path.relative_to(REPO)}: {m.group(0)}" for m in pattern.finditer(text)]
+    offenders += [f"README.md: {m.group(0)}" for m in pattern.finditer((REPO / "README.md").read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -120,7 +120,7 @@ def test_parquet_with_typed_columns(base, tmp_path):
     for col in ITEMS:
         frame[col] = pd.to_numeric(frame[col]).astype("Int64")
     for col in FW.barrier_ids:
-        frame[col] = frame[col].astype(int).astype(bool)
+        frame[col] = pd.to_numeric(frame[col]).astype("boolean")  # nullable: a skipped question stays blank
     frame["sector"] = frame["sector"].astype("category")
     path = tmp_path / "survey.parquet"
     frame.to_parquet(path)

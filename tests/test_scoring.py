@@ -1,4 +1,4 @@
-"""Scoring (Contract 3): hand-computed cases and an independent reference implementation."""
+"""Scoring: hand-computed cases and an independent reference implementation."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def test_missing_item_column(small_framework):
 
 
 def _reference_scores(responses: pd.DataFrame, fw) -> pd.DataFrame:
-    """A slow, loop-per-respondent implementation of Contract 3, written independently."""
+    """A slow, loop-per-respondent implementation of the scoring rules, written independently."""
     out = {}
     for _, row in responses.iterrows():
         rid = row[fw.id_column]

@@ -113,7 +113,7 @@ def test_demo_top_deck_is_about_twice_as_likely_to_report_improvements(demo_pair
     assert table["ratio"].between(1.2, 3).all(), table[["outcome", "ratio"]]
     groups = table[table["level"] == "group"]
     assert groups["others_share"].between(20, 50).all()
-    assert groups["top_deck_share"].between(55, 90).all()
+    assert groups["top_deck_share"].between(45, 90).all()  # well above the others, never near all
 
 
 def test_demo_no_outcome_is_unanimous_in_a_group_of_twenty(demo_pair, demo_wave):

@@ -27,7 +27,7 @@ class MaturityError(Exception):
 
 
 class FrameworkError(MaturityError):
-    """A framework file is unreadable or breaks Contract 1.
+    """A framework file is unreadable or breaks the framework file format.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The framework model (Contract 1): scales, strands, items, outcomes, demographics,
+"""The framework model: scales, strands, items, outcomes, demographics,
 barriers and actions, loaded from YAML and checked before anything uses them.
 
 Nothing else in the kit assumes six strands or particular item ids: every analysis asks
@@ -284,7 +284,7 @@ def load_framework(path: str | Path | None = None) -> Framework:
     Raises
     ------
     FrameworkError
-        When the file cannot be read or breaks Contract 1; the message names the field.
+        When the file cannot be read or breaks the framework file format; the message names the field.
     """
     if path is None:
         path = default_framework_path()

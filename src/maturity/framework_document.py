@@ -1,4 +1,4 @@
-"""A framework back to its document (Contract 1), so a database can keep the exact
+"""A framework back to its document, so a database can keep the exact
 instrument each wave was scored with."""
 
 from __future__ import annotations

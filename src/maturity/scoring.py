@@ -1,4 +1,4 @@
-"""Scoring (Contract 3): answers -> item scores (0-100) -> strand scores -> maturity index.
+"""Scoring: answers -> item scores (0-100) -> strand scores -> maturity index.
 
 item score   = (x - min) / (max - min) * 100, reversed as 100 - that
 strand score = weighted mean of the answered item scores, when at least ``min_answered``
@@ -139,7 +139,7 @@ def answer_values(
     Parameters
     ----------
     responses : DataFrame
-        Wide response table (Contract 2).
+        Wide response table.
     framework : Framework
     items : sequence of Item, optional
         Items to extract; default all strand items.
@@ -350,7 +350,7 @@ def score_responses(responses: pd.DataFrame, framework: Framework | None = None)
     Parameters
     ----------
     responses : DataFrame
-        Wide response table (Contract 2): an id column (``framework.id_column``, or an index
+        Wide response table: an id column (``framework.id_column``, or an index
         of that name) and one column per item holding numbers or scale labels.
     framework : Framework, optional
         Default: the packaged six-strand framework.

@@ -59,7 +59,7 @@ from .mgcfa import GroupSamples, MultiGroupCFA, parse_model
 __all__ = ["CFAResult", "strand_model", "model_data", "fit_cfa", "framework_cfa", "fit_indices", "ml_discrepancy",
            "cfa_sentences"]
 
-#: Keys of the ``maturity cfa --format json`` document (Contract 4); ``missing`` follows them.
+#: Keys of the ``maturity cfa --format json`` document; ``missing`` follows them.
 CONTRACT_KEYS = ("chi2", "dof", "cfi", "tli", "rmsea", "srmr", "n")
 #: How blank answers are handled: full-information ML (default) or listwise deletion.
 MISSING_POLICIES = ("ml", "listwise")
@@ -110,7 +110,7 @@ class CFAResult:
     missing: str = "listwise"
 
     def to_dict(self) -> dict[str, Any]:
-        """The Contract 4 JSON document: ``chi2``, ``dof``, ``cfi``, ``tli``, ``rmsea``, ``srmr``, ``n``,
+        """The JSON document of the command line: ``chi2``, ``dof``, ``cfi``, ``tli``, ``rmsea``, ``srmr``, ``n``,
         then ``missing`` (``"ml"`` or ``"listwise"``)."""
         out: dict[str, Any] = {}
         for key in CONTRACT_KEYS:
@@ -537,7 +537,7 @@ def model_data(
     Parameters
     ----------
     responses : DataFrame
-        Wide response table (Contract 2).
+        Wide response table.
     framework : Framework
     model : str, optional
         A lavaan-style description over item ids (other numeric columns of ``responses``
@@ -589,7 +589,7 @@ def framework_cfa(
     Parameters
     ----------
     responses : DataFrame
-        Wide response table (Contract 2).
+        Wide response table.
     framework : Framework
     model : str, optional
         A lavaan/semopy description over item ids (strand and outcome items; other numeric

@@ -478,7 +478,7 @@ def reliability(
     Parameters
     ----------
     responses : DataFrame
-        Wide response table (Contract 2), answers as numbers or labels.
+        Wide response table, answers as numbers or labels.
     framework : Framework
     missing : {"pairwise", "listwise", "median"}
     ci : float
@@ -523,7 +523,7 @@ def reliability_report(
     ci: float = 0.95,
     omega: str = "ml",
 ) -> dict[str, Any]:
-    """The ``maturity reliability --format json`` document (Contract 4).
+    """The ``maturity reliability --format json`` document.
 
     Returns
     -------

@@ -610,7 +610,7 @@ class SegmentModel(ClusterMixin, BaseEstimator):
         return model
 
     def summary(self) -> dict[str, Any]:
-        """The ``maturity segment --format json`` document (Contract 4)."""
+        """The ``maturity segment --format json`` document."""
         self._check_fitted()
         centers = self.profiles_
         segments = [
@@ -661,7 +661,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def segment_report(model: SegmentModel) -> dict[str, Any]:
-    """Alias of :meth:`SegmentModel.summary` (the Contract 4 JSON document)."""
+    """Alias of :meth:`SegmentModel.summary` (the JSON document of the command line)."""
     return model.summary()
 
 

@@ -4,7 +4,7 @@ This is the per-client task of ``maturity report`` and ``maturity batch``. It ru
 isolated worker process (see :mod:`maturity.batch.executors`): compute the client's results with
 the library, write them atomically, run the report template with papermill, export HTML.
 
-Output layout (Contract 5)::
+Output layout::
 
     OUT/clients/<client_id>/results.json    written first, by the library
     OUT/clients/<client_id>/report.ipynb    the executed notebook (partial after a failure)
@@ -25,6 +25,7 @@ from ..benchmarking.client_parameters import ClientParameters, check_client_id, 
 from ..errors import MaturityError, ParametersError, ReportError
 from ..files import write_json
 from ..reporting.notebooks import export_html, run_notebook
+from ..reporting.pdf import print_pdf
 
 #: The function that computes a client's results.json (``module:function``).
 RESULTS_FUNCTION = "maturity.benchmarking.client_results:client_results"
@@ -213,8 +214,6 @@ def run_client_task(task: ClientTask, *, echo: Callable[[str], None] | None = No
 
 def _print_report(folder: Path, results: dict, params: ClientParameters) -> Path:
     """Print the client's report.html to report.pdf, the organisation named on every page."""
-    from ..reporting.pdf import print_pdf
-
     organisation = results.get("organisation") or {}
     name = str(organisation.get("name") or organisation.get("id") or params.client_id)
     wave = results.get("wave")

@@ -1,4 +1,4 @@
-"""The batch manifest (Contract 5): ``OUT/manifest.json``, rewritten atomically as clients finish.
+"""The batch manifest: ``OUT/manifest.json``, rewritten atomically as clients finish.
 
 ```json
 {"clients": [{"client_id": "acme", "status": "ok", "seconds": 7.9, "error": null,

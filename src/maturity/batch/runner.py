@@ -3,7 +3,7 @@
 ``maturity batch`` and ``maturity report`` call :func:`run_batch`:
 
 1. collect the client parameters files (a folder's ``*.yaml``/``*.yml``, or files);
-2. validate every file before anything runs (Contract 6, safe client id, duplicate client
+2. validate every file before anything runs (client parameters, safe client id, duplicate client
    ids, the database and wave readable, the organisation present in the wave); a bad file
    is recorded as failed and the others go on;
 3. skip clients whose outputs are newer than their inputs (parameters file, database wave,
@@ -38,6 +38,7 @@ from ..errors import MaturityError, ParametersError
 from ..files import write_json
 from ..framework import load_framework
 from ..reporting.notebooks import check_template, notebook_path
+from ..reporting.pdf import check_printer
 from ..version import __version__
 from . import client_task
 from .client_task import (
@@ -91,7 +92,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every client is ok or skipped, else 1 (Contract 4)."""
+        """0 when every client is ok or skipped, else 1."""
         return 1 if self.failed else 0
 
     def summary(self) -> str:
@@ -360,8 +361,6 @@ def run_batch(
     if timeout is not None and timeout <= 0:
         raise ParametersError("timeout must be a positive number of seconds")
     if pdf:
-        from ..reporting.pdf import check_printer
-
         check_printer()  # before any client runs: every one of them would fail the same way
     runner = LocalExecutor(workers) if executor == "local" else DaskExecutor(scheduler)
     template = resolve_template(notebook)

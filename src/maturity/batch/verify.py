@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from ..errors import MaturityError, ParametersError
+from ..benchmarking.client_parameters import parse_client_parameters
+from ..errors import MaturityError, ParametersError, ReportError
+from .client_task import compute_results
+from .manifest import MANIFEST_NAME
 
 __all__ = ["TOLERANCE", "Difference", "ClientCheck", "VerifyReport", "compare_results", "verify_batch"]
 
@@ -226,8 +229,6 @@ def _version_notes(recorded: Mapping[str, Any], now: Mapping[str, Any]) -> list[
 
 def _recorded_parameters(provenance: Mapping[str, Any], db: str | Path | None):
     """The client parameters the results were made from, with the wave they resolved to."""
-    from ..benchmarking.client_parameters import parse_client_parameters
-
     fields = dict(provenance["parameters"])
     fields["wave"] = provenance.get("wave", fields.get("wave"))
     if db is not None:
@@ -251,8 +252,6 @@ def check_client(results_path: str | Path, *, db: str | Path | None = None, tole
     -------
     ClientCheck
     """
-    from .client_task import compute_results
-
     path = Path(results_path)
     try:
         recorded = json.loads(path.read_text(encoding="utf-8"))
@@ -301,10 +300,8 @@ def verify_batch(out: str | Path, *, db: str | Path | None = None, tolerance: fl
     Raises
     ------
     ParametersError
-        ``out`` holds no readable manifest.
+        ``out`` holds no readable manifest (it is not a batch's output folder).
     """
-    from .manifest import MANIFEST_NAME
-
     out = Path(out)
     manifest_path = out / MANIFEST_NAME
     try:
@@ -324,6 +321,6 @@ def verify_batch(out: str | Path, *, db: str | Path | None = None, tolerance: fl
             continue
         results_path = (out / row["results_json"]).resolve()
         if not results_path.is_relative_to(out.resolve()):
-            raise ParametersError(f"{manifest_path}: {row['results_json']} lies outside {out}")
+            raise ReportError(f"{manifest_path}: {row['results_json']} lies outside {out}")
         checks.append(check_client(results_path, db=db, tolerance=tolerance))
     return VerifyReport(out, checks, not_checked)

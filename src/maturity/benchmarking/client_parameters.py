@@ -1,4 +1,4 @@
-"""Client parameters files (Contract 6): which organisation a report is about, against whom.
+"""Client parameters files: which organisation a report is about, against whom.
 
 ```yaml
 client_id: acme-2026            # letters, digits, - _ . only

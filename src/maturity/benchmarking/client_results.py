@@ -1,4 +1,4 @@
-"""A client's results (Contract 5 ``results.json``): built from a wave's data, never from
+"""A client's results (``results.json``): built from a wave's data, never from
 another organisation's rows in the output.
 
 :func:`build_client_results` is pure (data in, a JSON-safe dict out) so it can be tested
@@ -48,6 +48,7 @@ from .peers import (
     peer_statistics,
 )
 from .privacy_audit import audit_release, wave_release
+from .provenance import client_provenance
 from .release_plan import PrivacySettings, ReleasePlan, group_members
 from .wave_models import IMPORTANCE_SEED, wave_importance, wave_invariance, wave_release_plan, wave_segments
 
@@ -62,6 +63,7 @@ __all__ = [
     "client_from_survey",
     "build_client_results",
     "client_results",
+    "invariance_for",
 ]
 
 #: How the results protect other organisations, in one sentence a board member can follow.
@@ -429,11 +431,22 @@ def build_client_results(
     return results
 
 
+def invariance_for(results: Mapping[str, Any], checks: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The ``invariance`` entry of client results: of the wave's stored verdicts
+    (:func:`maturity.benchmarking.wave_models.wave_invariance`), the one for the demographic
+    that defines the peer group, saying whether the survey measures the same thing across
+    its groups (the report's method note says so); None when there is none."""
+    demographic = next(iter(results["peers"]["filters"]), None)
+    if checks and demographic in checks:
+        return dict(checks[demographic])
+    return None
+
+
 # --- glue: parameters -> store -> results ----------------------------------------------------
 
 
 def client_results(params: "ClientParameters", *, store: BenchmarkStore | None = None) -> dict[str, Any]:
-    """The ``results.json`` content (Contract 5) for one client parameters file.
+    """The ``results.json`` content for one client parameters file.
 
     Opens the benchmark database (or uses ``store``), resolves the wave, finds the
     organisation in it or scores the client's own survey without adding it to the
@@ -478,14 +491,9 @@ def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[s
     importance = wave_importance(data)
     results = build_client_results(data, client, params, history=history, segment_model=model,
                                    importance=importance, plan=plan)
-    from .provenance import client_provenance
-
-    checks = wave_invariance(store, wave)
-    demographic = next(iter(results["peers"]["filters"]), None)
-    if checks and demographic in checks:
-        # Whether the survey measures the same thing across the groups of the demographic
-        # that defines the peer group (the report's method note says so).
-        results["invariance"] = checks[demographic]
+    invariance = invariance_for(results, wave_invariance(store, wave))
+    if invariance is not None:
+        results["invariance"] = invariance
     results["provenance"] = client_provenance(
         params, store, wave, data.framework, results,
         seeds={"bootstrap": DEFAULT_SEED, "segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},

@@ -66,7 +66,7 @@ __all__ = [
 TOP_DECK_SHARE = 0.10
 #: Share of a group, by maturity index, that forms its top quartile.
 TOP_QUARTILE_SHARE = 0.25
-#: The comparison points a client can be compared with (``compare_to`` of Contract 6), from
+#: The comparison points a client can be compared with (``compare_to`` of a client parameters file), from
 #: the largest group to the smallest, with their plain names.
 COMPARISON_LABELS = {
     "median": "peer median",

@@ -1,4 +1,4 @@
-"""Privacy rules for benchmark statistics (DESIGN, "Privacy rules").
+"""Privacy rules for benchmark statistics.
 
 A benchmark lives on trust, so every figure about other organisations obeys three rules:
 

@@ -16,6 +16,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..framework_document import framework_fingerprint
+from ..version import __version__
+
 if TYPE_CHECKING:
     from ..data.store import BenchmarkStore
     from ..framework import Framework
@@ -85,8 +88,6 @@ def client_provenance(
     dict
         JSON-safe; the layout is documented in ``docs/results-schema.md``.
     """
-    from ..framework_document import framework_fingerprint
-    from ..version import __version__
 
     interval = results.get("method", {}).get("interval", {})
     segment = results.get("segment")

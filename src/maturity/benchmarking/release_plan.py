@@ -470,13 +470,14 @@ class ReleasePlan:
                 f"No peer group of this wave is large enough to release any figure: every released set "
                 f"must hold at least {self.settings.threshold} organisations."
             )
+        for g in released:
+            if _same_filters(g["filters"], filters):
+                return g, None  # asked for exactly as released: no membership to compare
         index = self.population(responses, scores)
         asked = set(group_members(responses, index, filters))
         best, best_key = None, None
         for g in released:
             members = set(group_members(responses, index, g["filters"]))
-            if members == asked and _same_filters(g["filters"], filters):
-                return g, None
             union = len(members | asked)
             jaccard = len(members & asked) / union if union else 0.0
             key = (members == asked, jaccard, client_id is not None and client_id in members, g["n"])

@@ -1,4 +1,4 @@
-"""Subcommands of the `analysis` group: ``reliability``, ``cfa``, ``invariance`` and ``segment`` (Contract 4)."""
+"""Subcommands of the `analysis` group: ``reliability``, ``cfa``, ``invariance`` and ``segment``."""
 
 from __future__ import annotations
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 
 from ..errors import ParametersError, StoreError
-from .options import as_usage_error
+from .options import as_usage_error, serve
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -44,17 +42,5 @@ def run(args: argparse.Namespace) -> int:
         server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
                                  host=args.host, port=args.port)
     mode = "client mode" if args.client else "researcher mode"
-    print(f"Dashboard ({mode}) running at {server.url}  (press Ctrl-C to stop)", flush=True)
-    # The server runs in its own session, so a terminating signal to us must stop it too.
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        while server.process.poll() is None and not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("Stopping the dashboard.", flush=True)
-        server.stop()
-    return 0 if server.process.returncode in (0, -15, None) else 1
+    return serve(server, f"Dashboard ({mode})", "dashboard")
+

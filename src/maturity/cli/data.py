@@ -27,8 +27,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser(
         "import", parents=[common], help="validate a survey file and add it to the benchmark database as a wave",
-        description="Validate a survey file and store it, with its scores, as one wave of the benchmark "
-                    "database, in a single transaction. Importing the same data again changes nothing.",
+        description="Validate a survey file (or a folder of them, read as one table) and store it, with its "
+                    "scores, as one wave of the benchmark database, in a single transaction. Importing the same "
+                    "data again changes nothing.",
     )
     _add_data_options(p)
     p.add_argument("--wave", required=True, metavar="LABEL", help="wave label, e.g. 2026")
@@ -60,7 +61,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def _add_data_options(p: argparse.ArgumentParser, positional: bool = True) -> None:
     if positional:
-        p.add_argument("data", metavar="DATA", help="survey file: .csv/.tsv/.txt, .xlsx, .sav or .parquet")
+        p.add_argument("data", metavar="DATA",
+                       help="survey file (.csv/.tsv/.txt, .xlsx, .sav or .parquet), or a folder of them read as one "
+                            "table, e.g. the submissions of `maturity quickcheck --collect`")
     add_framework_option(p)
     p.add_argument("--lenient", action="store_true",
                    help="set invalid answers to missing and skip unusable rows (each is listed) instead of rejecting")

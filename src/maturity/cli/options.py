@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
-from typing import Any, Iterator
+import threading
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import MaturityError
 from ..framework import Framework, load_framework
@@ -29,6 +31,9 @@ def as_usage_error(*errors: type[MaturityError]) -> Iterator[None]:
         yield
     except errors as exc:
         raise UsageError(str(exc)) from exc
+
+if TYPE_CHECKING:  # the server module is imported only by the commands that start one
+    from ..dashboard.server import DashboardServer
 
 
 def add_framework_option(parser: argparse.ArgumentParser) -> None:
@@ -70,3 +75,24 @@ def seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("must be a positive number of seconds")
     return value
+
+
+def serve(server: "DashboardServer", title: str, what: str, notes: tuple[str, ...] = ()) -> int:
+    """Announce a started Voila server, keep it running until Ctrl-C, SIGTERM or SIGHUP,
+    then stop it and its kernels; the exit code (0 after a clean stop)."""
+    print(f"{title} running at {server.url}  (press Ctrl-C to stop)", flush=True)
+    for note in notes:
+        print(note, flush=True)
+    # The server runs in its own session, so a terminating signal to us must stop it too.
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        while server.process.poll() is None and not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print(f"Stopping the {what}.", flush=True)
+        server.stop()
+    return 0 if server.process.returncode in (0, -15, None) else 1

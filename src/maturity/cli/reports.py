@@ -109,14 +109,10 @@ def run_batch_command(args: argparse.Namespace) -> int:
 
 
 def run_verify_command(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from ..batch.manifest import MANIFEST_NAME
     from ..batch.verify import verify_batch
 
-    if not (Path(args.out) / MANIFEST_NAME).is_file():
-        raise UsageError(f"no {MANIFEST_NAME} in {args.out}: give the output folder of a batch")
-    report = verify_batch(args.out, db=args.db)
+    with as_usage_error(ParametersError):  # DIR is not the output folder of a batch
+        report = verify_batch(args.out, db=args.db)
     if args.format == "json":
         print_json(report.to_dict())
     else:

@@ -585,10 +585,10 @@ def app(
         log.exception("dashboard start-up failed")
         return HTML("<div style='color:#611a15'>The dashboard cannot start; the details are in the server log.</div>")
     finally:
-        _mark_ready()
+        mark_ready()
 
 
-def _mark_ready() -> None:
+def mark_ready() -> None:
     """Tell ``maturity dashboard`` the page is built (so it can announce the address)."""
     marker = os.environ.get(ENV_READY)
     if marker:

@@ -1,10 +1,15 @@
-"""Starting the Voila dashboard server.
+"""Starting the Voila servers: the dashboard and the quick check.
 
-The dashboard notebook reads its configuration from environment variables that only the
-server sets (never from the URL), so a client-mode dashboard cannot be unlocked by editing
-the address: ``MATURITY_DASHBOARD_DB``, ``MATURITY_DASHBOARD_WAVE``,
-``MATURITY_DASHBOARD_CLIENT`` (a client parameters file) and
-``MATURITY_DASHBOARD_MIN_GROUP``.
+Both notebooks read their configuration from environment variables that only the server
+sets (never from the URL), so a client-mode dashboard cannot be unlocked, nor a quick
+check pointed at another folder, by editing the address: ``MATURITY_DASHBOARD_DB``,
+``MATURITY_DASHBOARD_WAVE``, ``MATURITY_DASHBOARD_CLIENT`` (a client parameters file),
+``MATURITY_DASHBOARD_MIN_GROUP`` and ``MATURITY_QUICKCHECK_COLLECT`` (the folder quick-check
+submissions are written to).
+
+:func:`start_voila` is what they share: the port (the first free one from 8866 unless one
+is named), loopback unless told otherwise, a pre-heated kernel that has built the page
+before the address is announced, and a clean stop of the server and its kernels.
 """
 
 from __future__ import annotations
@@ -26,13 +31,16 @@ from pathlib import Path
 
 from ..benchmarking.client_parameters import load_client_parameters
 from ..config import DEFAULT_DB, check_min_group_size
+from ..data.store import BenchmarkStore
 from ..errors import DashboardError, ParametersError, StoreError
 from ..reporting.notebooks import notebook_path
+from .submissions import check_collect_folder
 
 ENV_DB = "MATURITY_DASHBOARD_DB"
 ENV_WAVE = "MATURITY_DASHBOARD_WAVE"
 ENV_CLIENT = "MATURITY_DASHBOARD_CLIENT"
 ENV_MIN_GROUP = "MATURITY_DASHBOARD_MIN_GROUP"
+ENV_COLLECT = "MATURITY_QUICKCHECK_COLLECT"
 #: File the dashboard touches once its first (pre-heated) kernel has built the page.
 ENV_READY = "MATURITY_DASHBOARD_READY_FILE"
 DEFAULT_PORT = 8866
@@ -40,11 +48,12 @@ DEFAULT_PORT = 8866
 
 @dataclass
 class DashboardServer:
-    """A running Voila process serving the dashboard."""
+    """A running Voila process serving the dashboard or the quick check."""
 
     process: subprocess.Popen
     url: str
     workdir: Path
+    settings: dict[str, str] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def stop(self, timeout: float = 10) -> None:
@@ -134,29 +143,109 @@ def start_dashboard(
     """
     if client is not None:
         db = db or load_client_parameters(client).db  # a bad file fails here, before any server
-    db = Path(db or DEFAULT_DB).resolve()
-    if not db.is_file():
-        raise StoreError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
+    db = _existing_db(db)
     if min_group_size is not None:
         check_min_group_size(min_group_size, where="min_group_size")
-    if port is None:
-        port = free_port(host)
-    elif not 0 < port < 65536:
-        raise ParametersError(f"port {port} is not a valid port")
-    elif (problem := _bind_error(host, port)) is not None:
-        raise ParametersError(f"cannot listen on {host}:{port}: {problem.strerror}")
     nb = Path(notebook) if notebook else notebook_path("dashboard.ipynb")
-    env = dict(os.environ)
-    env[ENV_DB] = str(db)
-    env.pop(ENV_CLIENT, None)
-    env.pop(ENV_WAVE, None)
-    env.pop(ENV_MIN_GROUP, None)
+    env = {ENV_DB: str(db)}
     if client is not None:
         env[ENV_CLIENT] = str(Path(client).resolve())
     if wave is not None:
         env[ENV_WAVE] = str(wave)
     if min_group_size is not None:
         env[ENV_MIN_GROUP] = str(min_group_size)
+    return start_voila(nb, env, host=host, port=port, ready_timeout=ready_timeout, quiet=quiet, what="dashboard")
+
+
+def start_quickcheck(
+    *,
+    db: str | Path | None = None,
+    wave: str | None = None,
+    collect: str | Path | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    notebook: str | Path | None = None,
+    ready_timeout: float = 120,
+    quiet: bool = False,
+) -> DashboardServer:
+    """Start Voila on the quick-check notebook and wait until it answers.
+
+    Parameters
+    ----------
+    db : path, optional
+        Benchmark database, only ever read (default ``outputs/benchmark.duckdb``).
+    wave : str, optional
+        The wave respondents are placed against (default the latest).
+    collect : path, optional
+        Folder each submission is written to (created when missing); without it nothing
+        is stored.
+    host, port, ready_timeout, quiet
+        As :func:`start_dashboard`.
+    notebook : path, optional
+        Quick-check notebook (default the packaged ``quickcheck.ipynb``).
+
+    Returns
+    -------
+    DashboardServer
+    """
+    db = _existing_db(db)
+    with BenchmarkStore(db, read_only=True) as store:
+        store.resolve_wave(wave)  # an empty database or unknown wave fails here, before any server
+    env = {ENV_DB: str(db)}
+    if wave is not None:
+        env[ENV_WAVE] = str(wave)
+    if collect is not None:
+        env[ENV_COLLECT] = str(check_collect_folder(collect))
+    nb = Path(notebook) if notebook else notebook_path("quickcheck.ipynb")
+    return start_voila(nb, env, host=host, port=port, ready_timeout=ready_timeout, quiet=quiet, what="quick check")
+
+
+def _existing_db(db: str | Path | None) -> Path:
+    db = Path(db or DEFAULT_DB).resolve()
+    if not db.is_file():
+        raise StoreError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
+    return db
+
+
+def start_voila(
+    notebook: Path,
+    settings: dict[str, str],
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    ready_timeout: float = 120,
+    quiet: bool = False,
+    what: str = "dashboard",
+) -> DashboardServer:
+    """Serve ``notebook`` with Voila, configured by the environment variables ``settings``
+    (this module's ``ENV_*`` names; any others of them are cleared), and wait until the
+    server answers and its pre-heated kernel has built the page.
+
+    Parameters
+    ----------
+    notebook : path
+    settings : dict
+        Environment variable -> value for the notebook.
+    host : str
+        Interface to bind.
+    port : int, optional
+        Port; default the first free one from 8866. An explicit port that is taken is an error.
+    ready_timeout : float
+    quiet : bool
+        Send the server's log to ``server.log`` in its private folder.
+    what : str
+        What is served, for messages.
+    """
+    if port is None:
+        port = free_port(host)
+    elif not 0 < port < 65536:
+        raise ParametersError(f"port {port} is not a valid port")
+    elif (problem := _bind_error(host, port)) is not None:
+        raise ParametersError(f"cannot listen on {host}:{port}: {problem.strerror}")
+    env = dict(os.environ)
+    for name in (ENV_DB, ENV_WAVE, ENV_CLIENT, ENV_MIN_GROUP, ENV_COLLECT):
+        env.pop(name, None)
+    env.update(settings)
     # A private folder for the marker saying the pre-heated kernel has built the page.
     # (Voila's kernels stay on loopback TCP: a shared Unix-socket prefix clashes when it
     # starts two kernels at once.)
@@ -164,7 +253,7 @@ def start_dashboard(
     ready_file = workdir / "ready"
     env[ENV_READY] = str(ready_file)
     cmd = [
-        sys.executable, "-m", "voila", str(nb),
+        sys.executable, "-m", "voila", str(notebook),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={host}",
@@ -178,12 +267,12 @@ def start_dashboard(
     ]
     log_file = open(workdir / "server.log", "wb") if quiet else None  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
-        cmd, env=env, cwd=str(nb.parent), start_new_session=True,
+        cmd, env=env, cwd=str(notebook.parent), start_new_session=True,
         stdout=log_file or subprocess.DEVNULL, stderr=log_file or subprocess.PIPE,
     )
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/"
-    server = DashboardServer(process, url, workdir)
+    server = DashboardServer(process, url, workdir, dict(settings))
     if log_file is not None:
         log_file.close()  # the child holds its own descriptor
     else:
@@ -194,7 +283,7 @@ def start_dashboard(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             server.stop()
-            raise DashboardError(f"the dashboard server stopped during start-up (exit code {process.returncode})")
+            raise DashboardError(f"the {what} server stopped during start-up (exit code {process.returncode})")
         if not answered:
             answered = _answers(probe)
         # Ready when the server answers and the pre-heated kernel has built the page.
@@ -202,7 +291,7 @@ def start_dashboard(
             return server
         time.sleep(0.2)
     server.stop()
-    raise DashboardError(f"the dashboard was not ready within {ready_timeout:.0f} s")
+    raise DashboardError(f"the {what} was not ready within {ready_timeout:.0f} s")
 
 
 #: Server log lines that say nothing a dashboard user can act on.

@@ -27,7 +27,7 @@ class BenchmarkData:
     ----------
     framework : Framework
     responses : DataFrame
-        Survey answers, indexed by respondent id (Contract 2 columns).
+        Survey answers, indexed by respondent id (the response file's columns).
     scores : DataFrame
         Strand scores and ``index`` per respondent.
     outcomes : DataFrame

@@ -13,6 +13,11 @@ Each data row keeps the row number the user sees in the file: the line of a text
 (header lines and blank lines counted, a quoted field spanning lines counted at its first
 line), the row of a worksheet, the case number of an SPSS file, the 1-based row of
 Parquet. The input file is only read, never modified.
+
+A **folder** (e.g. the submissions ``maturity quickcheck --collect`` writes) is read as the
+concatenation of its files, in name order: every non-hidden file with a supported
+extension, columns matched by header (a column missing from a file is blank there). Each
+row remembers its file and row (``row_sources``), so problems name the file they are in.
 """
 
 from __future__ import annotations
@@ -82,6 +87,9 @@ class RawTable:
     codes : dict
         SPSS only: column position -> the original codes (as text) of a column whose
         cells were replaced by their value labels.
+    row_sources : list of (str, int, str), optional
+        A folder only: the file, row number and row label of each data row (``rows``
+        then counts the rows of the whole folder from 1).
     """
 
     source: str
@@ -96,6 +104,7 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
     bad_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     codes: dict[int, pd.Series] = field(default_factory=dict)
+    row_sources: list[tuple[str, int, str]] | None = None
 
     def __len__(self) -> int:
         return len(self.data)
@@ -130,6 +139,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> RawTable:
     """
     path = Path(path)
     source = str(path)
+    if path.is_dir():
+        return _read_folder(path)
     fmt = SUFFIX_FORMATS.get(path.suffix.lower(), "csv")
     table = RawTable(source, fmt, row_label="line" if fmt == "csv" else "row")
     try:
@@ -172,6 +183,62 @@ def table_from_frame(frame: pd.DataFrame, source: str = "<DataFrame>") -> RawTab
     table = RawTable(source, "dataframe", columns=names, header_rows=[names], data=data,
                      rows=np.arange(1, len(data) + 1), row_label="row", header_row=None)
     table.bad_rows = np.zeros(len(data), dtype=bool)
+    return table
+
+
+def folder_files(path: str | Path) -> list[Path]:
+    """The files of a folder that :func:`read_table` reads, in the order it reads them:
+    non-hidden files with a supported extension, by name (sub-folders are not read)."""
+    return sorted(
+        p for p in Path(path).iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIX_FORMATS
+    )
+
+
+def _read_folder(path: Path) -> RawTable:
+    """A folder of response files read as one table (see the module notes)."""
+    table = RawTable(str(path), "folder", row_label="row")
+    files = folder_files(path)
+    if not files:
+        table.problem("unreadable", expected=f"a survey file, or a folder holding survey files "
+                                             f"({', '.join(sorted(SUFFIX_FORMATS))}); this folder holds none")
+        return table
+    parts = [read_table(f) for f in files]
+    for part in parts:
+        table.problems += part.problems  # each names its own file and row
+        if part.readable and len(part) == 0:
+            table.problems.append(Problem("no_data", part.source, row=part.header_row, row_label=part.row_label,
+                                          expected="at least one row of answers under the header"))
+    if not table.readable:
+        return table
+    columns: list[str] = []
+    frames, sources, bad = [], [], []
+    for part in parts:
+        # A name repeated within a file stays a separate column (matched by occurrence).
+        seen: dict[str, int] = {}
+        keys = []
+        for name in part.columns:
+            keys.append((name, seen.get(name, 0)))
+            seen[name] = seen.get(name, 0) + 1
+        for key in keys:
+            if key not in columns:
+                columns.append(key)
+        frame = part.data.copy()
+        frame.columns = pd.MultiIndex.from_tuples(keys) if keys else frame.columns
+        frames.append(frame)
+        sources += [(part.source, int(r), part.row_label) for r in part.rows]
+        bad.append(part.bad_rows if len(part.bad_rows) == len(part.data) else np.zeros(len(part.data), dtype=bool))
+    index = pd.MultiIndex.from_tuples(columns)
+    data = pd.concat([f.reindex(columns=index) for f in frames], ignore_index=True)
+    data = data.astype(object).where(data.notna(), "")
+    data.columns = range(len(columns))
+    table.data = data
+    table.columns = [name for name, _ in columns]
+    table.header_rows = [list(table.columns)]
+    table.rows = np.arange(1, len(data) + 1, dtype=np.int64)
+    table.row_sources = sources
+    table.bad_rows = np.concatenate(bad) if bad else np.zeros(0, dtype=bool)
+    table.details = {"layout": "folder", "files": len(files)}
     return table
 
 

@@ -1,4 +1,4 @@
-"""Reading and validating survey response files against a framework (Contract 2).
+"""Reading and validating survey response files against a framework.
 
 :func:`read_responses` reads any supported file (see :mod:`maturity.data.raw_tables`), checks it
 against the framework and returns a clean wide table: the id column, the name, the
@@ -74,6 +74,8 @@ METADATA_COLUMNS = frozenset(
         # Google Forms, Microsoft Forms, LimeSurvey
         "Timestamp", "Start time", "Completion time", "Email", "Last modified time",
         "submitdate", "lastpage", "startlanguage", "seed", "datestamp", "startdate",
+        # maturity quickcheck --collect
+        "submitted_at",
     )
 )
 #: Metadata recognised by pattern: Qualtrics internal fields, SurveyMonkey custom data.
@@ -467,6 +469,22 @@ class _Checker:
 
 
 def _validate(
+    table: RawTable, framework: Framework, id_column: str | None, lenient: bool
+) -> tuple[pd.DataFrame | None, ValidationReport]:
+    frame, report = _check_table(table, framework, id_column, lenient)
+    if table.row_sources is not None:
+        _locate_in_files(report, table)
+    return frame, report
+
+
+def _locate_in_files(report: ValidationReport, table: RawTable) -> None:
+    """Point each problem found in a folder's rows at the file and row it came from."""
+    for problem in report.problems:
+        if problem.file == table.source and problem.row is not None and 0 < problem.row <= len(table.row_sources):
+            problem.file, problem.row, problem.row_label = table.row_sources[problem.row - 1]
+
+
+def _check_table(
     table: RawTable, framework: Framework, id_column: str | None, lenient: bool
 ) -> tuple[pd.DataFrame | None, ValidationReport]:
     report = ValidationReport(table.source, table.format, n_rows=len(table), lenient=lenient, details=dict(table.details))

@@ -311,7 +311,7 @@ class BenchmarkStore:
         Parameters
         ----------
         responses : DataFrame
-            A wide response table (Contract 2), e.g. from :func:`maturity.data.responses.read_responses`;
+            A wide response table, e.g. from :func:`maturity.data.responses.read_responses`;
             it is validated again (strictly) before anything is written.
         framework : Framework
             The instrument; its document is stored with the wave.
@@ -548,7 +548,7 @@ class BenchmarkStore:
         return out
 
     def responses(self, wave: str | int | None = None, filters: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """The wave's responses as a wide table (Contract 2), in import order.
+        """The wave's responses as a wide table, in import order.
 
         Parameters
         ----------

@@ -8,7 +8,9 @@ framework, so any instrument works):
     drawn from a mixture of overlapping groups (so segments exist but blur into each other),
     shifted a little by sector and size; its strand levels scatter around that maturity,
     minus each strand's difficulty (engagement, business need and demonstrating value are
-    hardest, as benchmark research keeps finding). Outcome improvements rise smoothly with
+    hardest, as benchmark research keeps finding). Questions differ in how well they measure
+    (a property of the question, the same in every wave), respondents in acquiescence, and
+    a few answer a whole strand in one column. Outcome improvements rise smoothly with
     maturity but depend as much on the organisation's business context, so the most mature
     tenth is roughly twice as likely to report a benefit as the rest, never certain to.
     Answers are skipped unevenly: some items and some respondents far more than others, and
@@ -28,6 +30,7 @@ latent level of every strand.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Mapping, Sequence
@@ -77,9 +80,17 @@ _REGION_WEIGHTS = {
 # Realistic structure. Mixture groups are spread over this range of general maturity, each
 # with a spread wide enough that neighbours overlap heavily (a continuum with bumps).
 _MIXTURE_RANGE = (-1.05, 1.15)
-_MIXTURE_SD_PER_GAP = 0.6     # within-group sd as a share of the gap between group centres
+_MIXTURE_SD_PER_GAP = 0.4     # within-group sd as a share of the gap between group centres
 _REAL_PROFILE_AMPLITUDE = 1.3  # middle groups build some strands before others
 _REAL_STRAND_SD = 0.38        # organisation-by-strand deviation: strands far from lockstep
+# Answers: items differ more in how well they measure their strand than in the planted data,
+# respondents differ in acquiescence, and a few answer a whole strand in one column.
+_REAL_ITEM_NOISE = 0.9
+_REAL_ITEM_NOISE_SPREAD = (0.75, 1.3)
+_REAL_LOADINGS = (0.6, 1.25)
+_REAL_SHIFT_SD = 0.3
+_ACQUIESCENCE_SD = 0.3
+_STRAIGHT_LINERS = 0.02
 # A benchmark's panel is far from evenly spread: a few sectors and regions are barely
 # represented, which is where privacy rules start withholding figures.
 _REAL_SECTOR_WEIGHTS = {
@@ -118,7 +129,7 @@ _SKIP_OUTCOME_SECTION = 0.07  # ... all the outcome questions (they do not track
 _SKIP_BARRIER_SECTION = 0.03  # ... the barrier question
 # Change between waves (latent units of general maturity).
 _CHANGE_SD = 0.08             # everybody moves a little
-_REAL_IMPROVEMENT = 0.08      # average growth of a returning organisation
+_REAL_IMPROVEMENT = 0.12      # average growth of a returning organisation
 _IMPROVER_SHARE, _IMPROVER_GAIN = 0.15, 0.45
 _DECLINER_SHARE, _DECLINER_LOSS = 0.08, 0.40
 _STRAND_CHANGE_SD = 0.12
@@ -160,12 +171,12 @@ class SyntheticBenchmark:
     Attributes
     ----------
     responses : DataFrame
-        The survey table (Contract 2): id, name, demographics, items, outcomes, barriers.
+        The survey table: id, name, demographics, items, outcomes, barriers.
     truth : DataFrame
         Indexed by respondent id: ``stage`` (0 = least mature; the mixture group for the
         realistic structure), ``stage_name``, the latent level per strand
         (``latent_<strand>``) and, for the realistic structure, the general maturity
-        ``maturity``.
+        ``maturity`` and the respondent's ``acquiescence``.
     framework : Framework
     seed : int
     structure : {"realistic", "planted"}
@@ -261,17 +272,19 @@ def generate_benchmark(
 
     columns: dict[str, object] = {framework.id_column: ids, framework.name_column: _names(demo.get("sector"), n_orgs, rng)}
     columns.update(demo)
+    extra = {}
     if structure == "realistic":
-        columns.update(_realistic_answers(latent, framework, rng, missing_rate))
+        extra["acquiescence"] = rng.normal(0.0, _ACQUIESCENCE_SD, size=n_orgs)
+        columns.update(_realistic_answers(latent, framework, rng, missing_rate, extra["acquiescence"]))
     else:
-        columns.update(_answers(latent, framework, rng, missing_rate))
+        columns.update(_planted_answers(latent, framework, rng, missing_rate))
     responses = pd.DataFrame(columns)
-    truth = _truth(ids, stage, stage_names, latent, framework, general)
+    truth = _truth(ids, stage, stage_names, latent, framework, general, extra)
     return SyntheticBenchmark(responses, truth, framework, seed, stage_names, dict(difficulty), structure)
 
 
 def demo_waves(
-    n_orgs: int = 600, *, seed: int = 2026, framework: Framework | None = None
+    n_orgs: int = 600, *, seed: int = DEFAULT_SEED, framework: Framework | None = None
 ) -> tuple[SyntheticBenchmark, SyntheticBenchmark]:
     """The two waves ``maturity demo`` imports: a realistic population from ``seed`` and its
     next wave (:func:`generate_wave`) from ``seed + 1``.
@@ -287,8 +300,12 @@ def demo_waves(
 
 # --- planted structure -------------------------------------------------------------------
 
-def _planted_population(framework, n_orgs, shares, difficulty, rng):
-    """Demographics, stage and strand levels of cleanly separated stages."""
+_Population = tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def _planted_population(framework: Framework, n_orgs: int, shares: np.ndarray, difficulty: Mapping[str, float],
+                        rng: np.random.Generator) -> _Population:
+    """Demographics, stage and strand levels (and no general maturity) of cleanly separated stages."""
     demo = _demographics(framework, n_orgs, rng)
     # Larger organisations are somewhat more likely to be further along.
     stage = _draw_stages(n_orgs, shares, demo.get("size"), rng)
@@ -301,7 +318,7 @@ def _planted_population(framework, n_orgs, shares, difficulty, rng):
     return demo, stage, latent, None
 
 
-def _answers(
+def _planted_answers(
     latent: np.ndarray, framework: Framework, rng: np.random.Generator, missing_rate: float
 ) -> dict[str, pd.Series | np.ndarray]:
     """Planted structure: every answer column for organisations at ``latent`` (organisations
@@ -315,11 +332,11 @@ def _answers(
         drive = _outcome_drive(latent, g_pos)
         for item in group.items:
             columns[item.id] = _answer(0.85 * drive + 0.35, item, framework, rng, missing_rate, noise=0.9)
-    columns.update(_barriers(latent, framework, rng))
+    columns.update(_planted_barriers(latent, framework, rng))
     return columns
 
 
-def _barriers(latent: np.ndarray, framework: Framework, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _planted_barriers(latent: np.ndarray, framework: Framework, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Barrier flags (0/1): the first barriers are the most common, mature organisations
     report fewer."""
     maturity_level = latent.mean(axis=1)
@@ -373,7 +390,8 @@ def _mixture_centres(n_groups: int) -> np.ndarray:
     return np.linspace(*_MIXTURE_RANGE, n_groups)
 
 
-def _realistic_population(framework, n_orgs, shares, difficulty, rng):
+def _realistic_population(framework: Framework, n_orgs: int, shares: np.ndarray, difficulty: Mapping[str, float],
+                          rng: np.random.Generator) -> _Population:
     """Demographics, mixture group, strand levels and general maturity of a realistic panel."""
     demo = _allocated_demographics(framework, n_orgs, rng)
     n_groups = len(shares)
@@ -394,15 +412,27 @@ def _realistic_population(framework, n_orgs, shares, difficulty, rng):
     return demo, group, latent, general
 
 
+def _instrument_rng(item_id: str, aspect: str) -> np.random.Generator:
+    """A generator for one aspect of one question (how well it measures, how often it is
+    skipped): the instrument's property, the same in every wave and population."""
+    return np.random.default_rng(zlib.crc32(f"{item_id}|{aspect}".encode("utf-8")))
+
+
 def _realistic_answers(
-    latent: np.ndarray, framework: Framework, rng: np.random.Generator, missing_rate: float
+    latent: np.ndarray, framework: Framework, rng: np.random.Generator, missing_rate: float, style: np.ndarray
 ) -> dict[str, pd.Series]:
-    """Realistic structure: every answer column, then blanks spread unevenly."""
+    """Realistic structure: every answer column, then blanks spread unevenly. ``style``:
+    each respondent's acquiescence (readiness to agree with any statement), which makes the
+    reverse-worded items disagree a little with the rest, as in real surveys."""
     n = len(latent)
     columns: dict[str, pd.Series] = {}
     for s_pos, strand in enumerate(framework.strands):
         for item in strand.items:
-            columns[item.id] = _answer(latent[:, s_pos], item, framework, rng, 0.0)
+            item_rng = _instrument_rng(item.id, "answer")
+            noise = _REAL_ITEM_NOISE * item_rng.uniform(*_REAL_ITEM_NOISE_SPREAD)
+            columns[item.id] = _answer(latent[:, s_pos], item, framework, rng, 0.0, noise, loadings=_REAL_LOADINGS,
+                                       shift_sd=_REAL_SHIFT_SD, style=style, item_rng=item_rng)
+    _straight_line(columns, framework, rng)
     # The business context (market, change programmes) moves every outcome of an
     # organisation, whatever its L&D maturity.
     context = rng.normal(0.0, _OUTCOME_CONTEXT_SD, size=n)
@@ -410,10 +440,25 @@ def _realistic_answers(
         level = (_OUTCOME_SLOPE * _outcome_drive(latent, g_pos) + _OUTCOME_INTERCEPT + context
                  + rng.normal(0.0, _OUTCOME_GROUP_SD, size=n))
         for item in group.items:
-            columns[item.id] = _answer(level, item, framework, rng, 0.0, noise=_OUTCOME_NOISE)
+            columns[item.id] = _answer(level, item, framework, rng, 0.0, noise=_OUTCOME_NOISE,
+                                       item_rng=_instrument_rng(item.id, "answer"))
     columns.update(_realistic_barriers(latent, framework, rng))
     _skip(columns, framework, rng, missing_rate)
     return columns
+
+
+def _straight_line(columns: dict[str, pd.Series], framework: Framework, rng: np.random.Generator) -> None:
+    """A few careless respondents give one answer to every item of a strand, in place."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    careless = np.flatnonzero(rng.random(n) < _STRAIGHT_LINERS)
+    for row in careless:
+        strand = framework.strands[int(rng.integers(len(framework.strands)))]
+        items = [item.id for item in strand.items]
+        answers = [columns[i].iloc[row] for i in items]
+        # the answer they would give most often anyway (the rounded median of the printed answers)
+        value = float(np.round(np.nanmedian(np.asarray(answers, dtype=float))))
+        for item_id in items:
+            columns[item_id].iloc[row] = value
 
 
 def _skip(columns: dict[str, pd.Series], framework: Framework, rng: np.random.Generator, missing_rate: float) -> None:
@@ -426,7 +471,8 @@ def _skip(columns: dict[str, pd.Series], framework: Framework, rng: np.random.Ge
     respondent = rng.lognormal(-_RESPONDENT_SKIP_SPREAD ** 2 / 2, _RESPONDENT_SKIP_SPREAD, size=n)
     answer_items = [(item.id, 1.0) for item in framework.items]
     answer_items += [(item.id, _OUTCOME_SKIP_FACTOR) for item in framework.outcome_items]
-    propensity = rng.lognormal(-_ITEM_SKIP_SPREAD ** 2 / 2, _ITEM_SKIP_SPREAD, size=len(answer_items))
+    propensity = [_instrument_rng(item_id, "skip").lognormal(-_ITEM_SKIP_SPREAD ** 2 / 2, _ITEM_SKIP_SPREAD)
+                  for item_id, _ in answer_items]
     for (item_id, factor), item_rate in zip(answer_items, propensity):
         p = np.minimum(missing_rate * factor * item_rate * respondent, 0.9)
         columns[item_id] = columns[item_id].mask(rng.random(n) < p)
@@ -477,9 +523,10 @@ def _allocated_demographics(framework: Framework, n: int, rng: np.random.Generat
 # --- shared ------------------------------------------------------------------------------
 
 def _truth(ids: Sequence[str], stage: np.ndarray, stage_names: Sequence[str], latent: np.ndarray,
-           framework: Framework, general: np.ndarray | None = None) -> pd.DataFrame:
+           framework: Framework, general: np.ndarray | None = None,
+           extra: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
     """The ground truth table: stage, stage name, latent level per strand (and general
-    maturity when there is one)."""
+    maturity and other respondent traits when there are some)."""
     truth = pd.DataFrame(
         {"stage": stage, "stage_name": np.asarray(stage_names, dtype=object)[stage]},
         index=pd.Index(list(ids), name=framework.id_column),
@@ -488,6 +535,8 @@ def _truth(ids: Sequence[str], stage: np.ndarray, stage_names: Sequence[str], la
         truth[f"latent_{strand}"] = latent[:, s_pos]
     if general is not None:
         truth["maturity"] = general
+    for name, values in (extra or {}).items():
+        truth[name] = values
     return truth
 
 
@@ -536,14 +585,28 @@ def _answer(
     rng: np.random.Generator,
     missing_rate: float,
     noise: float = _ITEM_NOISE,
+    *,
+    loadings: tuple[float, float] = (0.8, 1.2),
+    shift_sd: float = 0.2,
+    style: np.ndarray | None = None,
+    item_rng: np.random.Generator | None = None,
 ) -> pd.Series:
-    """Ordinal answers on the item's printed scale for latent ``level``."""
+    """Ordinal answers on the item's printed scale for latent ``level``.
+
+    Items differ in discrimination (a loading drawn from ``loadings``) and difficulty (a
+    shift with sd ``shift_sd``), drawn from ``item_rng`` when given (an item's own
+    generator: the same item behaves the same in every wave) else from ``rng``. ``style``:
+    each respondent's tendency to agree whatever the statement (acquiescence), which pushes
+    reverse-worded items the other way.
+    """
     scale = framework.scales[item.scale]
     n = len(level)
-    # Items differ a little in difficulty and discrimination.
-    loading = rng.uniform(0.8, 1.2)
-    shift = rng.normal(0.0, 0.2)
+    params = rng if item_rng is None else item_rng
+    loading = params.uniform(*loadings)
+    shift = params.normal(0.0, shift_sd)
     z = loading * level + shift + rng.normal(0.0, noise, size=n)
+    if style is not None:
+        z = z - style if item.reverse else z + style
     # Map the latent response onto the scale: the middle of the scale at z = 0.
     span = scale.max - scale.min
     x = scale.min + span * (1.0 / (1.0 + np.exp(-1.1 * z)))
@@ -575,7 +638,7 @@ def generate_wave(
     latent scale (plus a little noise; default 0.15) and its stage is the nearest stage
     centre. Realistic structure: the less mature are somewhat more likely to leave;
     returning organisations move a little around an average growth of ``improvement``
-    (default 0.08, about 2 index points), some improve markedly, some fall back (a lost
+    (default 0.1, about 2 index points), some improve markedly, some fall back (a lost
     L&D lead, a restructuring), a few move to a neighbouring size band, and each keeps its
     mixture group (its strand profile).
 
@@ -632,18 +695,21 @@ def generate_wave(
         kept_stage = previous.truth.loc[kept_ids, "stage"].to_numpy()
         if "size" in columns:
             columns["size"] = _move_size_bands(columns["size"], framework, rng)
-        columns.update(_realistic_answers(latent, framework, rng, missing_rate))
+        # The same respondent usually answers again, with the same habits.
+        kept_extra = {"acquiescence": previous.truth.loc[kept_ids, "acquiescence"].to_numpy()}
+        columns.update(_realistic_answers(latent, framework, rng, missing_rate, kept_extra["acquiescence"]))
     else:
-        kept_general = None
+        kept_general, kept_extra = None, None
         latent = latent + (0.15 if improvement is None else improvement) + rng.normal(0.0, 0.15, size=latent.shape)
         diff = np.array([previous.difficulty.get(s, 0.0) for s in strands])
         centres = _stage_centres(previous.n_stages, len(strands))
         # The stage an organisation has grown into: the nearest stage centre.
         distance = (((latent + diff)[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
         kept_stage = distance.argmin(axis=1)
-        columns.update(_answers(latent, framework, rng, missing_rate))
+        columns.update(_planted_answers(latent, framework, rng, missing_rate))
     parts = [pd.DataFrame(columns)]
-    truths = [_truth(kept_ids, kept_stage, previous.stage_names, latent, framework, kept_general)]
+    truths = [_truth(kept_ids, kept_stage, previous.stage_names, latent, framework, kept_general,
+                     kept_extra if realistic else None)]
     if new_orgs > 0:
         fresh = generate_benchmark(
             new_orgs, framework=framework, seed=seed + 7919, structure=previous.structure,

@@ -3,8 +3,9 @@
 The demo shows what a consultancy's batch looks like: K clients picked deterministically
 from the benchmark wave (evenly spread over the maturity index, so the reports range from a
 starting to a leading organisation), each compared with a peer group large enough to show
-its statistics (a demographic the client shares with at least ``2 * min_group_size``
-organisations), with varying comparison points.
+its statistics (a demographic the client shares with at least ``4 * min_group_size``
+organisations, so that even the top quartile of the peers can be shown; a real panel has
+small sectors and regions, which are passed over), with varying comparison points.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from ..files import write_text
 from ..framework import INDEX_COLUMN, Framework
 from ..scoring import score_responses
 
+#: A demo client's peer group holds at least this many times the minimum group size, so
+#: that its top quartile passes the privacy rule too.
+PEER_GROUP_FACTOR = 4
+
 
 def pick_demo_clients(
     responses: pd.DataFrame,
@@ -34,19 +39,20 @@ def pick_demo_clients(
     Parameters
     ----------
     responses : DataFrame
-        The wave's responses (Contract 2; id column or index = organisation id).
+        The wave's responses (id column or index = organisation id).
     framework : Framework
     k : int
         Number of clients (at most the number of scored organisations).
     min_group_size : int
-        Privacy threshold; a peer group is chosen only with at least twice as many members.
+        Privacy threshold; a peer group is chosen only with at least four times as many
+        members (:data:`PEER_GROUP_FACTOR`).
     wave : str, optional
         Written into each file when given.
 
     Returns
     -------
     list of dict
-        Contract 6 fields without ``db``: ``client_id``, ``organisation``, ``peers``,
+        client parameters fields without ``db``: ``client_id``, ``organisation``, ``peers``,
         ``compare_to`` (and ``wave``), in order of increasing maturity index.
     """
     if k < 0:
@@ -66,7 +72,7 @@ def pick_demo_clients(
             order = demographics[(i - 1) % len(demographics):] + demographics[:(i - 1) % len(demographics)]
             for dem in order:
                 value = frame.at[org, dem]
-                if pd.notna(value) and (frame[dem] == value).sum() >= 2 * min_group_size:
+                if pd.notna(value) and (frame[dem] == value).sum() >= PEER_GROUP_FACTOR * min_group_size:
                     peers = {dem: [str(value)]}
                     break
         entry = {
@@ -89,6 +95,6 @@ def write_client_files(folder: str | Path, clients: list[dict], db: str | Path) 
     for client in clients:
         data = {"client_id": client["client_id"], "organisation": client["organisation"], "db": db_rel,
                 **{k: v for k, v in client.items() if k not in {"client_id", "organisation"} and v not in (None, {})}}
-        header = "# Client report parameters (Contract 6), written by `maturity demo`.\n"
+        header = "# Client report parameters, written by `maturity demo`.\n"
         paths.append(write_text(folder / f"{client['client_id']}.yaml", header + yaml.safe_dump(data, sort_keys=False)))
     return paths

@@ -36,7 +36,7 @@ class DemoResult:
     batch: BatchResult | None = None
 
     def summary(self, command: str = "maturity") -> str:
-        """Plain-text list of outputs for the terminal, ending with the dashboard commands.
+        """Plain-text list of outputs for the terminal, ending with the dashboard and quick-check commands.
 
         Parameters
         ----------
@@ -63,6 +63,8 @@ class DemoResult:
             clients = sorted((self.out / "parameters" / "clients").glob("*.yaml"))
             if clients:
                 lines.append(f"  client dashboard:     {command} dashboard --client {_shown(clients[0])}")
+            lines.append(f"  quick check:          {command} quickcheck --db {_shown(self.database)} "
+                         f"--collect {_shown(self.out / 'submissions')}")
         return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ def use_vector_figures() -> None:
     with the raster backend after each cell: the inline backend draws each figure it shows
     itself, so that redraw was thrown away (it cost a third of a report's kernel time).
     """
-    try:
+    try:  # only a notebook needs IPython's display machinery
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # not in a notebook stack: nothing to configure

@@ -1,6 +1,6 @@
 """Building blocks of the client report (``notebooks/client_report.ipynb``).
 
-Every block is made from a client's results (the ``results.json`` content of Contract 5)
+Every block is made from a client's results (the ``results.json`` content)
 and nothing else, so a report can only show what the results hold: aggregates that
 passed the privacy rules, never another organisation's rows. Blocks return IPython
 display objects (Markdown or HTML) so a notebook cell is one call; the ``*_markdown`` /
@@ -65,7 +65,7 @@ def load_results(results_path: str | os.PathLike | None = None, **parameters: An
     results_path : path, optional
         A ``results.json`` written by the batch runner before the notebook runs.
     **parameters
-        The Contract 6 fields (``client_id``, ``organisation`` or ``responses``, ``db``,
+        The client parameters fields (``client_id``, ``organisation`` or ``responses``, ``db``,
         ``wave``, ``peers``, ``compare_to``, ``min_group_size``, ``framework``,
         ``title``), used when no results file is given. Relative paths resolve against
         the working folder.
@@ -123,10 +123,14 @@ def title_markdown(results: Mapping[str, Any]) -> str:
     """Title, organisation, wave and peer group in two lines."""
     peers = results["peers"]
     wave = f"wave {results['wave']}" if results.get("wave") else "the benchmark"
+    # Peers who answered too few items have no index; say so, or the counts below differ unexplained.
+    scored = ((peers.get("stats") or {}).get("index") or {}).get("n")
+    with_index = f", {scored:,} of them with a maturity index" if scored is not None and scored < peers["n"] else ""
     return (
         f"# {_esc(report_title(results))}\n\n"
         f"Benchmark of {_esc(_name(results))} against {peers['n']:,} peer organisations "
-        f"({_esc(peers['description'])}) in {_esc(wave)} of the *{_esc(results['framework']['name'])}* survey."
+        f"({_esc(peers['description'])}{with_index}) in {_esc(wave)} of the "
+        f"*{_esc(results['framework']['name'])}* survey."
     )
 
 
