@@ -121,3 +121,41 @@ def test_the_worker_probe_finds_what_a_reused_process_keeps(monkeypatch):
         params = SimpleNamespace(client_id=client, organisation="ORG", wave=None, peers={}, compare_to="median")
         found = batch_support.leaky_results(params)["worker_found"]
     assert found == dict.fromkeys(("module_global", "kit_cache", "environment"), f"{LEAK_MARK}first")
+
+
+def test_a_warm_parent_that_cannot_start_says_why(tmp_path, monkeypatch):
+    import sys
+
+    from maturity.batch.warm_parent import WarmParent, WarmParentError
+
+    monkeypatch.setattr(sys, "path", [str(tmp_path)])  # it takes the batch's import path: no kit there
+    parent = WarmParent()
+    monkeypatch.undo()
+    with pytest.raises(WarmParentError, match="did not start: ModuleNotFoundError: No module named 'maturity'"):
+        parent.wait_ready(timeout=120)
+
+
+def test_without_a_warm_parent_the_batch_starts_fresh_workers(tmp_path, monkeypatch, caplog):
+    from maturity.batch import executors
+    from maturity.batch.warm_parent import WarmParentError
+
+    def cannot_start():
+        raise WarmParentError("the warm parent process did not start: (test)")
+
+    db, orgs = make_database(tmp_path / "benchmark.duckdb", n_orgs=20)
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    write_client(clients, "solo", organisation=orgs[0], db=str(db))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    monkeypatch.delenv("MATURITY_WORKER_START", raising=False)
+    monkeypatch.setattr(executors, "warm_parent", cannot_start)
+    try:
+        result = run_batch(clients, tmp_path / "out", workers=1, notebook=leak_template(tmp_path / "leaks.ipynb"),
+                           results_function=LEAKY_RESULTS_FUNCTION, progress=False)
+    finally:
+        executors._warm_parent_failed.clear()  # later batches of this process may use one again
+    assert [row["status"] for row in result.clients] == ["ok"]
+    assert "starting each client's worker as a fresh interpreter instead" in caplog.text
+    state = json.loads((tmp_path / "out" / "clients" / "solo" / "kernel_state.json").read_text(encoding="utf-8"))
+    # A fresh kernel (the kit imported by the notebook), under a worker the batch started itself.
+    assert state["kit_preloaded"] is False and state["worker_parent_pid"] == os.getpid()

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..benchmarking.client_parameters import ClientParameters, check_client_id, load_client_parameters
+from ..benchmarking.wave_models import preload_segments
+from ..data.store import BenchmarkStore
 from ..errors import MaturityError, ParametersError, ReportError
 from ..files import write_json
 from ..reporting.notebooks import export_html, run_notebook
@@ -126,11 +128,6 @@ def compute_results(
     names a segment model the batch fitted once for the wave; it is preloaded so that no
     worker fits its own.
     """
-    # Imported when a task runs, not when the worker module is preloaded into the batch's
-    # fork server: forked workers inherit only the notebook machinery.
-    from ..benchmarking.wave_models import preload_segments
-    from ..data.store import BenchmarkStore
-
     if segments:
         preload_segments(json.loads(Path(segments).read_text(encoding="utf-8")))
 

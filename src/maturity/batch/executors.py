@@ -38,6 +38,7 @@ from ..errors import MaturityError, ParametersError
 from ..files import write_json, write_text
 from ..reporting.notebooks import running_notebooks
 from .client_task import NOTEBOOK_NAME, OUTPUT_NAMES, ClientTask
+from .warm_parent import WarmParentError, warm_parent
 
 #: Seconds between checks of a running worker (time limit, interrupt).
 POLL_SECONDS = 0.1
@@ -205,22 +206,25 @@ def warm_up() -> None:
     """Start this process's warm parent in the background, so that its imports overlap the
     batch's planning."""
     if _warm_parent_usable():
-        from .warm_parent import warm_parent
+        try:
+            warm_parent()
+        except WarmParentError as exc:
+            _give_up_warm_parent(exc)
 
-        warm_parent()
+
+def _give_up_warm_parent(exc: WarmParentError) -> None:
+    logger.warning("%s; starting each client's worker as a fresh interpreter instead", exc)
+    _warm_parent_failed.set()
 
 
 def _start_worker(task_file: Path, result_file: Path, log_file: Path, env: dict[str, str]):
     """Start a worker process: forked from the warm parent when possible, else fresh."""
     if _warm_parent_usable():
-        from .warm_parent import WarmParentError, warm_parent
-
         try:
             return warm_parent().fork(str(task_file), str(result_file), str(log_file), env, os.getcwd(),
                                       list(sys.path))
         except WarmParentError as exc:
-            logger.warning("%s; starting each client's worker as a fresh interpreter instead", exc)
-            _warm_parent_failed.set()
+            _give_up_warm_parent(exc)
     return _SubprocessWorker(task_file, result_file, log_file, env)
 
 

@@ -27,9 +27,17 @@ import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import traceback
 from typing import IO, Any
+
+import psutil
+
+from ..errors import ReportError
+from ..reporting.notebooks import html_exporter
+from .worker import forked_main
 
 #: The backend ipykernel gives matplotlib; set before matplotlib is imported, as in a kernel.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -84,9 +92,7 @@ def preload() -> None:
 def _warm_html_export() -> None:
     """Export a small notebook with the outputs a report has, so that the exporter's templates,
     filters and the notebook validator are ready in every worker."""
-    import nbformat
-
-    from ..reporting.notebooks import html_exporter
+    import nbformat  # slow to import: the batch process imports this module, the warm parent calls this
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")
@@ -166,13 +172,9 @@ def _become_worker(request: dict[str, Any], close: tuple[int, ...]) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for fd in close:
             os.close(fd)
-        from .worker import forked_main
-
         code = forked_main(request["task_file"], request["result_file"], request["log_file"], request["env"],
                            request["cwd"], request["sys_path"])
     except BaseException:
-        import traceback
-
         traceback.print_exc()
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -201,7 +203,7 @@ def main() -> int:
 
 # --------------------------------------------------------------------------- the batch's side
 
-class WarmParentError(RuntimeError):
+class WarmParentError(ReportError):
     """The warm parent could not be started or was lost (the batch then starts fresh workers)."""
 
 
@@ -230,11 +232,16 @@ class WarmParent:
         # The batch's import path, so that the parent imports the same kit as the batch.
         code = (f"import json, sys; sys.path[:] = json.loads({json.dumps(json.dumps(sys.path))}); "
                 "from maturity.batch.warm_parent import main; sys.exit(main())")
-        self._proc = subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            start_new_session=True,  # neither the terminal's Ctrl-C nor the batch's signals reach it
-        )
+        self._stderr = tempfile.TemporaryFile()  # read back only to say why it did not start
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", code],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                start_new_session=True,  # neither the terminal's Ctrl-C nor the batch's signals reach it
+            )
+        except OSError as exc:
+            self._stderr.close()
+            raise WarmParentError(f"the warm parent process could not be started: {exc}") from None
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._next_id = 0
@@ -251,16 +258,52 @@ class WarmParent:
         return not self._lost and self._proc.poll() is None
 
     def wait_ready(self, timeout: float = START_SECONDS) -> None:
-        """Wait until the warm parent has finished its imports."""
+        """Wait until the warm parent has finished its imports.
+
+        Raises
+        ------
+        WarmParentError
+            When it ended, or is not ready after ``timeout`` seconds (it is then ended); the
+            message ends with the last line it wrote to stderr.
+        """
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.1):
             if not self.alive or time.monotonic() > deadline:
                 self.close()
-                raise WarmParentError("the warm parent process did not start")
+                raise WarmParentError(f"the warm parent process did not start{self._last_words()}")
+
+    def _last_words(self) -> str:
+        try:
+            self._stderr.seek(0)
+            lines = [ln.strip() for ln in self._stderr.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+        except (OSError, ValueError):
+            return ""
+        return f": {lines[-1]}" if lines else ""
 
     def fork(self, task_file: str, result_file: str, log_file: str, env: dict[str, str], cwd: str,
              sys_path: list[str]) -> WarmWorker:
-        """Fork a worker for one client task."""
+        """Fork a worker for one client task (:func:`maturity.batch.worker.forked_main`).
+
+        Parameters
+        ----------
+        task_file, result_file, log_file : str
+            The task to run, where its outcome goes, where its output goes.
+        env : dict
+            The worker's environment (the warm parent's is the batch's of when it started).
+        cwd : str
+            The worker's folder.
+        sys_path : list of str
+            The batch's import path, for the worker.
+
+        Returns
+        -------
+        WarmWorker
+
+        Raises
+        ------
+        WarmParentError
+            When the warm parent did not start or is gone.
+        """
         self.wait_ready()
         with self._lock:
             if not self.alive:
@@ -318,8 +361,6 @@ class WarmParent:
 
 def _await_orphan(worker: WarmWorker) -> None:
     """A worker whose parent is gone: wait for it to end; its exit code is unknown (1)."""
-    import psutil
-
     while True:
         try:
             if psutil.Process(worker.pid).status() == psutil.STATUS_ZOMBIE:
@@ -334,22 +375,22 @@ _instance: WarmParent | None = None
 _instance_lock = threading.Lock()
 
 
-def warm_parent(start: bool = True) -> WarmParent | None:
-    """This process's warm parent, started (in the background) when there is none alive."""
+def warm_parent() -> WarmParent:
+    """This process's warm parent, started (in the background) when there is none alive.
+
+    It lives as long as this process (it ends when its stdin closes), so the batches of one
+    process share it.
+
+    Raises
+    ------
+    WarmParentError
+        When it cannot be started.
+    """
     global _instance
     with _instance_lock:
-        if (_instance is None or not _instance.alive) and start:
+        if _instance is None or not _instance.alive:
             _instance = WarmParent()
         return _instance
-
-
-def stop_warm_parent() -> None:
-    """End this process's warm parent, if any."""
-    global _instance
-    with _instance_lock:
-        parent, _instance = _instance, None
-    if parent is not None:
-        parent.close()
 
 
 if __name__ == "__main__":

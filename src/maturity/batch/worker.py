@@ -45,6 +45,8 @@ def forked_main(task_file: str, result_file: str, log_file: str, env: dict[str, 
                 sys_path: list[str]) -> int:
     """Entry point in a process forked from the warm parent: become a fresh, detached worker
     with its kernel forked ahead; returns the exit code."""
+    # The kernel machinery (jupyter_client) is the forked worker's alone: the batch process,
+    # which imports this module, never starts a kernel.
     from ..reporting.kernels import discard_prepared_kernel, prepare_kernel
 
     os.setsid()  # own session: the terminal's Ctrl-C reaches the batch only

@@ -38,6 +38,8 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import DottedObjectName, Type
 
+from ..errors import ReportError
+
 __all__ = ["ForkedKernel", "ForkedKernelManager", "PromptKernelClient", "prepare_kernel", "discard_prepared_kernel"]
 
 #: The kernel prepared in this process and not used yet (one at most).
@@ -79,7 +81,7 @@ class ForkedKernel:
     def launch(self, argv: list[str], env: dict[str, str], cwd: str) -> "ForkedKernel":
         """Become the kernel: ``argv`` are ipykernel's arguments (``-f CONNECTION_FILE`` ...)."""
         if self._pipe is None:
-            raise RuntimeError("this forked kernel was launched or discarded already")
+            raise ReportError("this forked kernel was launched or discarded already")
         message = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode("utf-8")
         try:
             view = memoryview(message)
@@ -274,6 +276,7 @@ def _serve_as_kernel(read_fd: int) -> None:
         extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
         sys.path[:] = extra + [p for p in sys.path if p not in extra and p not in ("", cwd)]
         tempfile.tempdir = None
+        # ipykernel is the kernel's to import (a warm parent has it imported already).
         import ipykernel_launcher
 
         sys.argv = [ipykernel_launcher.__file__, *request["argv"]]

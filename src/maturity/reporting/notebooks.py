@@ -97,7 +97,7 @@ def run_notebook(
     from papermill.exceptions import PapermillExecutionError
     from traitlets.config import Config
 
-    from . import papermill_engine
+    from . import papermill_engine  # both import papermill and jupyter_client: slow, like the above
     from .kernels import ForkedKernelManager
 
     template = check_template(template)
