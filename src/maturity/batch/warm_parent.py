@@ -111,7 +111,16 @@ def _warm_html_export() -> None:
 
 
 def serve(requests: int, replies: int) -> None:
-    """Fork a worker for each request read from ``requests``; report pids and exits to ``replies``."""
+    """Fork a worker for each request; report each worker's pid, and its exit code as it ends.
+
+    Parameters
+    ----------
+    requests : int
+        File descriptor of the requests, one JSON object a line (see :meth:`WarmParent.fork`);
+        the loop ends when it closes.
+    replies : int
+        File descriptor the answers are written to, one JSON object a line.
+    """
     out = os.fdopen(replies, "w", buffering=1, encoding="utf-8")
 
     def reply(message: dict[str, Any]) -> None:
@@ -186,6 +195,7 @@ def _become_worker(request: dict[str, Any], close: tuple[int, ...]) -> None:
 
 
 def main() -> int:
+    """The warm parent process: preload, then serve the batch on stdin and stdout until stdin closes."""
     # The protocol gets descriptors of its own; stdout carries nothing else, so that nothing
     # an import prints can garble it.
     requests, replies = os.dup(0), os.dup(1)

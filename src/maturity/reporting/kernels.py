@@ -69,7 +69,8 @@ class ForkedKernel:
 
     @staticmethod
     def runs(cmd: list[str]) -> bool:
-        """Whether ``cmd`` starts this interpreter's ipykernel (the kernel a fork can stand in for)."""
+        """Whether the kernel command ``cmd`` starts this interpreter's ipykernel (the only
+        kernel a fork of this process can stand in for)."""
         return (len(cmd) >= 3 and os.path.abspath(cmd[0]) == os.path.abspath(sys.executable)
                 and cmd[1:3] == ["-m", "ipykernel_launcher"])
 
@@ -79,7 +80,22 @@ class ForkedKernel:
         return self._pipe is not None and self.poll() is None
 
     def launch(self, argv: list[str], env: dict[str, str], cwd: str) -> "ForkedKernel":
-        """Become the kernel: ``argv`` are ipykernel's arguments (``-f CONNECTION_FILE`` ...)."""
+        """Make the child become the kernel.
+
+        Parameters
+        ----------
+        argv : list of str
+            ipykernel's arguments (``-f CONNECTION_FILE`` ...), as the kernel spec gives them.
+        env : dict
+            The kernel's environment.
+        cwd : str
+            The kernel's working folder.
+
+        Returns
+        -------
+        ForkedKernel
+            Itself, the kernel's process handle.
+        """
         if self._pipe is None:
             raise ReportError("this forked kernel was launched or discarded already")
         message = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode("utf-8")
@@ -137,7 +153,14 @@ class ForkedKernel:
 def prepare_kernel() -> ForkedKernel:
     """Fork the kernel of this process's next notebook now (replacing an unused one).
 
-    Call it early, before the process starts threads or ZMQ contexts.
+    Call it early, before the process starts threads or ZMQ contexts. The next notebook
+    run with :class:`ForkedKernelManager` (as :func:`maturity.reporting.notebooks.run_notebook`
+    does) takes it; later ones start fresh kernels.
+
+    Returns
+    -------
+    ForkedKernel
+        The waiting child.
     """
     global _prepared
     discard_prepared_kernel()
