@@ -193,9 +193,11 @@ class _SubprocessWorker:
 
 
 def _warm_parent_usable() -> bool:
-    """Workers are forked from a warm parent unless MATURITY_WORKER_START=subprocess asks for
-    fresh interpreters (or a warm parent could not be started in this process)."""
-    return os.environ.get("MATURITY_WORKER_START") != "subprocess" and not _warm_parent_failed.is_set()
+    """Workers are forked from a warm parent where processes can fork, unless
+    MATURITY_WORKER_START=subprocess asks for fresh interpreters (or a warm parent could not
+    be started in this process)."""
+    return (hasattr(os, "fork") and os.environ.get("MATURITY_WORKER_START") != "subprocess"
+            and not _warm_parent_failed.is_set())
 
 
 #: Set when this process could not start a warm parent: its workers are fresh interpreters.

@@ -156,7 +156,7 @@ def serve(requests: int, replies: int) -> None:
                     request = json.loads(line)
                     pid = os.fork()
                     if pid == 0:
-                        _become_worker(request, close=(requests, replies, sig_r, sig_w))
+                        _become_worker(request, close=(requests, replies, sig_r, sig_w, selector.fileno()))
                     reply({"id": request["id"], "pid": pid})
             _reap(reply)
 
