@@ -110,8 +110,9 @@ def leak_template(path: Path) -> Path:
     """A report template that looks, in its kernel, for anything an earlier client left behind
     (a global, a builtin, an attribute of a kit module, a module in sys.modules, an environment
     variable, a matplotlib setting, an entry of sys.path, IPython's history), writes what it
-    found to ``kernel_state.json`` in its folder with its process ids and whether the kit was
-    already imported when the notebook started, then leaves all of those behind itself."""
+    found to ``kernel_state.json`` in its folder with its process ids, whether the kit was
+    already imported when the notebook started and a draw of numpy's and Python's unseeded
+    random generators, then leaves all of those behind itself."""
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("client_id = None\norganisation = None\nresults_path = None")
     params.metadata["tags"] = ["parameters"]
@@ -132,8 +133,10 @@ def leak_template(path: Path) -> Path:
         "    'history': [h for h in In[:-1] if 'left-by-' in h],\n"
         "}\n"
         "worker = psutil.Process(os.getppid())\n"
+        "import numpy, random\n"
         "state = {'found': found, 'kit_preloaded': kit_preloaded, 'kernel_pid': os.getpid(),\n"
-        "         'worker_pid': worker.pid, 'worker_parent_pid': worker.ppid()}\n"
+        "         'worker_pid': worker.pid, 'worker_parent_pid': worker.ppid(),\n"
+        "         'random': [numpy.random.random(), random.random()]}\n"
         "with open('kernel_state.json', 'w') as f:\n"
         "    json.dump(state, f)\n"
         f"mark = '{LEAK_MARK}' + client_id\n"

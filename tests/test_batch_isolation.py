@@ -69,6 +69,14 @@ def test_nothing_a_client_leaves_in_its_kernel_reaches_the_next(leak_batch):
         assert LEAK_MARK not in str(found["matplotlib"])
 
 
+def test_unseeded_random_generators_differ_between_clients(leak_batch):
+    """Forked from one warm parent, yet each kernel draws its own random numbers, as a fresh
+    interpreter would."""
+    draws = [tuple(state["random"]) for state in leak_batch["kernel"].values()]
+    assert len({numpy_draw for numpy_draw, _ in draws}) == 3
+    assert len({python_draw for _, python_draw in draws}) == 3
+
+
 def test_nothing_a_client_leaves_in_its_worker_reaches_the_next(leak_batch):
     for name in leak_batch["names"]:
         assert leak_batch["results"][name]["worker_found"] == {"module_global": None, "kit_cache": None,

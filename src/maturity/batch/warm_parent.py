@@ -33,6 +33,7 @@ import time
 import traceback
 from typing import IO, Any
 
+import numpy as np
 import psutil
 
 from ..errors import ReportError
@@ -87,6 +88,10 @@ def preload() -> None:
         except ImportError:  # an optional part (a template may not need it): the kernel imports it if so
             pass
     _warm_html_export()
+    # Every fork would otherwise start with this process's state of numpy's global random
+    # generator (Python's own random module reseeds itself): draw a fresh seed in each, as a
+    # fresh interpreter does.
+    os.register_at_fork(after_in_child=np.random.seed)
 
 
 def _warm_html_export() -> None:
