@@ -140,7 +140,7 @@ def test_a_warm_parent_that_cannot_start_says_why(tmp_path, monkeypatch):
     parent = WarmParent()
     monkeypatch.undo()
     with pytest.raises(WarmParentError, match="did not start: ModuleNotFoundError: No module named 'maturity'"):
-        parent.wait_ready(timeout=120)
+        parent.wait_ready()
 
 
 def test_without_a_warm_parent_the_batch_starts_fresh_workers(tmp_path, monkeypatch, caplog):
@@ -167,3 +167,27 @@ def test_without_a_warm_parent_the_batch_starts_fresh_workers(tmp_path, monkeypa
     state = json.loads((tmp_path / "out" / "clients" / "solo" / "kernel_state.json").read_text(encoding="utf-8"))
     # A fresh kernel (the kit imported by the notebook), under a worker the batch started itself.
     assert state["kit_preloaded"] is False and state["worker_parent_pid"] == os.getpid()
+
+
+def test_a_client_waiting_for_the_warm_parent_keeps_its_time_limit(tmp_path, monkeypatch):
+    import time
+
+    from maturity.batch import executors
+
+    class StillImporting:
+        def ready(self, wait: float = 0.0) -> bool:
+            time.sleep(wait)
+            return False
+
+    db, orgs = make_database(tmp_path / "benchmark.duckdb", n_orgs=20)
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    write_client(clients, "patient", organisation=orgs[0], db=str(db))
+    monkeypatch.delenv("MATURITY_WORKER_START", raising=False)
+    monkeypatch.setattr(executors, "warm_parent", StillImporting)
+    started = time.monotonic()
+    result = run_batch(clients, tmp_path / "out", workers=1, notebook=leak_template(tmp_path / "leaks.ipynb"),
+                       results_function=LEAKY_RESULTS_FUNCTION, timeout=2, progress=False)
+    assert time.monotonic() - started < 30
+    assert [(row["status"], row["error"]) for row in result.clients] == [
+        ("failed", "timed out after 2 s (no partial notebook)")]

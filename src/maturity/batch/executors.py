@@ -106,7 +106,18 @@ def _supervise(
     task_file, result_file, log_file = scratch / "task.json", scratch / "result.json", scratch / "worker.log"
     write_json(task_file, task.to_dict())
     env = worker_environment(scratch)
-    proc = _start_worker(task_file, result_file, log_file, env)
+
+    def timed_out() -> bool:
+        return timeout is not None and time.monotonic() - started > timeout
+
+    def stopped() -> bool:
+        return stop is not None and stop()
+
+    proc = _start_worker(task_file, result_file, log_file, env, give_up=lambda: timed_out() or stopped())
+    if proc is None:  # still waiting for the warm parent's imports when time ran out or the batch stopped
+        if stopped():
+            return {"status": "interrupted", "error": "interrupted"}
+        return {"status": "failed", "error": f"timed out after {timeout:g} s (no partial notebook)"}
     tracker = _ProcessTracker(proc.pid)
     try:
         while True:
@@ -219,12 +230,19 @@ def _give_up_warm_parent(exc: WarmParentError) -> None:
     _warm_parent_failed.set()
 
 
-def _start_worker(task_file: Path, result_file: Path, log_file: Path, env: dict[str, str]):
-    """Start a worker process: forked from the warm parent when possible, else fresh."""
+def _start_worker(task_file: Path, result_file: Path, log_file: Path, env: dict[str, str],
+                  give_up: Callable[[], bool] = lambda: False):
+    """Start a worker process: forked from the warm parent when possible, else fresh.
+
+    While the warm parent is still importing, ``give_up`` is polled; None when it said so.
+    """
     if _warm_parent_usable():
         try:
-            return warm_parent().fork(str(task_file), str(result_file), str(log_file), env, os.getcwd(),
-                                      list(sys.path))
+            parent = warm_parent()
+            while not parent.ready(POLL_SECONDS):
+                if give_up():
+                    return None
+            return parent.fork(str(task_file), str(result_file), str(log_file), env, os.getcwd(), list(sys.path))
         except WarmParentError as exc:
             _give_up_warm_parent(exc)
     return _SubprocessWorker(task_file, result_file, log_file, env)

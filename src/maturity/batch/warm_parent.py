@@ -257,6 +257,7 @@ class WarmParent:
         except OSError as exc:
             self._stderr.close()
             raise WarmParentError(f"the warm parent process could not be started: {exc}") from None
+        self._deadline = time.monotonic() + START_SECONDS
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._next_id = 0
@@ -272,20 +273,26 @@ class WarmParent:
     def alive(self) -> bool:
         return not self._lost and self._proc.poll() is None
 
-    def wait_ready(self, timeout: float = START_SECONDS) -> None:
-        """Wait until the warm parent has finished its imports.
+    def ready(self, wait: float = 0.0) -> bool:
+        """Whether the warm parent has finished its imports, waiting up to ``wait`` seconds.
 
         Raises
         ------
         WarmParentError
-            When it ended, or is not ready after ``timeout`` seconds (it is then ended); the
-            message ends with the last line it wrote to stderr.
+            When it ended, or is still not ready :data:`START_SECONDS` after it was started (it
+            is then ended); the message ends with the last line it wrote to stderr.
         """
-        deadline = time.monotonic() + timeout
-        while not self._ready.wait(0.1):
-            if not self.alive or time.monotonic() > deadline:
-                self.close()
-                raise WarmParentError(f"the warm parent process did not start{self._last_words()}")
+        if self._ready.wait(wait):
+            return True
+        if not self.alive or time.monotonic() > self._deadline:
+            self.close()
+            raise WarmParentError(f"the warm parent process did not start{self._last_words()}")
+        return False
+
+    def wait_ready(self) -> None:
+        """Wait until the warm parent has finished its imports (see :meth:`ready`)."""
+        while not self.ready(0.1):
+            pass
 
     def _last_words(self) -> str:
         try:
