@@ -37,6 +37,7 @@ import numpy as np
 import psutil
 
 from ..errors import ReportError
+from ..reporting.kernels import exit_fork
 from ..reporting.notebooks import html_exporter
 from .worker import forked_main
 
@@ -191,12 +192,7 @@ def _become_worker(request: dict[str, Any], close: tuple[int, ...]) -> None:
     except BaseException:
         traceback.print_exc()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        os._exit(code)
+        exit_fork(code)
 
 
 def main() -> int:

@@ -40,7 +40,7 @@ from traitlets import DottedObjectName, Type
 
 from ..errors import ReportError
 
-__all__ = ["ForkedKernel", "ForkedKernelManager", "PromptKernelClient", "prepare_kernel", "discard_prepared_kernel"]
+__all__ = ["ForkedKernel", "ForkedKernelManager", "PromptKernelClient", "prepare_kernel", "discard_prepared_kernel", "exit_fork"]
 
 #: The kernel prepared in this process and not used yet (one at most).
 _prepared: "ForkedKernel | None" = None
@@ -316,10 +316,15 @@ def _serve_as_kernel(read_fd: int) -> None:
     except BaseException:
         traceback.print_exc()
     finally:
-        # Leave without the forking process's exit handlers (they are not this process's).
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        os._exit(code)
+        exit_fork(code)
+
+
+def exit_fork(code: int) -> None:
+    """End a forked child: flush its output, then leave without the forking process's exit
+    handlers (they are not this process's)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
