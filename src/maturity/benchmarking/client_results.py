@@ -47,7 +47,7 @@ from .peers import (
     organisation_trend,
     peer_statistics,
 )
-from .privacy_audit import audit_release, wave_release
+from .privacy_audit import wave_release
 from .provenance import client_provenance
 from .release_plan import PrivacySettings, ReleasePlan, group_members
 from .wave_models import IMPORTANCE_SEED, wave_importance, wave_invariance, wave_release_plan, wave_segments

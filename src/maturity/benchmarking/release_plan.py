@@ -298,9 +298,9 @@ def _single_groups(
 ) -> tuple[list[dict[str, tuple[str, ...]]], dict[tuple[str, tuple[str, ...]], str], list[dict[str, Any]]]:
     """One group per demographic value, small values merged into one "Other" group.
 
-    Values held by fewer than ``merge_below`` organisations are merged; when those together
-    still hold fewer than the release threshold, the next smallest values join them, so that
-    the wave's total minus the released values never leaves a small remainder.
+    Values held by fewer than ``merge_below`` organisations are merged. ``index`` is the
+    plan's population, in which such values together hold at least the release threshold,
+    so the wave's total minus the released values never leaves a small remainder.
 
     Returns
     -------
@@ -311,12 +311,10 @@ def _single_groups(
     groups, names, entries = [], {}, []
     for demo in framework.demographics:
         values = [(v, n) for v, n in _demographic_values(responses, index, framework, demo.id) if n > 0]
-        ordered = sorted(values, key=lambda vn: vn[1])
-        small = [(v, n) for v, n in ordered if n < settings.merge_limit]
-        rest = [(v, n) for v, n in ordered if n >= settings.merge_limit]
-        while small and sum(n for _v, n in small) < settings.threshold and rest:
-            small.append(rest.pop(0))
-        merged = {v for v, _n in small} if len(small) > 1 else set()
+        # Over the plan's population the small values together reach the threshold (else
+        # :func:`_tiny_values` has left them out), so merging them is always enough.
+        small = [v for v, n in values if n < settings.merge_limit]
+        merged = set(small) if len(small) > 1 else set()
         groups += [{demo.id: (v,)} for v, _n in values if v not in merged]
         if merged:
             members = tuple(v for v, _n in values if v in merged)  # framework order
