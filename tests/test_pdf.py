@@ -12,14 +12,13 @@ import pytest
 
 from maturity.batch.runner import run_batch
 from maturity.cli import main
-from maturity.data.store import BenchmarkStore
-from maturity.data.synthetic import demo_waves
 from maturity.demo.clients import pick_demo_clients, write_client_files
 from maturity.errors import ReportError
 from maturity.reporting import pdf as pdf_module
 from maturity.reporting.pdf import check_printer, print_pdf
 
 from .browser_support import skip_reason
+from .dashboard_support import build_two_wave_db
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -103,12 +102,8 @@ def pdf_batch(tmp_path_factory):
     if reason:
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("pdf")
-    earlier, later = demo_waves(200, seed=9)
+    db, later = build_two_wave_db(root / "benchmark.duckdb", 200, seed=9)  # the demo's waves
     fw = later.framework
-    db = root / "benchmark.duckdb"
-    with BenchmarkStore(db) as store:
-        store.import_responses(earlier.responses, fw, "2025")
-        store.import_responses(later.responses, fw, "2026")
     clients = pick_demo_clients(later.responses, fw, 2, wave="2026")
     files = write_client_files(root / "parameters", clients, db)
     result = run_batch(files, root / "out", workers=1, progress=False, pdf=True)

@@ -16,12 +16,12 @@ from maturity.batch.runner import run_batch
 from maturity.batch.verify import compare_results, verify_batch
 from maturity.cli import main
 from maturity.data.store import BenchmarkStore
-from maturity.data.synthetic import demo_waves
 from maturity.demo.clients import pick_demo_clients, write_client_files
 from maturity.framework_document import framework_fingerprint
 from maturity.reporting.report_blocks import method_markdown, provenance_markdown
 
 from .conftest import released_population
+from .dashboard_support import build_two_wave_db
 
 FINGERPRINT = r"sha256:[0-9a-f]{64}"
 
@@ -42,12 +42,8 @@ def batch(tmp_path_factory):
     """Two waves in a database and a finished batch of three clients: two organisations of
     the wave (one with a sector peer group) and a new organisation's own survey."""
     root = tmp_path_factory.mktemp("verify")
-    earlier, later = demo_waves(200, seed=5)
+    db, later = build_two_wave_db(root / "benchmark.duckdb", 200, seed=5)  # the demo's waves
     fw = later.framework
-    db = root / "benchmark.duckdb"
-    with BenchmarkStore(db) as store:
-        store.import_responses(earlier.responses, fw, "2025")
-        store.import_responses(later.responses, fw, "2026")
     clients = pick_demo_clients(later.responses, fw, 2, wave="2026")
     folder = root / "parameters"
     files = write_client_files(folder, clients, db)
