@@ -144,9 +144,11 @@ def _released_score_sets(release: WaveRelease, plan: ReleasePlan) -> list[tuple[
         sets = score_sets(index, group_members(release.responses, index, g["filters"]))
         out += [(f"{g['label']} ({f.replace('_', ' ')})", sets[f]) for f, ok in g["figures"].items() if ok]
     if release.segments is not None:
+        # Segment profiles are released over the plan's population only (as clients see them).
+        segments = release.segments.reindex(index.index).dropna()
         for name, s in plan.segments.items():
             if s["released"]:
-                out.append((f"segment {name}", release.segments.index[(release.segments == name).to_numpy()]))
+                out.append((f"segment {name}", segments.index[(segments == name).to_numpy()]))
     return out
 
 
