@@ -51,7 +51,7 @@ def test_demo_imports_two_waves_into_the_database(demo_run):
 def test_analysis_html_has_figures_and_no_code(demo_run):
     out, _ = demo_run
     html = (out / "analysis" / "benchmark_analysis.html").read_text(encoding="utf-8")
-    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 2
+    assert len(re.findall(r"<img[^>]+src=\"data:image/(?:png|svg\+xml);base64", html)) >= 2
     assert "load_benchmark(" not in html and "import maturity" not in html
     assert "Traceback" not in html
     assert "Maturity index" in html and "Strand profile" in html
