@@ -1,5 +1,6 @@
 """The demo's HTML deliverables open offline in Chromium and read as finished documents; their
-PDFs never leave a figure alone on a page, away from its heading."""
+PDFs never leave a figure alone on a page, away from its heading. The checks run on the small
+demo of tests/test_demo.py (its module builds it once) and, marked slow, on the full demo."""
 
 from __future__ import annotations
 
@@ -13,23 +14,25 @@ from maturity.reporting.pdf import print_pdf
 from .browser_support import browser_page, skip_reason
 from .test_cli import run_cli
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")]
+#: Skips a test that drives Chromium where it cannot run.
+needs_browser = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
+pytestmark = [pytest.mark.browser, needs_browser]
 
 #: What a table cell of a finished report never shows.
 PYTHON_VALUES = {"True", "False", "nan", "NaN", "None"}
 
 
-def _demo(out, *options):
-    result = run_cli("demo", "--out", str(out), *options)
-    assert result.returncode == 0, result.stderr
+def demo_pages(out):
+    """The demo's HTML deliverables under ``out``: the analysis, then each client report."""
     pages = [out / "analysis" / "benchmark_analysis.html", *sorted((out / "clients").glob("*/report.html"))]
     assert all(p.is_file() for p in pages)
     return pages
 
 
-@pytest.fixture(scope="module")
-def deliverables(tmp_path_factory):
-    return _demo(tmp_path_factory.mktemp("deliverables") / "demo", "--orgs", "200", "--clients", "2", "--workers", "2")
+def _demo(out, *options):
+    result = run_cli("demo", "--out", str(out), *options)
+    assert result.returncode == 0, result.stderr
+    return demo_pages(out)
 
 
 def check_offline(pages) -> None:
@@ -69,14 +72,6 @@ def check_pdf_pages(pages, folder) -> None:
             lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
             body = [line for line in lines if line != "Org Report" and not re.fullmatch(r"Page \d+ of \d+", line)]
             assert body, f"{path.parent.name}: page {number} holds only a figure, away from its heading"
-
-
-def test_html_deliverables_are_self_contained_and_read_as_documents(deliverables):
-    check_offline(deliverables)
-
-
-def test_pdf_keeps_headings_with_their_figures(deliverables, tmp_path):
-    check_pdf_pages(deliverables, tmp_path)
 
 
 @pytest.mark.slow
