@@ -102,3 +102,11 @@ def test_valid_inputs_reach_the_server(db, capsys):
         with pytest.raises(ServerStarted):
             main(argv)
         assert "Starting" in capsys.readouterr().out
+
+
+def test_a_client_whose_own_survey_file_is_missing_is_refused(db, tmp_path, capsys):
+    client = tmp_path / "newco.yaml"
+    client.write_text(yaml.safe_dump({"client_id": "newco", "responses": "survey.csv", "db": str(db)}),
+                      encoding="utf-8")
+    err = _error(capsys, ["dashboard", "--client", str(client)])
+    assert f"responses: file {tmp_path / 'survey.csv'} not found" in err

@@ -225,9 +225,11 @@ def check_server_inputs(
     StoreError
         No database at that path, no waves in it, or no such wave.
     ParametersError
-        A bad client file, or its organisation is not in the wave.
+        A bad client file, its own survey file missing, or its organisation not in the wave.
     """
     params = load_client_parameters(client) if client is not None else None
+    if params is not None and params.responses is not None and not Path(params.responses).is_file():
+        raise ParametersError(f"{client}: responses: file {params.responses} not found")
     db = Path(db or (params.db if params is not None else None) or DEFAULT_DB).resolve()
     if wave is None and params is not None:
         wave = params.wave
