@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all venv clean-venv benchmarks lab
+.PHONY: demo test test-all venv clean-venv benchmarks lab docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,docs]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-docs
+
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
@@ -44,6 +48,12 @@ lab: $(VENV)/.installed-lab
 	$(BIN)/python -m ipykernel install --sys-prefix --name maturity --display-name "Python (maturity)" >/dev/null
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" --ServerApp.ip=127.0.0.1 \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The documentation site, built in strict mode (a broken link or a warning fails) into site/
+# (git-ignored); the command reference is generated from the parser (docs/hooks.py).
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "documentation site: $(CURDIR)/site/index.html"
 
 benchmarks: $(VENV)/.installed-test
 	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

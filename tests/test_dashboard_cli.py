@@ -48,7 +48,7 @@ def test_missing_database_is_a_usage_error(tmp_path):
     result = subprocess.run([sys.executable, "-m", "maturity.cli", "dashboard", "--db", str(tmp_path / "no.duckdb")],
                             capture_output=True, text=True)
     assert result.returncode == 2
-    assert "not found" in result.stderr and "Traceback" not in result.stderr
+    assert "no benchmark database at" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_bad_client_file_is_rejected_before_starting(tmp_path, db):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from .test_cli import run_cli
+from .test_deliverables import check_offline, check_pdf_pages, demo_pages, needs_browser
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def test_demo_imports_two_waves_into_the_database(demo_run):
 def test_analysis_html_has_figures_and_no_code(demo_run):
     out, _ = demo_run
     html = (out / "analysis" / "benchmark_analysis.html").read_text(encoding="utf-8")
-    assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 2
+    assert len(re.findall(r"<img[^>]+src=\"data:image/(?:png|svg\+xml);base64", html)) >= 2
     assert "load_benchmark(" not in html and "import maturity" not in html
     assert "Traceback" not in html
     assert "Maturity index" in html and "Strand profile" in html
@@ -89,3 +90,15 @@ def test_demo_stores_an_audited_release_plan(demo_run, capsys):
     assert doc["safe"] is True
     results = json.loads(next((out / "clients").glob("*/results.json")).read_text(encoding="utf-8"))
     assert results["privacy"]["method"] == "release plan with exact disclosure audit"
+
+
+@pytest.mark.browser
+@needs_browser
+def test_html_deliverables_are_self_contained_and_read_as_documents(demo_run):
+    check_offline(demo_pages(demo_run[0]))
+
+
+@pytest.mark.browser
+@needs_browser
+def test_pdf_deliverables_keep_headings_with_their_figures(demo_run, tmp_path):
+    check_pdf_pages(demo_pages(demo_run[0]), tmp_path)

@@ -1,5 +1,6 @@
 """environment.yml (conda) and pyproject.toml (pip) name the same runtime packages (the conda
-environment is the researcher's: it includes the 'lab' extra, JupyterLab)."""
+environment is the researcher's: it includes the 'lab' extra, JupyterLab, and the 'docs'
+extra, MkDocs)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def _name(requirement: str) -> str:
 def test_runtime_packages_agree():
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     project = pyproject["project"]
-    pip_names = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]}
+    pip_names = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["lab"]
+                 + project["optional-dependencies"]["docs"]}
     env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
     conda_names: set[str] = set()
     for dep in env["dependencies"]:

@@ -450,7 +450,7 @@ def test_demo_summary_prints_the_quick_check_command(tmp_path):
 def test_quickcheck_rejects_a_missing_database_a_bad_folder_and_an_unknown_wave(tmp_path, bench):
     missing = subprocess.run([sys.executable, "-m", "maturity.cli", "quickcheck", "--db", str(tmp_path / "no.duckdb")],
                              capture_output=True, text=True)
-    assert missing.returncode == 2 and "not found" in missing.stderr and "Traceback" not in missing.stderr
+    assert missing.returncode == 2 and "no benchmark database at" in missing.stderr and "Traceback" not in missing.stderr
     afile = tmp_path / "f"
     afile.write_text("x", encoding="utf-8")
     bad = subprocess.run([sys.executable, "-m", "maturity.cli", "quickcheck", "--db", str(bench[0]),

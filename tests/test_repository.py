@@ -43,10 +43,11 @@ def test_outputs_folder_is_ignored_but_kept():
 
 
 def _module_map() -> tuple[set[str], set[str]]:
-    """The module map of the README's developer section: (python files, other folders), as
-    paths under src/maturity. A folder with modules under it stands for its ``__init__.py``."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## For developers"):]
+    """The module map of the developer guide (docs/developer.md): (python files, other
+    folders), as paths under src/maturity. A folder with modules under it stands for its
+    ``__init__.py``."""
+    text = (REPO / "docs" / "developer.md").read_text(encoding="utf-8")
+    section = text[text.index("## Module map"):]
     block = section[section.index("```text\n") + len("```text\n"):]
     lines = block[: block.index("```")].splitlines()
     assert lines[0].split()[0] == "src/maturity/"
@@ -69,12 +70,12 @@ def _module_map() -> tuple[set[str], set[str]]:
     return files | {f"{p}/__init__.py" for p in packages}, folders - packages
 
 
-def test_readme_module_map_matches_the_package():
+def test_module_map_matches_the_package():
     mapped, other_folders = _module_map()
     package = REPO / "src" / "maturity"
     actual = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
-    assert mapped - actual == set(), "in the README's module map but not in src/maturity"
-    assert actual - mapped == set(), "in src/maturity but not in the README's module map"
+    assert mapped - actual == set(), "in the module map (docs/developer.md) but not in src/maturity"
+    assert actual - mapped == set(), "in src/maturity but not in the module map (docs/developer.md)"
     assert all((package / folder).is_dir() for folder in other_folders)
 
 
@@ -83,7 +84,7 @@ def test_names_the_readme_and_docs_give_can_be_imported():
     import importlib
 
     texts = [(REPO / "README.md").read_text(encoding="utf-8")]
-    texts += [p.read_text(encoding="utf-8") for p in sorted((REPO / "docs").glob("*.md"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((REPO / "docs").rglob("*.md"))]
     names = {m for text in texts for m in re.findall(r"\bmaturity(?:\.[A-Za-z_]\w*)+", text)}
     assert "maturity.data.store.BenchmarkStore" in names
     for name in sorted(names):

@@ -31,14 +31,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     from ..benchmarking.client_parameters import load_client_parameters
-    from ..dashboard.server import start_dashboard
+    from ..dashboard.server import check_server_inputs, start_dashboard
 
     if args.client:
         load_client_parameters(args.client)  # a bad client file is rejected input (exit 1)
-    print("Starting the dashboard...", flush=True)
-    # What is left to reject before the server starts comes from the options: the database,
-    # the minimum group size, the port.
+    # Everything else is checked before anything listens, as a usage error (exit 2): the
+    # database, the wave, the client's organisation in it, the minimum group size, the port.
     with as_usage_error(ParametersError, StoreError):
+        check_server_inputs(db=args.db, wave=args.wave, client=args.client)
+        print("Starting the dashboard...", flush=True)
         server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
                                  host=args.host, port=args.port)
     mode = "client mode" if args.client else "researcher mode"

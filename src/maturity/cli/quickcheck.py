@@ -31,12 +31,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..dashboard.server import ENV_COLLECT, start_quickcheck
+    from ..dashboard.server import ENV_COLLECT, check_server_inputs, start_quickcheck
 
-    print("Starting the quick check...", flush=True)
     # Everything rejected before the server starts comes from the options: the database,
-    # the wave, the collection folder, the port.
+    # the wave, the collection folder, the port (a usage error, exit 2).
     with as_usage_error(ParametersError, StoreError):
+        check_server_inputs(db=args.db, wave=args.wave)
+        print("Starting the quick check...", flush=True)
         server = start_quickcheck(db=args.db, wave=args.wave, collect=args.collect, host=args.host, port=args.port)
     if args.collect:
         folder = server.settings[ENV_COLLECT]

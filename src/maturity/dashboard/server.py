@@ -32,7 +32,7 @@ from pathlib import Path
 from ..benchmarking.client_parameters import load_client_parameters
 from ..config import DEFAULT_DB, check_min_group_size
 from ..data.store import BenchmarkStore
-from ..errors import DashboardError, ParametersError, StoreError
+from ..errors import DashboardError, ParametersError
 from ..reporting.notebooks import notebook_path
 from .submissions import check_collect_folder
 
@@ -141,9 +141,8 @@ def start_dashboard(
     DashboardError
         No free port, or the server did not come up.
     """
-    if client is not None:
-        db = db or load_client_parameters(client).db  # a bad file fails here, before any server
-    db = _existing_db(db)
+    # A bad client file, database, wave or organisation fails here, before any server.
+    db, _label = check_server_inputs(db=db, wave=wave, client=client)
     if min_group_size is not None:
         check_min_group_size(min_group_size, where="min_group_size")
     nb = Path(notebook) if notebook else notebook_path("dashboard.ipynb")
@@ -188,9 +187,7 @@ def start_quickcheck(
     -------
     DashboardServer
     """
-    db = _existing_db(db)
-    with BenchmarkStore(db, read_only=True) as store:
-        store.resolve_wave(wave)  # an empty database or unknown wave fails here, before any server
+    db, _label = check_server_inputs(db=db, wave=wave)  # before any server
     env = {ENV_DB: str(db)}
     if wave is not None:
         env[ENV_WAVE] = str(wave)
@@ -200,11 +197,52 @@ def start_quickcheck(
     return start_voila(nb, env, host=host, port=port, ready_timeout=ready_timeout, quiet=quiet, what="quick check")
 
 
-def _existing_db(db: str | Path | None) -> Path:
-    db = Path(db or DEFAULT_DB).resolve()
-    if not db.is_file():
-        raise StoreError(f"database {db} not found (run `maturity import` or `maturity demo` first)")
-    return db
+def check_server_inputs(
+    *, db: str | Path | None = None, wave: str | None = None, client: str | Path | None = None,
+) -> tuple[Path, str]:
+    """Check what a server would show before it starts: the database, the wave and, in client
+    mode, the client file and its organisation.
+
+    The messages are those of the other commands (``maturity score``, ``segment``, ``batch``),
+    so the same mistake reads the same everywhere.
+
+    Parameters
+    ----------
+    db : path, optional
+        Benchmark database (default: the client file's, else ``outputs/benchmark.duckdb``).
+    wave : str, optional
+        The wave asked for (default: the client file's, else the latest).
+    client : path, optional
+        Client parameters file (client mode).
+
+    Returns
+    -------
+    (Path, str)
+        The database's resolved path and the wave label the server starts on.
+
+    Raises
+    ------
+    StoreError
+        No database at that path, no waves in it, or no such wave.
+    ParametersError
+        A bad client file, its own survey file missing, or its organisation not in the wave.
+    """
+    params = load_client_parameters(client) if client is not None else None
+    if params is not None and params.responses is not None and not Path(params.responses).is_file():
+        raise ParametersError(f"{client}: responses: file {params.responses} not found")
+    db = Path(db or (params.db if params is not None else None) or DEFAULT_DB).resolve()
+    if wave is None and params is not None:
+        wave = params.wave
+    with BenchmarkStore(db, read_only=True) as store:
+        label = store.resolve_wave(wave)
+        organisation = params.organisation if params is not None else None
+        if organisation is not None and organisation not in store.scores(label).index:
+            taken = list(store.history(organisation)["wave"])
+            where = (f"it took part in wave(s) {', '.join(map(str, taken))}: choose one with --wave" if taken
+                     else "it is in no wave of this database")
+            raise ParametersError(
+                f"{client}: organisation {organisation!r} is not in wave {label} of {db} ({where})")
+    return db, label
 
 
 def start_voila(

@@ -15,7 +15,7 @@ from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
 from ..data.synthetic import demo_waves
 from ..framework import load_framework
-from ..reporting.notebooks import export_html, notebook_path, run_notebook
+from ..reporting.analysis_report import run_analysis_report
 from .clients import pick_demo_clients, write_client_files
 
 #: Labels of the two synthetic waves the demo imports (the later one is analysed).
@@ -150,24 +150,11 @@ def run_demo(
         save_wave_invariance(store, later_label)
 
     echo("[3/4] Running the benchmark analysis notebook")
-    analysis_dir = out / "analysis"
-    ipynb = analysis_dir / "benchmark_analysis.ipynb"
-    run_notebook(
-        notebook_path("benchmark_analysis.ipynb"),
-        ipynb,
-        {
-            "framework": params["framework"],
-            "data": None,
-            "db": str(database),
-            "wave": later_label,
-            "seed": params["seed"],
-            "min_group_size": params["min_group_size"],
-        },
-        cwd=analysis_dir,
-        progress=progress,
-    )
-    echo("[4/4] Exporting the analysis as HTML")
-    html = export_html(ipynb, analysis_dir / "benchmark_analysis.html", title="Benchmark analysis")
+    # The same report `maturity analysis --db DB --wave W` makes on one's own data.
+    analysis = run_analysis_report(out / "analysis", db=database, wave=later_label, framework=params["framework"],
+                                   seed=params["seed"], min_group_size=params["min_group_size"], progress=progress)
+    echo("[4/4] Exported the analysis as HTML")
+    ipynb, html = analysis.notebook, analysis.html
     result = DemoResult(out, responses_csv, ipynb, html, database=database)
     if n_clients:
         result.batch = _run_client_reports(out, database, later_label, later.responses, framework, params,

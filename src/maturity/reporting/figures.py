@@ -50,6 +50,22 @@ def _style() -> None:
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
 
 
+#: A score axis runs a little past 0 and 100, so that a marker at either end shows whole.
+SCORE_LIMITS = (-3, 103)
+#: Behind a value label: it stays readable over gridlines and bands.
+_LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+
+
+def _score_axis(ax: plt.Axes, axis: str = "x") -> None:
+    """Limits and ticks of a 0-100 score axis that leaves room for markers at 0 and 100."""
+    if axis == "x":
+        ax.set_xlim(*SCORE_LIMITS)
+        ax.set_xticks(range(0, 101, 20))
+    else:
+        ax.set_ylim(*SCORE_LIMITS)
+        ax.set_yticks(range(0, 101, 20))
+
+
 def index_distribution(scores: pd.DataFrame, *, highlight: float | None = None, bins: int = 30) -> plt.Figure:
     """Histogram of the maturity index, with quartile lines and an optional highlighted value.
 
@@ -110,7 +126,7 @@ def strand_profile(
     for (label, values), colour in zip((markers or {}).items(), (ACCENT, "#edae49", "#00798c")):
         xs = [values.get(s, np.nan) for s in order]
         ax.scatter(xs, range(len(order)), marker="D", s=60, color=colour, zorder=4, label=label)
-    ax.set_xlim(0, 100)
+    _score_axis(ax)
     ax.set_xlabel("Strand score (0-100)")
     ax.set_ylabel("")
     ax.set_title("Strand profile")
@@ -138,9 +154,42 @@ def heatmap(table: pd.DataFrame, *, title: str = "", fmt: str = ".0f", cmap: str
 # --- research analytics: segments, drivers, barriers --------------------------------------------
 
 
-def _segment_colours(names: Sequence[str]) -> dict[str, tuple]:
-    """One colour per segment, light (least mature) to dark (most mature)."""
-    return dict(zip(names, sns.color_palette(PALETTE, len(names))))
+#: Paul Tol's medium-contrast scheme, lightest first (CIE L* 83, 71, 61, 51, 40, 29): colours
+#: people with any colour-vision deficiency tell apart, and whose lightness alone still tells
+#: them apart in greyscale print; black and white (a hollow marker: every segment map draws
+#: a dark edge) extend it to eight segments.
+SEGMENT_PALETTE = ("#EECC66", "#EE99AA", "#6699CC", "#997700", "#994455", "#004488")
+_SEGMENT_EXTRA = ("#000000", "#FFFFFF")
+#: Which of the six colours k segments take: the widest steps of lightness between neighbours.
+_SEGMENT_PICKS = {1: (5,), 2: (0, 5), 3: (0, 3, 5), 4: (0, 1, 3, 5), 5: (0, 1, 2, 4, 5), 6: (0, 1, 2, 3, 4, 5)}
+#: One marker shape per segment as well, so that segments differ by more than colour.
+SEGMENT_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def segment_colours(names: Sequence[str]) -> dict[str, str]:
+    """One colour per segment, light (least mature) to dark (most mature), colour-blind safe
+    and distinct in greyscale.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Segment names, least mature first.
+
+    Returns
+    -------
+    dict
+        ``{segment name: hex colour}``.
+    """
+    n = len(names)
+    colours = [SEGMENT_PALETTE[i] for i in _SEGMENT_PICKS[min(n, 6)]] if n else []
+    colours += list(_SEGMENT_EXTRA[: max(n - 6, 0)])
+    colours += ["#777777"] * max(n - len(colours), 0)  # past eight: no scheme has more
+    return dict(zip(names, colours))
+
+
+def segment_markers(names: Sequence[str]) -> dict[str, str]:
+    """One marker shape per segment (least mature first), repeated past eight."""
+    return {name: SEGMENT_MARKERS[i % len(SEGMENT_MARKERS)] for i, name in enumerate(names)}
 
 
 def k_selection(selection: pd.DataFrame) -> plt.Figure:
@@ -218,13 +267,14 @@ def segment_map_chart(coords: pd.DataFrame, order: Sequence[str] | None = None) 
     """
     _style()
     order = list(order) if order is not None else sorted(coords["segment"].unique())
-    colours = _segment_colours(order)
+    colours, markers = segment_colours(order), segment_markers(order)
     explained = coords.attrs.get("explained", [np.nan, np.nan])
     fig, ax = plt.subplots(figsize=(7.5, 6))
     for seg in order:
         part = coords[coords["segment"] == seg]
-        ax.scatter(part["pc1"], part["pc2"], s=14, alpha=0.7, color=colours[seg], label=f"{seg} ({len(part):,})",
-                   edgecolors="none")
+        # a thin dark edge keeps the lightest colour visible on white
+        ax.scatter(part["pc1"], part["pc2"], s=18, alpha=0.8, color=colours[seg], marker=markers[seg],
+                   label=f"{seg} ({len(part):,})", edgecolors="0.25", linewidths=0.3)
     ax.set_xlabel(f"First principal component ({explained[0]:.0%} of variance)")
     ax.set_ylabel(f"Second principal component ({explained[1]:.0%} of variance)" if len(explained) > 1 else "")
     ax.set_title("Organisations by segment (standardised strand scores)")
@@ -349,11 +399,10 @@ def peer_position(
         if own is not None:
             ax.scatter(own, i, marker="D", s=80, color=ACCENT, zorder=4, label="You" if i == 0 else None)
             ax.annotate(f"{own:.0f}", (own, i), textcoords="offset points", xytext=(0, 9), ha="center",
-                        color=ACCENT, fontsize=9, fontweight="bold")
+                        color=ACCENT, fontsize=9, fontweight="bold", bbox=_LABEL_BOX, zorder=5)
     ax.set_yticks(y, [names[k] for k in rows])
     ax.invert_yaxis()
-    ax.set_xlim(-3, 103)  # a margin, so that a score of 0 or 100 shows its whole marker
-    ax.set_xticks(range(0, 101, 20))
+    _score_axis(ax)
     ax.set_ylim(len(rows) - 0.4, -0.8)
     ax.set_xlabel("Score (0-100)")
     ax.set_title(title or f"Your scores against {results['peers']['n']:,} peers")
@@ -384,10 +433,10 @@ def percentile_ranks(results: Mapping, *, scores: Sequence[str] | None = None) -
         ax.plot([p["ci_low"], p["ci_high"]], [i, i], color=colour, linewidth=3, alpha=0.45, solid_capstyle="round")
         ax.scatter(p["value"], i, s=70, color=colour, zorder=3)
         ax.annotate(f"{p['value']:.0f}", (p["value"], i), textcoords="offset points", xytext=(0, 8), ha="center",
-                    fontsize=9, color=colour)
+                    fontsize=9, color=colour, bbox=_LABEL_BOX, zorder=5)
     ax.set_yticks(range(len(rows)), [names[k] for k in rows])
     ax.invert_yaxis()
-    ax.set_xlim(0, 100)
+    _score_axis(ax)
     ax.set_xlabel("Percentile rank among peers (bar: 95% interval)")
     ax.set_title("Where you rank")
     fig.tight_layout()
@@ -411,7 +460,7 @@ def own_trend(results: Mapping) -> plt.Figure | None:
                 color=colour, linewidth=1.2, alpha=0.8, label=names[key])
     ax.plot(waves, [t.get(INDEX_COLUMN) if t.get(INDEX_COLUMN) is not None else np.nan for t in trend], marker="D",
             color=ACCENT, linewidth=3, label=names[INDEX_COLUMN])
-    ax.set_ylim(0, 100)
+    _score_axis(ax, "y")
     ax.set_xlabel("Wave")
     ax.set_ylabel("Score (0-100)")
     ax.set_title("Your scores across waves")
@@ -438,7 +487,7 @@ def segment_comparison(results: Mapping) -> plt.Figure | None:
                color=ACCENT, linewidths=3, zorder=3, label=f"{seg['name']} segment average")
     ax.set_yticks(y, [names[s] for s in strands])
     ax.invert_yaxis()
-    ax.set_xlim(0, 100)
+    _score_axis(ax)
     ax.set_xlabel("Score (0-100)")
     ax.set_title(f"Your profile and the {seg['name']} segment")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from ..errors import ReportError
 from ..files import write_text
+from .html_finish import finish_report_html
 
 #: Kernel every template runs on: the Python of the running interpreter.
 KERNEL_NAME = "python3"
@@ -208,7 +209,9 @@ def export_html(notebook: str | Path, html: str | Path, *, title: str | None = N
     """Export an executed notebook to standalone HTML without code, prompts or stderr.
 
     Figures are embedded; warnings written to stderr and the parameter cells are dropped,
-    so the page reads as a finished document.
+    so the page reads as a finished document. The page loads nothing from the network (no
+    scripts), every figure has an alt text, and each heading stays with its figure in print
+    (:func:`maturity.reporting.html_finish.finish_report_html`).
     """
     import nbformat
 
@@ -228,7 +231,8 @@ def export_html(notebook: str | Path, html: str | Path, *, title: str | None = N
     if title:
         nb.metadata["title"] = title
     body, _ = html_exporter().from_notebook_node(nb)
-    return write_text(html, body)
+    # self-contained (no CDN scripts), every figure described, headings kept with their figure
+    return write_text(html, finish_report_html(body))
 
 
 @functools.cache

@@ -39,10 +39,12 @@ PRINT_CSS = """
   .jp-OutputArea-child, .jp-RenderedImage, .jp-RenderedSVG, .jp-RenderedHTMLCommon table,
   img, svg, table, figure, li { break-inside: avoid; page-break-inside: avoid; }
   tr { break-inside: avoid; page-break-inside: avoid; }
-  /* Headings and text stay with the output that follows them (a section's heading, its
-     summary and its figure move to the next page together when they do not fit). */
+  /* A heading stays with what follows it. A section's heading, its summary and its figure
+     are one block of the export (maturity-keep-together) that is never split, so they move
+     to the next page together when they do not fit. No "keep with next" rule on text cells:
+     chained from cell to cell it left Chromium no allowed break but inside a figure's block. */
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  .jp-MarkdownCell, .jp-Cell:has(.jp-RenderedMarkdown) { break-after: avoid; page-break-after: avoid; }
+  .maturity-keep-together { break-inside: avoid; page-break-inside: avoid; }
   img, svg { max-width: 100% !important; height: auto !important; }
   .jp-RenderedHTMLCommon table { font-size: 9pt; }
   a { color: inherit; text-decoration: none; }
