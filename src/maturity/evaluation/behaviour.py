@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .intervals import correlation, estimate, mean_interval
-from .learning import cohen_dz, dz_interval
+from .paired import cohen_dz, dz_interval
 
 RATERS = ("self", "manager")
 

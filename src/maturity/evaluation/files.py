@@ -29,7 +29,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ..data.problems import Problem, ValidationReport, quote
+from ..data.problems import PROBLEM_KINDS, Problem, ValidationReport, quote
 from ..data.raw_tables import RawTable, read_table
 from ..errors import ValidationFailed
 from .plan import EvaluationPlan
@@ -76,6 +76,15 @@ class EvaluationProblem(Problem):
         if self.expected:
             text += f" (expected {self.expected})"
         return text
+
+
+@dataclass
+class EvaluationFileReport(ValidationReport):
+    """A :class:`~maturity.data.problems.ValidationReport` that counts the evaluation kinds too."""
+
+    def counts(self) -> dict[str, int]:
+        kinds = list(PROBLEM_KINDS) + [k for k in EVALUATION_PROBLEM_KINDS if k not in PROBLEM_KINDS]
+        return {kind: self._counts[kind] for kind in kinds if self._counts[kind]}
 
 
 @dataclass
@@ -218,7 +227,7 @@ class _Sheet:
 
 def _open(name: str, path) -> _Sheet:
     table = read_table(path)
-    report = ValidationReport(str(path), table.format, n_rows=len(table))
+    report = EvaluationFileReport(str(path), table.format, n_rows=len(table))
     report.details.update(table.details)
     for found in table.problems:
         report.add(found)

@@ -16,44 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from .intervals import estimate, mean_interval, percentile_interval
-
-
-def cohen_dz(pre: np.ndarray, post: np.ndarray) -> float:
-    """Standardised paired change: mean / sd of ``post - pre``."""
-    diff = np.asarray(post, float) - np.asarray(pre, float)
-    return float(diff.mean() / diff.std(ddof=1))
-
-
-def hedges_gav(pre: np.ndarray, post: np.ndarray) -> float:
-    """Hedges' g_av of the change from ``pre`` to ``post`` (pingouin's paired ``hedges``)."""
-    pre, post = np.asarray(pre, float), np.asarray(post, float)
-    return float(_gav(pre[None, :], post[None, :])[0])
-
-
-def _gav(pre: np.ndarray, post: np.ndarray) -> np.ndarray:
-    """g_av of each row of ``pre`` and ``post`` (vectorised for the bootstrap)."""
-    n = pre.shape[1]
-    d = (post.mean(axis=1) - pre.mean(axis=1)) / np.sqrt((pre.var(axis=1, ddof=1) + post.var(axis=1, ddof=1)) / 2)
-    return d * (1 - 3 / (4 * (n + n) - 9))
-
-
-def dz_interval(dz: float, n: int, confidence: float) -> tuple[float, float]:
-    """Exact interval of d_z by inverting the noncentral t distribution."""
-    if n < 3 or not np.isfinite(dz):
-        return np.nan, np.nan
-    df, t_obs = n - 1, dz * np.sqrt(n)
-    alpha = (1 - confidence) / 2
-
-    def bound(p: float) -> float:
-        # The noncentrality whose distribution puts t_obs at quantile p.
-        f = lambda nc: stats.nct.cdf(t_obs, df, nc) - p  # noqa: E731
-        width = 10 + abs(t_obs) * 2
-        return optimize.brentq(f, t_obs - width, t_obs + width)
-
-    return bound(1 - alpha) / np.sqrt(n), bound(alpha) / np.sqrt(n)
+from .paired import cohen_dz, dz_interval, gav_rows, hedges_gav
 
 
 def learning_summary(
@@ -84,7 +49,7 @@ def learning_summary(
     out["d_z"] = estimate(dz, dz_interval(dz, n, confidence), n=int(n), method="noncentral t")
     index = rng.integers(0, n, size=(n_boot, n))
     boot_pre, boot_post = pre[index], post[index]
-    out["g_av"] = estimate(hedges_gav(pre, post), percentile_interval(_gav(boot_pre, boot_post), confidence),
+    out["g_av"] = estimate(hedges_gav(pre, post), percentile_interval(gav_rows(boot_pre, boot_post), confidence),
                            n=int(n), method="percentile bootstrap")
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = (post.mean() - pre.mean()) / (hi - pre.mean())

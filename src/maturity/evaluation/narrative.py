@@ -268,6 +268,24 @@ def success_markdown(evaluation: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def norms_markdown(evaluation: Mapping[str, Any]) -> str:
+    """The programme among other organisations' stored programmes (when the run had a database)."""
+    norms = evaluation.get("norms")
+    if not norms:
+        return ""
+    lines = [f"## Against other programmes ({norms['group']})", "",
+             "| Figure | This programme | Other organisations | Mean of others | Position |", "|---|---|---|---|---|"]
+    for entry in norms["metrics"].values():
+        if "withheld" in entry:
+            others, position = "withheld", entry["withheld"]
+        else:
+            others, position = _num(entry["mean"]), entry.get("position", _NONE)
+        lines.append(f"| {entry['label']} | {_num(entry['value'])} | {entry['n_organisations']} | {others} | {position} |")
+    lines += ["", f"No figure is shown about fewer than {norms['min_group_size']} organisations; each organisation "
+                  "counts once."]
+    return "\n".join(lines)
+
+
 def method_markdown(evaluation: Mapping[str, Any]) -> str:
     """Method and limits in plain words."""
     level = int(round(100 * evaluation.get("confidence", 0.95)))

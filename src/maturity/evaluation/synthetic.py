@@ -149,7 +149,7 @@ def write_synthetic_programme(
         baseline = 100.0 if name == "sales" else 12.0
         scale = 1.0 if name == "sales" else 0.25
         panels.append(simulate_results_panel(
-            n, n_comparison, effect=spec["effect"], rng=rng, kpi=name, engagement=engagement * np.sign(spec["effect"]),
+            n, n_comparison, effect=spec["effect"], rng=rng, kpi=name, engagement=engagement,
             baseline=baseline, team_sd=3.0 * scale, unit_sd=4.0 * scale, noise_sd=3.0 * scale, trend=2.0 * scale,
         ).set_index(["unit_id", "group", "period", "team"]))
     results = pd.concat(panels, axis=1).reset_index()
