@@ -28,7 +28,8 @@ def hedges_gav(pre: np.ndarray, post: np.ndarray) -> float:
 def gav_rows(pre: np.ndarray, post: np.ndarray) -> np.ndarray:
     """g_av of each row of ``pre`` and ``post`` (vectorised for the bootstrap)."""
     n = pre.shape[1]
-    d = (post.mean(axis=1) - pre.mean(axis=1)) / np.sqrt((pre.var(axis=1, ddof=1) + post.var(axis=1, ddof=1)) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a resample of identical rows has no spread
+        d = (post.mean(axis=1) - pre.mean(axis=1)) / np.sqrt((pre.var(axis=1, ddof=1) + post.var(axis=1, ddof=1)) / 2)
     return d * (1 - 3 / (4 * (n + n) - 9))
 
 
@@ -39,10 +40,16 @@ def dz_interval(dz: float, n: int, confidence: float) -> tuple[float, float]:
     df, t_obs = n - 1, dz * np.sqrt(n)
     alpha = (1 - confidence) / 2
 
+    # The noncentrality's standard error is about sqrt(1 + t^2 / (2 df)); a bracket of ten of
+    # them holds the root and keeps scipy's noncentral t away from its numerically unstable tail.
+    width = 10 * np.sqrt(1 + t_obs**2 / (2 * df))
+
     def bound(p: float) -> float:
         # The noncentrality whose distribution puts t_obs at quantile p.
         f = lambda nc: stats.nct.cdf(t_obs, df, nc) - p  # noqa: E731
-        width = 10 + abs(t_obs) * 2
-        return optimize.brentq(f, t_obs - width, t_obs + width)
+        try:
+            return optimize.brentq(f, t_obs - width, t_obs + width)
+        except ValueError:  # far in the tail: the normal approximation of the noncentrality
+            return t_obs - stats.norm.ppf(p) * width / 10
 
     return bound(1 - alpha) / np.sqrt(n), bound(alpha) / np.sqrt(n)
