@@ -126,3 +126,19 @@ def test_report_prints_to_pdf(tmp_path):
     text = " ".join(page.extract_text() for page in PdfReader(out / "report.pdf").pages)
     assert "did it work?" in text
     assert "Isolation method" in " ".join(text.split())
+
+
+def test_demo_evaluation_writes_and_stores_a_planted_programme(tmp_path):
+    from maturity.demo.evaluation import run_demo_evaluation
+
+    db, orgs = make_database(tmp_path / "bench.duckdb", n_orgs=20)
+    lines: list[str] = []
+    outputs = run_demo_evaluation(tmp_path, seed=3, database=db, echo=lines.append, n_learners=120)
+    assert outputs["evaluation report"].is_file() and outputs["evaluation plan"].is_file()
+    ev = json.loads(outputs["evaluation results"].read_text())
+    assert ev["design"]["isolation"] == "comparison group"
+    assert ev["results"]["sales"]["did"]["ci"][0] <= 6.0 <= ev["results"]["sales"]["did"]["ci"][1]
+    assert any(ev["answer"]["headline"] in line for line in lines)
+    with BenchmarkStore(db, read_only=True) as store:
+        (stored,) = stored_evaluations(store)
+    assert stored["organisation"] == sorted(orgs)[0] and stored["type"] == "leadership"
