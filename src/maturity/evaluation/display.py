@@ -1,4 +1,4 @@
-"""The evaluation report's blocks as notebook display objects (Markdown)."""
+"""The evaluation report's sections as notebook display objects (Markdown)."""
 
 from __future__ import annotations
 
@@ -10,48 +10,25 @@ from IPython.display import Markdown
 
 from . import narrative
 
+#: Report sections by name, in the report's order.
+SECTIONS = {
+    "answer": narrative.answer_markdown,
+    "reaction": narrative.reaction_markdown,
+    "learning": narrative.learning_markdown,
+    "behaviour": narrative.behaviour_markdown,
+    "results": narrative.results_markdown,
+    "chain": narrative.chain_markdown,
+    "norms": narrative.norms_markdown,
+    "success_cases": narrative.success_markdown,
+    "method": narrative.method_markdown,
+}
+
 
 def load_evaluation(path: str | Path) -> dict[str, Any]:
     """Read an ``evaluation.json``."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def _md(text: str) -> Markdown:
-    return Markdown(text)
-
-
-def answer(evaluation: Mapping[str, Any]) -> Markdown:
-    """The one-page answer."""
-    return _md(narrative.answer_markdown(evaluation))
-
-
-def reaction(evaluation: Mapping[str, Any]) -> Markdown:
-    return _md(narrative.reaction_markdown(evaluation))
-
-
-def learning(evaluation: Mapping[str, Any]) -> Markdown:
-    return _md(narrative.learning_markdown(evaluation))
-
-
-def behaviour(evaluation: Mapping[str, Any]) -> Markdown:
-    return _md(narrative.behaviour_markdown(evaluation))
-
-
-def results(evaluation: Mapping[str, Any]) -> Markdown:
-    return _md(narrative.results_markdown(evaluation))
-
-
-def chain(evaluation: Mapping[str, Any]) -> Markdown:
-    return _md(narrative.chain_markdown(evaluation))
-
-
-def success_cases(evaluation: Mapping[str, Any]) -> Markdown:
-    return _md(narrative.success_markdown(evaluation))
-
-
-def norms(evaluation: Mapping[str, Any]) -> Markdown:
-    return _md(narrative.norms_markdown(evaluation))
-
-
-def method(evaluation: Mapping[str, Any]) -> Markdown:
-    return _md(narrative.method_markdown(evaluation))
+def section(name: str, evaluation: Mapping[str, Any]) -> Markdown:
+    """One section of the report (a key of :data:`SECTIONS`) as Markdown."""
+    return Markdown(SECTIONS[name](evaluation))

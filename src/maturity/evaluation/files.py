@@ -29,7 +29,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ..data.problems import PROBLEM_KINDS, Problem, ValidationReport, quote
+from ..data.problems import PROBLEM_KINDS, Problem, ValidationReport
 from ..data.raw_tables import RawTable, read_table
 from ..errors import ValidationFailed
 from .plan import EvaluationPlan
@@ -64,18 +64,8 @@ class EvaluationProblem(Problem):
     :data:`EVALUATION_PROBLEM_KINDS`."""
 
     @property
-    def message(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"{self.row_label} {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        text = ", ".join(where) + ": " + EVALUATION_PROBLEM_KINDS.get(self.kind, self.kind)
-        if self.value is not None:
-            text += f": {quote(self.value)}"
-        if self.expected:
-            text += f" (expected {self.expected})"
-        return text
+    def kind_text(self) -> str:
+        return EVALUATION_PROBLEM_KINDS.get(self.kind) or PROBLEM_KINDS.get(self.kind, self.kind)
 
 
 @dataclass
