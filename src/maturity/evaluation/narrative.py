@@ -233,6 +233,11 @@ def results_markdown(evaluation: Mapping[str, Any]) -> str:
             f"| {e['label']} | {e['direction']} | {_num(e['change']['estimate'])}{_ci(e['change'])} | "
             f"{_num(e['effect']['estimate'])}{_ci(e['effect'])} | {ISOLATION_METHODS[e['effect']['isolation']]['strength']}"
             f" ({e['effect']['isolation']}) | {money(e['benefit']['estimate'], currency)} |")
+    checks = [f"{e['label']} {_num(e['estimates']['estimate'])}{_ci(e['estimates'])}" for e in results.values()
+              if (e.get("estimates") or {}).get("role") == "cross-check"]
+    if checks:
+        lines += ["", "As a cross-check, participants' own estimates (change x contribution x confidence, the weaker "
+                      f"method) credit the programme with: {'; '.join(checks)} per unit."]
     if design["isolation"] == COMPARISON:
         lines += ["", f"{design['n_trained']} trained units against the comparison group; standard errors allow for "
                       f"{design['n_clusters']} clusters" + (f" ({design['cluster']})." if design.get("cluster") else " (units).")]

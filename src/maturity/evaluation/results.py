@@ -211,27 +211,18 @@ def kpi_result(
         draws = did_draws(panel, kpi.name, codes, weights)
         effect = entry["did"]["estimate"]
         effect = np.nan if effect is None else effect
-    else:
+        if estimates is not None:  # participants' view beside the comparison: a cross-check only
+            adjusted = participant_adjusted(panel, kpi.name, estimates)
+            _, ci, _ = mean_interval(adjusted["adjusted"].fillna(0).to_numpy(), confidence)
+            entry["estimates"] = {**_estimates_entry(adjusted, ci), "role": "cross-check"}
+    elif prepared.design == ESTIMATES:
         adjusted = participant_adjusted(panel, kpi.name, estimates)
-        unit_codes = _unit_codes(panel, adjusted.index, codes)
-        sums = np.bincount(unit_codes, weights=adjusted["adjusted"].fillna(0).to_numpy(), minlength=weights.shape[1])
-        counts = np.bincount(unit_codes, minlength=weights.shape[1]).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            draws = (weights @ sums) / (weights @ counts)
-        if prepared.design == ESTIMATES:
-            effect, ci_t, n = mean_interval(adjusted["adjusted"].to_numpy(), confidence)
-            entry["estimates"] = {
-                **estimate(effect, percentile_interval(draws, confidence)),
-                "method": ISOLATION_METHODS[ESTIMATES]["method"], "n_units": int(len(adjusted)),
-                "n_with_estimate": int(adjusted["has_estimate"].sum()),
-                "mean_contribution": float(adjusted.loc[adjusted["has_estimate"], "contribution"].mean())
-                if adjusted["has_estimate"].any() else None,
-                "mean_confidence": float(adjusted.loc[adjusted["has_estimate"], "confidence"].mean())
-                if adjusted["has_estimate"].any() else None,
-            }
-        else:
-            effect = mean
-            draws = _unisolated_draws(panel, kpi.name, codes, weights)
+        draws = _unit_mean_draws(panel, adjusted["adjusted"], codes, weights)
+        effect = float(adjusted["adjusted"].fillna(0).mean())
+        entry["estimates"] = _estimates_entry(adjusted, percentile_interval(draws, confidence))
+    else:
+        effect = mean
+        draws = _unit_mean_draws(panel, raw, codes, weights)
     primary = {COMPARISON: entry["did"], ESTIMATES: entry["estimates"], UNISOLATED: entry["change"]}[prepared.design]
     entry["effect"] = {**estimate(effect, tuple(primary["ci"]) if primary else None),
                        "method": ISOLATION_METHODS[prepared.design]["method"], "isolation": prepared.design,
@@ -249,13 +240,25 @@ def _unit_codes(panel: pd.DataFrame, units: pd.Index, codes: np.ndarray) -> np.n
     return first.reindex(units).to_numpy().astype(int)
 
 
-def _unisolated_draws(panel: pd.DataFrame, kpi: str, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    change = unit_changes(panel, kpi)
-    unit_codes = _unit_codes(panel, change.index, codes)
-    sums = np.bincount(unit_codes, weights=change.fillna(0).to_numpy(), minlength=weights.shape[1])
+def _unit_mean_draws(panel: pd.DataFrame, values: pd.Series, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Bootstrap draws of the mean of a per-unit value (missing counts as 0), resampling clusters."""
+    unit_codes = _unit_codes(panel, values.index, codes)
+    sums = np.bincount(unit_codes, weights=values.fillna(0).to_numpy(), minlength=weights.shape[1])
     counts = np.bincount(unit_codes, minlength=weights.shape[1]).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (weights @ sums) / (weights @ counts)
+
+
+def _estimates_entry(adjusted: pd.DataFrame, ci: tuple[float, float]) -> dict[str, Any]:
+    """The participants' estimates of one KPI: the mean credited change and what it rests on."""
+    given = adjusted["has_estimate"]
+    return {
+        **estimate(float(adjusted["adjusted"].fillna(0).mean()), ci),
+        "method": ISOLATION_METHODS[ESTIMATES]["method"], "n_units": int(len(adjusted)),
+        "n_with_estimate": int(given.sum()),
+        "mean_contribution": float(adjusted.loc[given, "contribution"].mean()) if given.any() else None,
+        "mean_confidence": float(adjusted.loc[given, "confidence"].mean()) if given.any() else None,
+    }
 
 
 def results_summary(
