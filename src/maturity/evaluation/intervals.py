@@ -42,6 +42,24 @@ def percentile_interval(draws: np.ndarray, confidence: float) -> tuple[float, fl
     return float(lo), float(hi)
 
 
+def cluster_bootstrap_interval(center: float, draws: np.ndarray, confidence: float,
+                               n_clusters: int) -> tuple[float, float]:
+    """Interval of a figure from a cluster bootstrap: its bootstrap standard error, inflated by
+    sqrt(G / (G - 1)), times the t quantile on G - 1 degrees of freedom (G clusters).
+
+    With few clusters the percentile interval of a cluster bootstrap runs narrow (about 90%
+    for a nominal 95% with a dozen clusters a group); this interval keeps its nominal rate, as
+    the analytic cluster-robust interval does (Cameron and Miller 2015).
+    """
+    draws = np.asarray(draws, dtype=float)
+    draws = draws[np.isfinite(draws)]
+    if draws.size < 10 or n_clusters < 2 or not np.isfinite(center):
+        return np.nan, np.nan
+    se = draws.std(ddof=1) * np.sqrt(n_clusters / (n_clusters - 1))
+    half = stats.t.ppf(0.5 + confidence / 2, n_clusters - 1) * se
+    return float(center - half), float(center + half)
+
+
 def correlation(x: np.ndarray, y: np.ndarray, confidence: float) -> dict[str, Any]:
     """Pearson correlation of the pairs where both are finite, with its Fisher interval."""
     x, y = np.asarray(x, float), np.asarray(y, float)

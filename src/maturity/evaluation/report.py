@@ -96,7 +96,8 @@ def evaluate_data(plan: EvaluationPlan, data: EvaluationData) -> dict[str, Any]:
                          "n_trained": prepared.n_trained, "n_clusters": prepared.n_clusters,
                          "cluster": plan.cluster if prepared.cluster_column == "cluster" else None}
         benefits = {k: e["benefit"]["estimate"] for k, e in entries.items() if e["benefit"]["estimate"] is not None}
-        out["roi"] = roi_summary(benefits, {k: draws[k] for k in benefits}, plan.cost, confidence=level)
+        out["roi"] = roi_summary(benefits, {k: draws[k] for k in benefits}, plan.cost,
+                                 n_clusters=prepared.n_clusters, confidence=level)
         learners = _learner_index(by_learner)
         if len(learners) and learners.isin(prepared.trained_units).any():
             by_learner["results"] = results_by_learner(prepared.panel, plan.kpis, learners)

@@ -19,7 +19,9 @@ Three designs, strongest first; the report always names the one each figure used
    programme with everything else that happened. Reported, never called an effect.
 
 Bootstrap draws resample clusters (or units) with replacement; one set of resampling
-weights is shared by every KPI so that the total benefit keeps their correlation.
+weights is shared by every KPI so that the total benefit keeps their correlation. Money
+intervals come from the draws' standard error with a small-sample t quantile
+(:func:`~maturity.evaluation.intervals.cluster_bootstrap_interval`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from .intervals import estimate, mean_interval, percentile_interval
+from .intervals import cluster_bootstrap_interval, estimate, mean_interval
 from .plan import Kpi
 
 COMPARISON = "comparison group"
@@ -219,7 +221,8 @@ def kpi_result(
         adjusted = participant_adjusted(panel, kpi.name, estimates)
         draws = _unit_mean_draws(panel, adjusted["adjusted"], codes, weights)
         effect = float(adjusted["adjusted"].fillna(0).mean())
-        entry["estimates"] = _estimates_entry(adjusted, percentile_interval(draws, confidence))
+        entry["estimates"] = _estimates_entry(adjusted, cluster_bootstrap_interval(
+            float(adjusted["adjusted"].fillna(0).mean()), draws, confidence, prepared.n_clusters))
     else:
         effect = mean
         draws = _unit_mean_draws(panel, raw, codes, weights)
@@ -228,8 +231,10 @@ def kpi_result(
                        "method": ISOLATION_METHODS[prepared.design]["method"], "isolation": prepared.design,
                        "improvement": None if not np.isfinite(effect) else float(kpi.sign * effect)}
     benefit_draws = unit_value * draws
-    entry["benefit"] = estimate(unit_value * effect, percentile_interval(benefit_draws, confidence),
-                                method="isolated effect per trained unit x trained units x value per unit")
+    entry["benefit"] = estimate(
+        unit_value * effect, cluster_bootstrap_interval(unit_value * effect, benefit_draws, confidence,
+                                                        prepared.n_clusters),
+        method="isolated effect per trained unit x trained units x value per unit")
     return entry, benefit_draws
 
 

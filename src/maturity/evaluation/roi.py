@@ -3,7 +3,9 @@
 benefit of a KPI = isolated effect per trained unit x trained units x value per unit (one
 period), signed so that an improvement is positive; total benefit = sum over KPIs;
 ROI % = (benefit - cost) / cost x 100; benefit-cost ratio (BCR) = benefit / cost. Each
-has a percentile bootstrap interval from the same resamples, and a *conservative reading*:
+has a bootstrap interval from the same resamples of clusters (their standard error with a
+small-sample t quantile, :func:`~maturity.evaluation.intervals.cluster_bootstrap_interval`),
+and a *conservative reading*:
 the lower end of its interval, the figure a skeptical leader can rely on.
 """
 
@@ -13,11 +15,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .intervals import estimate, percentile_interval
+from .intervals import cluster_bootstrap_interval, estimate
 
 
 def roi_summary(benefits: Mapping[str, float], draws: Mapping[str, np.ndarray], cost: float, *,
-                confidence: float = 0.95) -> dict[str, Any]:
+                n_clusters: int, confidence: float = 0.95) -> dict[str, Any]:
     """Total benefit, ROI % and BCR with intervals and conservative readings.
 
     Parameters
@@ -28,6 +30,8 @@ def roi_summary(benefits: Mapping[str, float], draws: Mapping[str, np.ndarray], 
         KPI -> bootstrap draws of its benefit (all of one length, from shared resamples).
     cost : float
         The programme's total cost (> 0).
+    n_clusters : int
+        Clusters the draws resampled (for the small-sample t quantile).
     confidence : float
 
     Returns
@@ -43,7 +47,7 @@ def roi_summary(benefits: Mapping[str, float], draws: Mapping[str, np.ndarray], 
     total_draws = np.sum([np.asarray(d, float) for d in draws.values()], axis=0)
 
     def figure(central: float, sampled: np.ndarray) -> dict[str, Any]:
-        lo, hi = percentile_interval(sampled, confidence)
+        lo, hi = cluster_bootstrap_interval(central, sampled, confidence, n_clusters)
         return {**estimate(central, (lo, hi)), "conservative": estimate(lo, None)["estimate"]}
 
     finite = total_draws[np.isfinite(total_draws)]
@@ -54,5 +58,5 @@ def roi_summary(benefits: Mapping[str, float], draws: Mapping[str, np.ndarray], 
         "percent": figure(100 * (total - cost) / cost, 100 * (total_draws - cost) / cost),
         "bcr": figure(total / cost, total_draws / cost),
         "break_even_probability": float(np.mean(finite >= cost)) if finite.size else None,
-        "method": "percentile bootstrap over clusters (or units), shared by every KPI",
+        "method": "bootstrap over clusters (or units), shared by every KPI; standard error with a t quantile on G - 1 df",
     }
