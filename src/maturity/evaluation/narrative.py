@@ -298,7 +298,9 @@ def method_markdown(evaluation: Mapping[str, Any]) -> str:
     lines = ["## Method and its limits", "",
              f"- Every range is a {level}% interval. Reaction items and score changes use t intervals; d_z uses the "
              "exact noncentral t interval; the Net Promoter Score, g_av, normalised gain, benefit and ROI use "
-             f"{evaluation['plan']['bootstrap']} bootstrap resamples (seed {evaluation['plan']['seed']}).",
+             f"{evaluation['plan']['bootstrap']} bootstrap resamples (seed {evaluation['plan']['seed']}). Benefit "
+             "and ROI resample whole teams (or units), so that people who share a team are not counted as "
+             "independent.",
              "- The benefit counts one period of each KPI after the programme: effect per trained unit x trained "
              "units x the plan's value per unit. Benefits that last longer, and costs not in the plan, are left out.",
              "- The conservative reading is the lower end of each range: a figure the data support even when chance "
