@@ -123,9 +123,12 @@ def test_report_prints_to_pdf(tmp_path):
     programme = write_synthetic_programme(tmp_path / "p", n_learners=40, seed=9, bootstrap=200)
     out = tmp_path / "out"
     assert main(["evaluate", str(programme.plan), "--out", str(out), "--pdf"]) == 0
-    text = " ".join(page.extract_text() for page in PdfReader(out / "report.pdf").pages)
-    assert "did it work?" in text
-    assert "Isolation method" in " ".join(text.split())
+    pages = PdfReader(out / "report.pdf").pages
+    first = " ".join(pages[0].extract_text().split())
+    headline = json.loads((out / "evaluation.json").read_text())["answer"]["headline"]
+    assert "First-line leaders: did it work?" in first
+    assert " ".join(headline.split(".")[0].split()) in first  # the answer leads the first page
+    assert "Isolation method" in " ".join(" ".join(p.extract_text() for p in pages).split())
 
 
 def test_demo_evaluation_writes_and_stores_a_planted_programme(tmp_path):
@@ -142,3 +145,19 @@ def test_demo_evaluation_writes_and_stores_a_planted_programme(tmp_path):
     with BenchmarkStore(db, read_only=True) as store:
         (stored,) = stored_evaluations(store)
     assert stored["organisation"] == sorted(orgs)[0] and stored["type"] == "leadership"
+
+
+def test_report_sections_escape_text_from_the_files(tmp_path):
+    from maturity.evaluation import evaluate
+    from maturity.evaluation.display import SECTIONS, section_html
+
+    programme = write_synthetic_programme(tmp_path / "p", n_learners=40, seed=6, bootstrap=200)
+    plan = yaml.safe_load(programme.plan.read_text())
+    plan["programme"]["name"] = "Leaders <script>alert(1)</script>"
+    programme.plan.write_text(yaml.safe_dump(plan))
+    ev = evaluate(programme.plan)
+    ev["success_cases"]["most"][0]["story"] = "it <img src=x onerror=alert(2)> worked"
+    html = "".join(section_html(name, ev) for name in SECTIONS)
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "&lt;img" in html
+    assert "<table>" in html and "<h2>Level 4: Results</h2>" in html

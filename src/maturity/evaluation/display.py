@@ -1,4 +1,9 @@
-"""The evaluation report's sections as notebook display objects (Markdown)."""
+"""The evaluation report's sections as notebook display objects.
+
+Each section is written in Markdown (:mod:`maturity.evaluation.narrative`) and shown as
+HTML: a section is then one block that printing keeps on a page where it fits, and text
+from the plan and its files (names, labels, stories) is escaped, never run as HTML.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from IPython.display import Markdown
+import mistune
+from IPython.display import HTML
 
 from . import narrative
 
@@ -24,11 +30,20 @@ SECTIONS = {
 }
 
 
+#: Markdown to HTML, tables included; HTML written in the text is shown as text.
+_MARKDOWN = mistune.create_markdown(escape=True, plugins=["table"])
+
+
 def load_evaluation(path: str | Path) -> dict[str, Any]:
     """Read an ``evaluation.json``."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def section(name: str, evaluation: Mapping[str, Any]) -> Markdown:
-    """One section of the report (a key of :data:`SECTIONS`) as Markdown."""
-    return Markdown(SECTIONS[name](evaluation))
+def section_html(name: str, evaluation: Mapping[str, Any]) -> str:
+    """One section of the report (a key of :data:`SECTIONS`) as HTML."""
+    return _MARKDOWN(SECTIONS[name](evaluation))
+
+
+def section(name: str, evaluation: Mapping[str, Any]) -> HTML:
+    """One section of the report, for display in the notebook."""
+    return HTML(section_html(name, evaluation))
