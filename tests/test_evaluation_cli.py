@@ -9,7 +9,7 @@ import yaml
 
 from maturity.cli import main
 from maturity.data.store import BenchmarkStore
-from maturity.evaluation.norms import stored_evaluations
+from maturity.evaluation.norms import organisation_evaluations, stored_evaluations, value_evidence_block
 from maturity.evaluation.synthetic import write_synthetic_programme
 
 from .batch_support import make_database
@@ -97,6 +97,10 @@ def test_stored_evaluations_form_norms_with_the_group_size_rule(tmp_path, capsys
     capsys.readouterr()
     with BenchmarkStore(db, read_only=True) as store:
         stored = stored_evaluations(store)
+        own = organisation_evaluations(store, orgs[2])
+    assert [s["organisation"] for s in own] == [orgs[2]]
+    block = value_evidence_block(own)
+    assert block["n_evaluations"] == 1 and block["levels"]["results"] == 1 and block["roi_measured"] == 1
     assert len(stored) == 7 and {s["organisation"] for s in stored} == set(orgs[:7])
     assert all("L000" not in json.dumps(s) for s in stored)
     last = json.loads((tmp_path / "o6" / "evaluation.json").read_text())

@@ -97,6 +97,12 @@ def stored_evaluations(store: BenchmarkStore, wave: str | None = None) -> list[d
     return [json.loads(row[0]) for row in rows]
 
 
+def organisation_evaluations(store: BenchmarkStore, organisation: str, wave: str | None = None) -> list[dict[str, Any]]:
+    """The evaluation summaries one organisation stored with a wave (its own, for
+    :func:`value_evidence_block`)."""
+    return [s for s in stored_evaluations(store, wave) if s.get("organisation") == str(organisation)]
+
+
 def programme_norms(summary: Mapping[str, Any], others: Sequence[Mapping[str, Any]], *,
                     min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> dict[str, Any]:
     """Place one programme among other organisations' programmes.
