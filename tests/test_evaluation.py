@@ -260,3 +260,21 @@ def test_benefit_bootstrap_covers_the_planted_benefit():
         hits += lo <= planted <= hi
     # 95% of 150 is 142.5; a binomial 99.9% band is about 134 to 149.
     assert 134 <= hits <= 149, hits
+
+
+def test_whole_programmes_cover_their_planted_effects_and_roi(tmp_path):
+    """End to end over 80 synthetic programmes (files written and read back): the intervals of
+    the KPI effects, the learning gain and the ROI cover the planted values about 95% of the time."""
+    n, n_seeds = 60, 80
+    per_learner = sum(abs(spec["effect"]) * spec["value"] for spec in PLANTED["kpis"].values())
+    planted = {"sales": PLANTED["kpis"]["sales"]["effect"], "errors": PLANTED["kpis"]["errors"]["effect"],
+               "roi": 100 * (per_learner * n - PLANTED["cost"]) / PLANTED["cost"], "gain": PLANTED["learning_gain"]}
+    hits = dict.fromkeys(planted, 0)
+    for seed in range(n_seeds):
+        ev = evaluate(write_synthetic_programme(tmp_path / str(seed), n_learners=n, seed=seed, bootstrap=300).plan)
+        found = {"sales": ev["results"]["sales"]["did"], "errors": ev["results"]["errors"]["did"],
+                 "roi": ev["roi"]["percent"], "gain": ev["learning"]["change"]}
+        for key, entry in found.items():
+            hits[key] += entry["ci"][0] <= planted[key] <= entry["ci"][1]
+    # 95% of 80 is 76; a binomial 99.9% band is about 70 to 80.
+    assert all(70 <= h <= 80 for h in hits.values()), hits
