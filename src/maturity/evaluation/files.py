@@ -208,9 +208,6 @@ class _Sheet:
         shown = frame[keys[0]].astype(str)
         self.problems_at("duplicate_row", np.flatnonzero(dup), column, shown, what)
 
-    def item_columns(self, reserved: set[str]) -> list[str]:
-        return [self.table.columns[pos].strip() for key, pos in self.index.items() if key not in reserved]
-
     def item_keys(self, reserved: set[str]) -> list[str]:
         return [key for key in self.index if key not in reserved]
 
