@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = load_plan(programme.plan)
         seconds = best_of(lambda: evaluate(plan), repeat=args.repeat)
         ev = evaluate(plan)
-    print(f"evaluation: {ev['answer']['headline']}")
+    print(f"verdict: {ev['answer']['verdict']} ({ev['design']['isolation']})")
     print(f"ratio to the goal: {seconds / GOAL_SECONDS:.2f} (1.00 = at the {GOAL_SECONDS:.0f} s goal)")
     ok = report(f"evaluate {args.learners} participants with {args.bootstrap} bootstrap resamples", seconds,
                 GOAL_SECONDS, " s")
