@@ -179,6 +179,8 @@ def test_roster_makes_every_learner_known(programme):
      "kpis.sales.value"),
     ({"programme": "P", "cost": 10, "files": {"feelings": "f.csv"}}, "files.feelings"),
     ({"programme": "P", "cost": 10, "files": {"stories": "s.csv"}}, "files"),
+    ({"programme": "P", "cost": 10, "files": {"learning": {"path": "l.csv", "about": "x"}}}, "files.learning.about"),
+    ({"programme": "P", "cost": 10, "files": {"learning": {"measures": "a test"}}}, "files.learning.path"),
     ({"programme": "P", "cost": 10, "files": {"learning": "l.csv"}, "scales": {"reaction": {"min": 5, "max": 1}}},
      "scales.reaction"),
     ({"programme": "P", "cost": 10, "files": {"learning": "l.csv"}, "budget": 3}, "budget"),
@@ -208,3 +210,15 @@ def test_xlsx_files_are_read(tmp_path):
     programme = write_synthetic_programme(tmp_path, n_learners=20, seed=3, bootstrap=200, fmt="xlsx")
     data = read_evaluation_files(load_plan(programme.plan))
     assert len(data.learning) == 20 and data.results["sales"].notna().all()
+
+
+def test_plan_says_what_each_file_measures(tmp_path):
+    from maturity.evaluation import evaluate
+    from maturity.evaluation.display import section_html
+
+    programme = write_synthetic_programme(tmp_path, n_learners=20, seed=3, bootstrap=200)
+    plan = load_plan(programme.plan)
+    assert plan.files["learning"] == (tmp_path / "learning.csv").resolve()
+    assert plan.measures["learning"].startswith("scenario test")
+    html = section_html("learning", evaluate(plan))
+    assert "What it measures:</em> scenario test before the first module" in html

@@ -167,12 +167,18 @@ def answer_markdown(evaluation: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _measures(evaluation: Mapping[str, Any], level: str) -> list[str]:
+    """The plan's words for what a level's file measures, as a line of the section."""
+    said = ((evaluation.get("plan") or {}).get("measures") or {}).get(level)
+    return [f"*What it measures:* {said}", ""] if said else []
+
+
 def reaction_markdown(evaluation: Mapping[str, Any]) -> str:
     r = evaluation.get("reaction")
     if not r:
         return "## Level 1: Reaction\n\nNo reaction file was given."
     lo, hi = r["scale"]
-    text = [f"## Level 1: Reaction", "",
+    text = ["## Level 1: Reaction", "", *_measures(evaluation, "reaction"),
             f"{r['n']} participants rated the programme {_num(r['overall']['estimate'])}{_ci(r['overall'])} "
             f"on average on a {lo:g}-{hi:g} scale."]
     if r.get("nps") and r["nps"]["estimate"] is not None:
@@ -190,7 +196,7 @@ def learning_markdown(evaluation: Mapping[str, Any]) -> str:
     if not r:
         return "## Level 2: Learning\n\nNo learning file was given."
     return "\n".join([
-        "## Level 2: Learning", "",
+        "## Level 2: Learning", "", *_measures(evaluation, "learning"),
         f"{r['n']} learners took the test before and after. The mean score went from {_num(r['pre']['estimate'], 1)} "
         f"to {_num(r['post']['estimate'], 1)}: a change of {_num(r['change']['estimate'], 1)}{_ci(r['change'], 1)}.",
         "",
@@ -205,7 +211,8 @@ def behaviour_markdown(evaluation: Mapping[str, Any]) -> str:
     r = evaluation.get("behaviour")
     if not r:
         return "## Level 3: Behaviour\n\nNo behaviour file was given."
-    lines = ["## Level 3: Behaviour", "", "| Rater | n | Before | After | Change | d_z |", "|---|---|---|---|---|---|"]
+    lines = ["## Level 3: Behaviour", "", *_measures(evaluation, "behaviour"),
+             "| Rater | n | Before | After | Change | d_z |", "|---|---|---|---|---|---|"]
     for rater, e in r["raters"].items():
         lines.append(f"| {rater} | {e['n']} | {_num(e['before']['estimate'])} | {_num(e['after']['estimate'])} | "
                      f"{_num(e['change']['estimate'])}{_ci(e['change'])} | {_num(e['d_z']['estimate'])} |")
@@ -224,7 +231,7 @@ def results_markdown(evaluation: Mapping[str, Any]) -> str:
         return "## Level 4: Results\n\nNo results file was given."
     design = evaluation["design"]
     currency = (evaluation.get("cost") or {}).get("currency", "")
-    lines = ["## Level 4: Results", "",
+    lines = ["## Level 4: Results", "", *_measures(evaluation, "results"),
              f"**Isolation method: {design['method']}.** It measures {design['meaning']}.", "",
              "| KPI | Wanted | Change in trained units | Isolated effect per unit | Method | Benefit |",
              "|---|---|---|---|---|---|"]

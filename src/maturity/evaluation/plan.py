@@ -81,6 +81,8 @@ class EvaluationPlan:
         Cost line -> amount (one line ``total`` when the plan gives a single number).
     files : dict
         Level or evidence name -> absolute path.
+    measures : dict
+        Level -> what its file measures, in the plan's words (e.g. "end-of-course survey").
     kpis : dict
         KPI column -> :class:`Kpi`.
     cluster : str or None
@@ -95,6 +97,7 @@ class EvaluationPlan:
     cost: float
     cost_lines: dict[str, float] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
     kpis: dict[str, Kpi] = field(default_factory=dict)
     cluster: str | None = None
     scales: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_SCALES))
@@ -126,7 +129,7 @@ class EvaluationPlan:
             "programme": self.programme, "owner": self.owner, "audience": self.audience, "dates": dict(self.dates),
             "type": self.programme_type, "organisation": self.organisation, "currency": self.currency,
             "cost": self.cost, "cost_lines": dict(self.cost_lines),
-            "files": {k: shown(v) for k, v in self.files.items()},
+            "files": {k: shown(v) for k, v in self.files.items()}, "measures": dict(self.measures),
             "kpis": {k: {"value": v.value, "direction": v.direction, "label": v.label} for k, v in self.kpis.items()},
             "cluster": self.cluster, "scales": {k: list(v) for k, v in self.scales.items()},
             "confidence": self.confidence, "bootstrap": self.bootstrap, "seed": self.seed,
@@ -175,7 +178,7 @@ def parse_plan(document: Any, *, base: str | Path = ".", source: str | Path | No
     dates = _dates(document.get("dates", details.get("dates", {})), fail)
     programme_type = _text(document.get("type", details.get("type", "")), "type", fail)
     cost_lines = _cost(document.get("cost"), fail)
-    files = _files(document.get("files"), Path(base), fail)
+    files, measures = _files(document.get("files"), Path(base), fail)
     kpis = _kpis(document.get("kpis"), fail, required="results" in files)
     cluster = document.get("cluster")
     if cluster is not None and (not isinstance(cluster, str) or not cluster.strip()):
@@ -194,7 +197,8 @@ def parse_plan(document: Any, *, base: str | Path = ".", source: str | Path | No
     if "estimates" in files and "results" not in files:
         raise fail("files.estimates", "participants' estimates need a results file (the change they share out)")
     return EvaluationPlan(
-        programme=programme, cost=float(sum(cost_lines.values())), cost_lines=cost_lines, files=files, kpis=kpis,
+        programme=programme, cost=float(sum(cost_lines.values())), cost_lines=cost_lines, files=files,
+        measures=measures, kpis=kpis,
         cluster=cluster.strip() if cluster else None, scales=scales, owner=owner, audience=audience, dates=dates,
         programme_type=programme_type, currency=_text(document.get("currency", ""), "currency", fail),
         confidence=confidence, bootstrap=bootstrap, seed=seed,
@@ -282,21 +286,32 @@ def _cost(value: Any, fail) -> dict[str, float]:
     return lines
 
 
-def _files(value: Any, base: Path, fail) -> dict[str, Path]:
+def _files(value: Any, base: Path, fail) -> tuple[dict[str, Path], dict[str, str]]:
+    """Level -> path, and level -> what its file measures (a file is a path, or
+    ``{path: ..., measures: ...}``)."""
     if value is None:
         raise fail("files", "missing: map reaction, learning, behaviour, results to files")
     if not isinstance(value, Mapping):
         raise fail("files", "expected a mapping of level -> file path")
-    out = {}
+    out, measures = {}, {}
     for key, path in value.items():
         if key not in LEVEL_FILES + EXTRA_FILES:
             raise fail(f"files.{key}", f"unknown level (expected some of: {', '.join(LEVEL_FILES + EXTRA_FILES)})")
+        if isinstance(path, Mapping):
+            extra = sorted(set(map(str, path)) - {"path", "measures"})
+            if extra:
+                raise fail(f"files.{key}.{extra[0]}", "unknown field (expected path, measures)")
+            if path.get("measures") is not None:
+                measures[key] = _text(path["measures"], f"files.{key}.measures", fail)
+            path = path.get("path")
+            if path is None:
+                raise fail(f"files.{key}.path", "missing: the file's path")
         if path is None:
             continue
         if not isinstance(path, str) or not path.strip():
             raise fail(f"files.{key}", f"expected a file path, got {path!r}")
         out[key] = resolve_path(path.strip(), base)
-    return out
+    return out, measures
 
 
 def _kpis(value: Any, fail, *, required: bool) -> dict[str, Kpi]:

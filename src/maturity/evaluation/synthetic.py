@@ -31,6 +31,13 @@ PLANTED: dict[str, Any] = {
     "cost": 60_000.0,
 }
 
+_MEASURES = {
+    "reaction": "end-of-programme survey: relevance, delivery, intent to use; would you recommend it (0-10)",
+    "learning": "scenario test before the first module and after the last (0-100)",
+    "behaviour": "360 items on feedback, goal setting and coaching, rated by the leader and their manager, "
+                 "one month before and three months after",
+    "results": "monthly sales and order errors per leader's team, the quarter before and the quarter after",
+}
 _STORIES = (
     "I now run a short weekly review with my team and we catch problems earlier.",
     "The coaching sessions gave me a way to talk about targets without it becoming a fight.",
@@ -182,7 +189,8 @@ def write_synthetic_programme(
         "currency": "GBP",
         "cost": [{"item": "design", "amount": 18_000}, {"item": "delivery", "amount": 30_000},
                  {"item": "participants' time", "amount": PLANTED["cost"] - 48_000}],
-        "files": names,
+        "files": {name: ({"path": path, "measures": _MEASURES[name]} if name in _MEASURES else path)
+                  for name, path in names.items()},
         "kpis": {k: {"value": v["value"], "direction": v["direction"], "label": v["label"]}
                  for k, v in PLANTED["kpis"].items()},
         "cluster": "team",
