@@ -17,7 +17,7 @@ from maturity.evaluation.paired import cohen_dz, dz_interval, hedges_gav
 from maturity.evaluation.plan import Kpi
 from maturity.evaluation.reaction import net_promoter_score, nps_bootstrap, reaction_summary
 from maturity.evaluation.results import (
-    COMPARISON, ESTIMATES, UNISOLATED, did, did_draws, participant_adjusted, prepare_results, resampling_weights,
+    COMPARISON, ESTIMATES, UNISOLATED, did, did_draws, participant_adjusted, resampling_weights,
     results_summary,
 )
 from maturity.evaluation.roi import roi_summary

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..errors import ValidationFailed
 from .options import add_format_option, positive_int, print_json, seconds
