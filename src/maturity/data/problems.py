@@ -100,6 +100,11 @@ class Problem:
         return self.severity == "error" and self.action is None
 
     @property
+    def kind_text(self) -> str:
+        """What the problem's kind means, in words (a subclass may word other kinds)."""
+        return PROBLEM_KINDS.get(self.kind, self.kind)
+
+    @property
     def message(self) -> str:
         """One line naming where the problem is, the value and what was expected."""
         where = [self.file]
@@ -107,7 +112,7 @@ class Problem:
             where.append(f"{self.row_label} {self.row}")
         if self.column is not None:
             where.append(f"column {self.column}")
-        text = ", ".join(where) + ": " + PROBLEM_KINDS.get(self.kind, self.kind)
+        text = ", ".join(where) + ": " + self.kind_text
         if self.value is not None:
             text += f": {quote(self.value)}"
         if self.expected:

@@ -17,6 +17,7 @@ from ..data.synthetic import demo_waves
 from ..framework import load_framework
 from ..reporting.analysis_report import run_analysis_report
 from .clients import pick_demo_clients, write_client_files
+from .evaluation import run_demo_evaluation
 
 #: Labels of the two synthetic waves the demo imports (the later one is analysed).
 DEMO_WAVES = ("2025", "2026")
@@ -160,6 +161,7 @@ def run_demo(
         result.batch = _run_client_reports(out, database, later_label, later.responses, framework, params,
                                            n_clients, workers, echo, progress)
         result.extras.update({"client reports": out / "clients", "batch manifest": result.batch.manifest})
+    result.extras.update(run_demo_evaluation(out, seed=params["seed"], database=database, echo=echo, progress=progress))
     result.seconds = time.perf_counter() - started
     return result
 
