@@ -1,0 +1,545 @@
+"""The learner level of a wave: staff answers stored beside their organisations' answers.
+
+A learner file (CSV/TSV or Parquet) has one row per learner, a column naming the learner's
+organisation (default ``organisation_id``) and one column per item of a learner framework
+(``level: learner``, e.g. the packaged ``learner-voice``). It is imported into an existing
+wave of the benchmark database, in one transaction, and checked entirely inside DuckDB, so
+a million learners import in seconds and in little memory:
+
+1. DuckDB reads the file (every field as text) and converts it in one pass into the wave's
+   learner table: answers as numbers on their printed scale (labels mapped, case and
+   surrounding spaces ignored), barriers as 1/0, single-choice answers in the framework's
+   spelling, and the organisation id replaced by the organisation's key in the wave;
+2. one aggregate query counts every problem: an organisation not in the wave (or blank), an
+   answer neither a number nor a label, off the scale, not a whole number, an unknown choice;
+3. on any problem the transaction is rolled back (the database is as it was) and the file is
+   read once more to name each problem by file, line, column and value
+   (:class:`~maturity.errors.ValidationFailed`, whose ``report`` lists them).
+
+Importing the same file into the same wave again changes nothing; a different file for a
+wave that already has learners is refused unless ``replace=True``, and then replaces the old
+learners in the same transaction. Learner ids, names and columns the framework does not
+know are not stored: only the organisation and the answers.
+
+Layout::
+
+    learner_levels(wave_key, framework_id, framework_version, framework_text, framework_sha256,
+                   organisation_column, imported_at, source_name, source_sha256,
+                   n_learners, n_organisations)
+    learner_answers_<wave_key>(org_key, <item ids> DOUBLE, <barrier ids> DOUBLE, <choice ids> VARCHAR)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+import pandas as pd
+import yaml
+
+from ..errors import DataError, StoreError, ValidationFailed
+from ..framework import Framework, normalise_label, parse_framework
+from ..framework_document import framework_document
+from .problems import Problem, ValidationReport
+from .responses import FALSE_WORDS, TRUE_WORDS
+from .store import BenchmarkStore
+
+__all__ = ["DEFAULT_ORGANISATION_COLUMN", "LearnerImportResult", "import_learners", "learner_levels",
+           "learner_framework", "learner_organisation_summary", "learner_choice_counts", "has_learners"]
+
+#: Column of a learner file naming the learner's organisation, unless told otherwise.
+DEFAULT_ORGANISATION_COLUMN = "organisation_id"
+#: Problems of one kind quoted in a rejected import's report.
+_LISTED_PER_KIND = 200
+_INVALID = "\x01"  # marks a choice answer the framework does not know (never a real value)
+
+_LEVEL_TABLE = """
+CREATE TABLE IF NOT EXISTS learner_levels (
+    wave_key INTEGER PRIMARY KEY, framework_id VARCHAR NOT NULL, framework_version VARCHAR NOT NULL,
+    framework_text VARCHAR NOT NULL, framework_sha256 VARCHAR NOT NULL, organisation_column VARCHAR NOT NULL,
+    imported_at TIMESTAMP NOT NULL, source_name VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
+    n_learners BIGINT NOT NULL, n_organisations INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class LearnerImportResult:
+    """What a learner import did: ``status`` is ``imported``, ``replaced`` or ``unchanged``."""
+
+    wave: str
+    status: str
+    n_learners: int
+    n_organisations: int
+    source_name: str
+    source_sha256: str
+    database: str
+
+    @property
+    def message(self) -> str:
+        if self.status == "unchanged":
+            return (f"wave {self.wave} of {self.database} already holds these learners "
+                    f"({self.n_learners} learners of {self.n_organisations} organisations); nothing was added")
+        verb = "Replaced" if self.status == "replaced" else "Imported"
+        return (f"{verb} the learners of wave {self.wave} in {self.database}: {self.n_learners} learners of "
+                f"{self.n_organisations} organisations from {self.source_name}")
+
+
+def _table(key: int) -> str:
+    return f"learner_answers_{int(key)}"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _column_key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name.casefold())
+
+
+def _reader(path: Path) -> str:
+    """The DuckDB table function reading ``path`` with every field as text."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return f"(SELECT * FROM read_parquet({_literal(str(path))}))"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return f"read_csv({_literal(str(path))}, header = true, all_varchar = true)"
+    raise DataError(f"{path}: a learner file must be .csv, .tsv, .txt or .parquet")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _clean(column: str) -> str:
+    """SQL: the field trimmed, NULL when blank."""
+    return f"nullif(trim(CAST({_ident(column)} AS VARCHAR)), '')"
+
+
+def _item_sql(column: str, framework: Framework, scale_id: str) -> str:
+    """SQL converting an answer to its number: a number, else a label, else NaN (invalid)."""
+    scale = framework.scales[scale_id]
+    value = _clean(column)
+    labels = " ".join(f"WHEN {_literal(normalise_label(text))} THEN {float(v)!r}" for v, text in scale.labels.items())
+    label = f"CASE lower({value}) {labels} END" if labels else "NULL"
+    return f"CASE WHEN {value} IS NULL THEN NULL ELSE coalesce(TRY_CAST({value} AS DOUBLE), {label}, 'NaN'::DOUBLE) END"
+
+
+def _barrier_sql(column: str, name: str) -> str:
+    value = f"lower({_clean(column)})"
+    yes = ", ".join(_literal(w) for w in sorted(TRUE_WORDS | {normalise_label(name)}))
+    no = ", ".join(_literal(w) for w in sorted(FALSE_WORDS))
+    number = f"TRY_CAST({value} AS DOUBLE)"
+    return (f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} IN ({yes}) OR {number} = 1 THEN 1.0 "
+            f"WHEN {value} IN ({no}) OR {number} = 0 THEN 0.0 ELSE 'NaN'::DOUBLE END")
+
+
+def _choice_sql(column: str, values: tuple[str, ...]) -> str:
+    value = _clean(column)
+    cases = " ".join(f"WHEN {_literal(normalise_label(v))} THEN {_literal(v)}" for v in values)
+    return f"CASE WHEN {value} IS NULL THEN NULL ELSE coalesce(CASE lower({value}) {cases} END, {_literal(_INVALID)}) END"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which file column feeds which framework column, and the SQL converting it."""
+
+    organisation: str
+    columns: list[tuple[str, str, str, str]]  # (framework id, file column, kind, SQL expression)
+    unknown: list[str]
+
+
+def _plan(header: list[str], framework: Framework, organisation_column: str, report: ValidationReport) -> _Plan | None:
+    by_key: dict[str, str] = {}
+    for name in header:
+        by_key.setdefault(_column_key(name), name)
+
+    def find(wanted: str) -> str | None:
+        return wanted if wanted in header else by_key.get(_column_key(wanted))
+
+    organisation = find(organisation_column)
+    if organisation is None:
+        report.add(Problem("missing_organisation_column", report.source, column=organisation_column,
+                           expected=f"a column '{organisation_column}' naming each learner's organisation",
+                           row_label="line"))
+    columns: list[tuple[str, str, str, str]] = []
+    for item in framework.items:
+        source = find(item.id)
+        if source is None:
+            report.add(Problem("missing_item_column", report.source, column=item.id,
+                               expected=f"a column for item '{item.id}'", row_label="line"))
+            continue
+        columns.append((item.id, source, "item", _item_sql(source, framework, item.scale)))
+    for barrier in framework.barriers:
+        source = find(barrier.id)
+        if source is not None:
+            columns.append((barrier.id, source, "barrier", _barrier_sql(source, barrier.name)))
+    for demo in framework.demographics:
+        source = find(demo.id)
+        if source is not None:
+            columns.append((demo.id, source, "choice", _choice_sql(source, demo.values)))
+    used = {organisation} | {c[1] for c in columns}
+    ignored = {find(framework.id_column), find(framework.name_column)}
+    unknown = [name for name in header if name not in used and name not in ignored]
+    for name in unknown:
+        report.add(Problem("unknown_column", report.source, column=name, severity="warning", row_label="line",
+                           expected="a column of the learner framework (not stored)"))
+    if organisation is None or not report.ok:
+        return None
+    return _Plan(organisation, columns, unknown)
+
+
+def _checks(plan: _Plan, framework: Framework) -> list[tuple[str, str, str, str]]:
+    """(problem kind, framework id, SQL condition on the converted table, expected) of every check."""
+    checks = [("unknown_organisation", "", "org_key IS NULL", "the id of an organisation in the wave")]
+    scales = {item.id: framework.scales[item.scale] for item in framework.items}
+    for fid, _source, kind, _sql in plan.columns:
+        col = _ident(fid)
+        if kind == "item":
+            scale = scales[fid]
+            checks.append(("not_a_number", fid, f"isnan({col})", scale.describe()))
+            checks.append(("not_finite", fid, f"isinf({col})", scale.describe()))
+            checks.append(("out_of_range", fid, f"NOT isnan({col}) AND ({col} < {scale.min!r} OR {col} > {scale.max!r})", scale.describe()))
+            if scale.integer:
+                checks.append(("not_integer", fid, f"isfinite({col}) AND {col} <> round({col})", scale.describe()))
+        elif kind == "barrier":
+            checks.append(("barrier_value", fid, f"isnan({col})", "selected or not (1/0, yes/no, or the barrier's name)"))
+        else:
+            values = next(d.values for d in framework.demographics if d.id == fid)
+            checks.append(("demographic_value", fid, f"{col} = {_literal(_INVALID)}", "one of: " + ", ".join(values)))
+    return checks
+
+
+def _converted_sql(plan: _Plan, reader: str, key: int, with_line: bool = False) -> str:
+    selects = ["w.org_key"] + [f"{sql} AS {_ident(fid)}" for fid, _s, _k, sql in plan.columns]
+    if with_line:
+        selects = ["r.rowid + 2 AS line", f"r.{_ident(plan.organisation)} AS raw_organisation"] + selects \
+            + [f"r.{_ident(src)} AS {_ident('raw_' + fid)}" for fid, src, _k, _sql in plan.columns]
+    wave_orgs = (f"(SELECT p.org_key, o.organisation_id FROM participants p JOIN organisations o USING (org_key) "
+                 f"WHERE p.wave_key = {int(key)})")
+    return (f"SELECT {', '.join(selects)} FROM {reader} r LEFT JOIN {wave_orgs} w "
+            f"ON w.organisation_id = trim(CAST(r.{_ident(plan.organisation)} AS VARCHAR))")
+
+
+def import_learners(
+    store: BenchmarkStore,
+    path: str | Path,
+    wave: str | int,
+    framework: Framework,
+    *,
+    organisation_column: str = DEFAULT_ORGANISATION_COLUMN,
+    replace: bool = False,
+) -> LearnerImportResult:
+    """Validate a learner file and store it as the learner level of an existing wave.
+
+    Parameters
+    ----------
+    store : BenchmarkStore
+        Opened for writing.
+    path : path
+        CSV/TSV/TXT (header row, any delimiter DuckDB detects) or Parquet.
+    wave : str
+        A wave already in the database (its organisations are the ones learners may name).
+    framework : Framework
+        A learner framework (``level: learner``).
+    organisation_column : str
+        Column naming each learner's organisation (matched ignoring case, spaces, ``_`` and ``-``).
+    replace : bool
+        Replace learners the wave already holds from a different file.
+
+    Returns
+    -------
+    LearnerImportResult
+
+    Raises
+    ------
+    ValidationFailed
+        The file has problems (``exc.report`` names each by file, line, column and value);
+        nothing was written.
+    StoreError
+        No such wave, the database is read-only, or the wave already has other learners
+        and ``replace`` is false.
+    DataError
+        Not a learner framework, or not a readable learner file.
+    """
+    if framework.level != "learner":
+        raise DataError(f"framework '{framework.id}' is an {framework.level}-level framework; "
+                        "learner files need a framework with `level: learner` (e.g. learner-voice)")
+    if store.read_only:
+        raise StoreError(f"the database {store.path} is open read-only")
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    label = store.resolve_wave(wave)
+    con = store.con
+    key = int(con.execute("SELECT wave_key FROM waves WHERE wave = ?", [label]).fetchone()[0])
+    source_name = str(path)
+    report = ValidationReport(source_name, format=path.suffix.lstrip(".").lower() or "csv")
+    reader = _reader(path)
+    try:
+        header = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
+    except Exception as exc:  # duckdb.Error: DuckDB cannot make a table of the file
+        report.add(Problem("unreadable", source_name, value=str(exc).splitlines()[0], row_label="line"))
+        _reject(report)
+    plan = _plan(header, framework, organisation_column, report)
+    if plan is None:
+        _reject(report)
+
+    source_sha = _file_sha256(path)
+    fw_text = framework_document(framework)
+    fw_sha = hashlib.sha256(fw_text.encode("utf-8")).hexdigest()
+    con.execute(_LEVEL_TABLE)
+    existing = con.execute("SELECT framework_sha256, source_sha256, n_learners, n_organisations, source_name "
+                           "FROM learner_levels WHERE wave_key = ?", [key]).fetchone()
+    if existing is not None:
+        old_fw, old_source, old_n, old_orgs, old_name = existing
+        if old_fw == fw_sha and old_source == source_sha:
+            return LearnerImportResult(label, "unchanged", int(old_n), int(old_orgs), old_name, old_source,
+                                       str(store.path))
+        if not replace:
+            raise StoreError(f"wave {label} of {store.path} already holds learners from {old_name}; use --replace "
+                             "(replace=True) to replace them")
+    table = _ident(_table(key))
+    checks = _checks(plan, framework)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        try:
+            con.execute(f"CREATE TABLE {table} AS {_converted_sql(plan, reader, key)}")
+        except Exception as exc:  # duckdb.Error while reading the rows (a malformed line)
+            raise _Unreadable(str(exc).splitlines()[0]) from None
+        counts = con.execute(
+            "SELECT count(*), count(DISTINCT org_key), "
+            + ", ".join(f"count(*) FILTER (WHERE {cond})" for _k, _f, cond, _e in checks)
+            + f" FROM {table}").fetchone()
+        n_learners, n_orgs, problems = int(counts[0]), int(counts[1]), counts[2:]
+        if n_learners == 0:
+            report.add(Problem("no_data", source_name, row_label="line"))
+        if any(problems) or not report.ok:
+            con.execute("ROLLBACK")
+            _describe_problems(store, plan, reader, key, checks, problems, report)
+            report.n_rows = n_learners
+            _reject(report)
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        con.execute("DELETE FROM learner_levels WHERE wave_key = ?", [key])
+        con.execute("INSERT INTO learner_levels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [key, framework.id, framework.version, fw_text, fw_sha, plan.organisation, now, source_name,
+                     source_sha, n_learners, n_orgs])
+        con.execute("COMMIT")
+    except _Unreadable as exc:
+        _rollback(con)
+        report.add(Problem("unreadable", source_name, value=exc.args[0], row_label="line"))
+        _reject(report)
+    except BaseException:
+        _rollback(con)
+        raise
+    status = "replaced" if existing is not None else "imported"
+    return LearnerImportResult(label, status, n_learners, n_orgs, source_name, source_sha, str(store.path))
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except Exception:  # the transaction already ended
+        pass
+
+
+def _reject(report: ValidationReport) -> None:
+    first = [p.message for p in report.ordered() if p.rejects][:3]
+    raise ValidationFailed(f"{report.summary()}. First: " + "; ".join(first), report)
+
+
+def _describe_problems(store: BenchmarkStore, plan: _Plan, reader: str, key: int, checks, counts, report) -> None:
+    """Read the file again, with line numbers, and list each problem counted (up to a few
+    hundred of each kind; the counts stay exact)."""
+    con = store.con
+    con.execute("CREATE OR REPLACE TEMP TABLE learner_raw AS SELECT * FROM " + reader)
+    try:
+        raw = _converted_sql(plan, "learner_raw", key, with_line=True)
+        sources = {fid: src for fid, src, _k, _s in plan.columns}
+        for (kind, fid, cond, expected), count in zip(checks, counts):
+            if not count:
+                continue
+            value = "raw_organisation" if kind == "unknown_organisation" else _ident("raw_" + fid)
+            rows = con.execute(f"SELECT line, {value} FROM ({raw}) WHERE {cond} ORDER BY line "
+                               f"LIMIT {_LISTED_PER_KIND}").fetchall()
+            column = plan.organisation if kind == "unknown_organisation" else sources[fid]
+            listed = [Problem(kind, report.source, int(line), column, "" if v is None else str(v), expected,
+                              row_label="line") for line, v in rows]
+            # Every problem is counted; only the first few hundred of a kind are listed.
+            cap = report.max_listed
+            report.max_listed = min(cap, len(report.problems) + len(listed))
+            report.add_many(int(count), listed.__getitem__, kind)
+            report.max_listed = cap
+    finally:
+        con.execute("DROP TABLE IF EXISTS learner_raw")
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+
+def learner_levels(store: BenchmarkStore) -> pd.DataFrame:
+    """The waves that have a learner level: wave, framework, source, n_learners, n_organisations."""
+    if not has_table(store, "learner_levels"):
+        return pd.DataFrame(columns=["wave", "framework_id", "framework_version", "source_name", "imported_at",
+                                     "n_learners", "n_organisations"])
+    return store.con.execute(
+        "SELECT w.wave, l.framework_id, l.framework_version, l.source_name, l.imported_at, l.n_learners, "
+        "l.n_organisations FROM learner_levels l JOIN waves w USING (wave_key) ORDER BY w.wave").df()
+
+
+def has_table(store: BenchmarkStore, name: str) -> bool:
+    return bool(store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
+        [name]).fetchone()[0])
+
+
+def _level(store: BenchmarkStore, wave: str | int | None) -> tuple[str, int, tuple]:
+    label = store.resolve_wave(wave)
+    key = int(store.con.execute("SELECT wave_key FROM waves WHERE wave = ?", [label]).fetchone()[0])
+    row = None
+    if has_table(store, "learner_levels"):
+        row = store.con.execute("SELECT framework_text FROM learner_levels WHERE wave_key = ?", [key]).fetchone()
+    if row is None:
+        raise StoreError(f"wave {label} of {store.path} has no learners; import them with "
+                         f"`maturity import LEARNERS.csv --wave {label} --level learner`")
+    return label, key, row
+
+
+def has_learners(store: BenchmarkStore, wave: str | int | None = None) -> bool:
+    """Whether the wave (default the latest) has a learner level."""
+    try:
+        _level(store, wave)
+    except StoreError:
+        return False
+    return True
+
+
+def learner_framework(store: BenchmarkStore, wave: str | int | None = None) -> Framework:
+    """The learner framework the wave's learners were imported with."""
+    _label, _key, (text,) = _level(store, wave)
+    return parse_framework(yaml.safe_load(text), source=None)
+
+
+def _scale_sql(framework: Framework) -> dict[str, str]:
+    """SQL of each strand's learner score (0-100): the weighted mean of the answered item
+    scores when at least ``min_answered`` of the items are answered, else NULL."""
+    out = {}
+    for strand in framework.strands:
+        parts, weights, answered = [], [], []
+        for item in strand.items:
+            sc = framework.scales[item.scale]
+            col = _ident(item.id)
+            score = f"(({col} - {sc.min!r}) / {sc.max - sc.min!r} * 100)"
+            if item.reverse:
+                score = f"(100 - {score})"
+            parts.append(f"coalesce({score} * {item.weight!r}, 0)")
+            weights.append(f"CASE WHEN {col} IS NULL THEN 0 ELSE {item.weight!r} END")
+            answered.append(f"CASE WHEN {col} IS NULL THEN 0 ELSE 1 END")
+        need = framework.index.min_answered * len(strand.items)
+        out[strand.id] = (f"CASE WHEN ({' + '.join(answered)}) >= {need!r} "
+                          f"THEN ({' + '.join(parts)}) / ({' + '.join(weights)}) END")
+    return out
+
+
+def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
+    """Per organisation and measure, the learners' count, mean and sample variance.
+
+    One ``GROUP BY`` over the wave's learner table. Measures are the learner framework's
+    items (on their printed scale, as answered), its strands (``kind`` ``scale``: learner
+    scores 0-100) and its barriers (``kind`` ``barrier``: the mean is the share selecting it).
+    Organisations no longer in the wave are left out.
+
+    Returns
+    -------
+    DataFrame
+        Long: ``organisation_id``, ``measure``, ``kind`` (item, scale, barrier), ``n``,
+        ``mean``, ``var``; ``n_learners`` holds the organisation's learners in the file.
+    """
+    _label, key, _ = _level(store, wave)
+    fw = learner_framework(store, wave)
+    table = _ident(_table(key))
+    scale_sql = _scale_sql(fw)
+    measures = [(i.id, "item", _ident(i.id)) for i in fw.items]
+    measures += [(sid, "scale", _ident("scale:" + sid)) for sid in scale_sql]
+    columns = {r[0] for r in store.con.execute(f"DESCRIBE {table}").fetchall()}
+    measures += [(b.id, "barrier", _ident(b.id)) for b in fw.barriers if b.id in columns]
+    scores = ", ".join(f"{sql} AS {_ident('scale:' + sid)}" for sid, sql in scale_sql.items())
+    inner = f"SELECT *, {scores} FROM {table}"
+    aggregates = ", ".join(
+        f"count({col}), avg({col}), var_samp({col})" for _m, _k, col in measures)
+    frame = store.con.execute(
+        f"SELECT o.organisation_id, count(*) AS n_learners, {aggregates} FROM ({inner}) t "
+        f"JOIN participants p ON p.org_key = t.org_key AND p.wave_key = {key} "
+        "JOIN organisations o ON o.org_key = t.org_key GROUP BY o.organisation_id ORDER BY o.organisation_id"
+    ).fetchnumpy()
+    names = list(frame)
+    rows = []
+    ids = frame[names[0]]
+    totals = frame[names[1]]
+    for j, (measure, kind, _col) in enumerate(measures):
+        base = 2 + 3 * j
+        rows.append(pd.DataFrame({
+            "organisation_id": ids.astype(object), "measure": measure, "kind": kind,
+            "n": frame[names[base]].astype("int64"),
+            "mean": pd.array(frame[names[base + 1]], dtype="float64").to_numpy(na_value=float("nan")),
+            "var": pd.array(frame[names[base + 2]], dtype="float64").to_numpy(na_value=float("nan")),
+            "n_learners": totals.astype("int64"),
+        }))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["organisation_id", "measure", "kind", "n", "mean", "var", "n_learners"])
+
+
+def learner_choice_counts(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
+    """Per organisation and single-choice question, how many learners chose each value.
+
+    Returns
+    -------
+    DataFrame
+        ``organisation_id``, ``question``, ``value``, ``n`` (blank answers left out).
+    """
+    _label, key, _ = _level(store, wave)
+    fw = learner_framework(store, wave)
+    table = _ident(_table(key))
+    columns = {r[0] for r in store.con.execute(f"DESCRIBE {table}").fetchall()}
+    parts = []
+    for demo in fw.demographics:
+        if demo.id not in columns:
+            continue
+        parts.append(store.con.execute(
+            f"SELECT o.organisation_id, {_literal(demo.id)} AS question, t.{_ident(demo.id)} AS value, "
+            f"count(*) AS n FROM {table} t JOIN participants p ON p.org_key = t.org_key AND p.wave_key = {key} "
+            f"JOIN organisations o ON o.org_key = t.org_key WHERE t.{_ident(demo.id)} IS NOT NULL "
+            "GROUP BY ALL ORDER BY 1, 3").df())
+    if not parts:
+        return pd.DataFrame(columns=["organisation_id", "question", "value", "n"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def learner_rows(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
+    """The wave's learner answers, one row per learner (for research in memory; large).
+
+    Returns
+    -------
+    DataFrame
+        ``organisation_id`` then the stored columns (items, barriers, choices).
+    """
+    _label, key, _ = _level(store, wave)
+    table = _ident(_table(key))
+    return store.con.execute(
+        f"SELECT o.organisation_id, t.* EXCLUDE (org_key) FROM {table} t "
+        f"JOIN participants p ON p.org_key = t.org_key AND p.wave_key = {key} "
+        "JOIN organisations o ON o.org_key = t.org_key").df()
