@@ -477,7 +477,13 @@ def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None =
     measures += [(sid, "scale", _ident("scale:" + sid)) for sid in scale_sql]
     columns = {r[0] for r in store.con.execute(f"DESCRIBE {table}").fetchall()}
     measures += [(b.id, "barrier", _ident(b.id)) for b in fw.barriers if b.id in columns]
-    scores = ", ".join(f"{sql} AS {_ident('scale:' + sid)}" for sid, sql in scale_sql.items())
+    for item in fw.items:  # the share answering in the top two options of the favourable direction
+        sc = fw.scales[item.scale]
+        col = _ident(item.id)
+        test = f"{col} <= {sc.min + 1!r}" if item.reverse else f"{col} >= {sc.max - 1!r}"
+        scale_sql["favourable:" + item.id] = f"CASE WHEN {col} IS NULL THEN NULL WHEN {test} THEN 1.0 ELSE 0.0 END"
+        measures.append((item.id, "favourable", _ident("favourable:" + item.id)))
+    scores = ", ".join(f"{sql} AS {_ident(name if ':' in name else 'scale:' + name)}" for name, sql in scale_sql.items())
     inner = f"SELECT *, {scores} FROM {table}"
     aggregates = ", ".join(
         f"count({col}), avg({col}), var_samp({col})" for _m, _k, col in measures)

@@ -1,0 +1,319 @@
+"""Learner aggregates: per-organisation means and shares, multilevel checks, and the divide
+between what L&D says and what its learners say.
+
+Everything starts from per-organisation summaries (n, mean, variance per measure; see
+:func:`maturity.data.learners.learner_organisation_summary`), so a wave of a million
+learners is reduced by one ``GROUP BY`` before any of this runs.
+
+Learner anonymity: an organisation with fewer than ``min_learners`` learners answering a
+measure contributes no figure about that measure (its mean is withheld, and it is left out
+of ICCs, agreement and wave figures); a wave figure across organisations needs at least
+``min_group_size`` organisations.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_MIN_LEARNERS
+from ..framework import Framework
+from .multilevel import icc_from_summary, rwg, rwg_j
+
+__all__ = [
+    "organisation_means", "choice_shares", "learner_reliability", "mirrored_pairs", "learner_divide",
+    "divide_distribution", "favourable_shares", "scale_points",
+]
+
+
+def scale_points(framework: Framework, item_id: str) -> int | None:
+    """Number of answer options (A) of an item's scale; None when the scale is not whole-number."""
+    item = next(i for i in framework.items if i.id == item_id)
+    scale = framework.scales[item.scale]
+    return int(scale.max - scale.min) + 1 if scale.integer else None
+
+
+def _enough(summary: pd.DataFrame, min_learners: int) -> pd.DataFrame:
+    return summary[summary["n"] >= min_learners]
+
+
+def organisation_means(summary: pd.DataFrame, *, min_learners: int = DEFAULT_MIN_LEARNERS,
+                       kinds: tuple[str, ...] = ("item", "scale", "barrier")) -> pd.DataFrame:
+    """Each organisation's learner means (items on their scale, scales 0-100, barriers as
+    shares), withheld (NaN) where fewer than ``min_learners`` learners answered.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Long per-organisation summary (``organisation_id``, ``measure``, ``kind``, ``n``, ``mean``, ...).
+    min_learners : int
+    kinds : tuple of str
+        Kinds of measure to include (``favourable`` shares are left out by default, as
+        their ids repeat the items').
+
+    Returns
+    -------
+    DataFrame
+        Indexed by organisation id: ``n_learners`` then one column per measure.
+    """
+    n_learners = summary.groupby("organisation_id")["n_learners"].first()
+    summary = summary[summary["kind"].isin(kinds)]
+    wide = summary.assign(mean=summary["mean"].where(summary["n"] >= min_learners)).pivot(
+        index="organisation_id", columns="measure", values="mean")
+    wide = wide[list(dict.fromkeys(summary["measure"]))]
+    wide.insert(0, "n_learners", n_learners.reindex(wide.index).astype("int64"))
+    wide.columns.name = None
+    return wide
+
+
+def choice_shares(counts: pd.DataFrame, *, min_learners: int = DEFAULT_MIN_LEARNERS,
+                  organisations: list[str] | None = None) -> pd.DataFrame:
+    """Shares of learners choosing each value of each single-choice question, pooled over
+    the organisations (all, or those listed) with at least ``min_learners`` answers.
+
+    Returns
+    -------
+    DataFrame
+        ``question``, ``value``, ``n`` (learners), ``share``, ``n_organisations``.
+    """
+    frame = counts if organisations is None else counts[counts["organisation_id"].isin(organisations)]
+    per_org = frame.groupby(["question", "organisation_id"])["n"].transform("sum")
+    frame = frame[per_org >= min_learners]
+    if frame.empty:
+        return pd.DataFrame(columns=["question", "value", "n", "share", "n_organisations"])
+    out = frame.groupby(["question", "value"], sort=False).agg(n=("n", "sum"), n_organisations=("organisation_id", "nunique"))
+    out = out.reset_index()
+    totals = frame.groupby("question")["n"].sum()
+    out["share"] = out["n"] / out["question"].map(totals)
+    out["n_organisations"] = out["question"].map(frame.groupby("question")["organisation_id"].nunique())
+    return out.sort_values(["question", "n"], ascending=[True, False])[
+        ["question", "value", "n", "share", "n_organisations"]].reset_index(drop=True)
+
+
+def learner_reliability(
+    summary: pd.DataFrame,
+    framework: Framework,
+    *,
+    min_learners: int = DEFAULT_MIN_LEARNERS,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> pd.DataFrame:
+    """Whether learner aggregates describe organisations: ICC(1), ICC(2) and rwg(j) per item
+    and per scale (strand) of the learner framework.
+
+    Only organisations with at least ``min_learners`` learners answering a measure count;
+    a measure with fewer than ``min_group_size`` such organisations gets no statistics.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by measure id: ``kind`` (item or scale), ``n_learners``, ``n_organisations``,
+        ``icc1``, ``icc2``, ``rwg_j`` (mean over organisations of rwg for an item, rwg(j)
+        for a scale, from the organisations' item variances; uniform null) and
+        ``rwg_j_median``.
+    """
+    enough = _enough(summary, min_learners)
+    rows = []
+    item_var = enough[enough["kind"] == "item"].pivot(index="organisation_id", columns="measure", values="var")
+    for strand in framework.strands:
+        for measure, kind in [(i.id, "item") for i in strand.items] + [(strand.id, "scale")]:
+            part = enough[(enough["measure"] == measure) & (enough["kind"] == kind)]
+            stats_row = icc_from_summary(part["n"], part["mean"], part["var"])
+            if kind == "item":
+                points = scale_points(framework, measure)
+                agreement = rwg(part["var"].to_numpy(), points) if points else np.array([np.nan])
+            else:
+                ids = [i.id for i in strand.items]
+                points = {scale_points(framework, i) for i in ids}
+                variances = item_var.reindex(index=part["organisation_id"], columns=ids).to_numpy()
+                agreement = rwg_j(variances, points.pop()) if len(points) == 1 and None not in points \
+                    else np.array([np.nan])
+            row = {"measure": measure, "kind": kind, "n_learners": int(part["n"].sum()),
+                   "n_organisations": int(len(part)), "icc1": stats_row["icc1"], "icc2": stats_row["icc2"],
+                   "rwg_j": float(np.nanmean(agreement)) if np.isfinite(agreement).any() else np.nan,
+                   "rwg_j_median": float(np.nanmedian(agreement)) if np.isfinite(agreement).any() else np.nan}
+            if len(part) < min_group_size:
+                row.update(icc1=np.nan, icc2=np.nan, rwg_j=np.nan, rwg_j_median=np.nan)
+            rows.append(row)
+    return pd.DataFrame(rows).set_index("measure")
+
+
+def mirrored_pairs(learner_framework: Framework, organisation_framework: Framework) -> pd.DataFrame:
+    """The mirrored item pairs both frameworks know.
+
+    Returns
+    -------
+    DataFrame
+        ``learner_item``, ``organisation_item``, ``text`` (the learner wording),
+        ``organisation_text``, ``min``, ``max`` (the shared scale's ends), ``learner_reverse``,
+        ``organisation_reverse``. Pairs whose scales differ in their ends are left out.
+    """
+    org_items = {i.id: i for i in organisation_framework.items}
+    rows = []
+    for learner_id, org_id in learner_framework.mirrors.items():
+        if org_id not in org_items:
+            continue
+        li = next(i for i in learner_framework.items if i.id == learner_id)
+        oi = org_items[org_id]
+        ls, os_ = learner_framework.scales[li.scale], organisation_framework.scales[oi.scale]
+        if (ls.min, ls.max) != (os_.min, os_.max):
+            continue
+        rows.append({"learner_item": learner_id, "organisation_item": org_id, "text": li.text,
+                     "organisation_text": oi.text, "min": ls.min, "max": ls.max,
+                     "learner_reverse": li.reverse, "organisation_reverse": oi.reverse})
+    return pd.DataFrame(rows, columns=["learner_item", "organisation_item", "text", "organisation_text", "min", "max",
+                                       "learner_reverse", "organisation_reverse"])
+
+
+def _scored(values: np.ndarray | pd.Series, low: float, high: float, reverse: bool):
+    """Answers turned so that higher is the favourable view (reverse items flipped)."""
+    return low + high - values if reverse else values
+
+
+def learner_divide(
+    responses: pd.DataFrame,
+    summary: pd.DataFrame,
+    learner_framework: Framework,
+    organisation_framework: Framework,
+    *,
+    min_learners: int = DEFAULT_MIN_LEARNERS,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """For each mirrored pair and organisation: the L&D answer against its learners' mean.
+
+    Both sides are put in the favourable direction (a reverse-worded item is flipped,
+    ``min + max - x``), so a positive ``gap`` means L&D sees things more favourably than its
+    learners do.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The wave's organisation answers (id column and item columns).
+    summary : DataFrame
+        Per-organisation learner summary.
+    confidence : float
+        Level of the t interval of the learners' mean.
+
+    Returns
+    -------
+    DataFrame
+        ``organisation_id``, ``learner_item``, ``organisation_item``, ``ld_answer``,
+        ``learner_mean``, ``ci_low``, ``ci_high``, ``n``, ``gap`` (L&D minus learners);
+        only organisations with at least ``min_learners`` learners on the item and an L&D answer.
+    """
+    pairs = mirrored_pairs(learner_framework, organisation_framework)
+    frame = organisation_framework.by_id(responses)
+    enough = _enough(summary[summary["kind"] == "item"], min_learners).set_index(["measure", "organisation_id"])
+    parts = []
+    for pair in pairs.itertuples(index=False):
+        if pair.learner_item not in enough.index.get_level_values(0) or pair.organisation_item not in frame.columns:
+            continue
+        learners = enough.loc[pair.learner_item]
+        ld = pd.to_numeric(frame[pair.organisation_item], errors="coerce")
+        ld.index = ld.index.astype(str)
+        ld = ld.reindex(learners.index)
+        mean = _scored(learners["mean"], pair.min, pair.max, pair.learner_reverse)
+        half = stats.t.ppf(0.5 + confidence / 2, learners["n"] - 1) * np.sqrt(learners["var"] / learners["n"])
+        part = pd.DataFrame({
+            "organisation_id": learners.index.to_numpy(object), "learner_item": pair.learner_item,
+            "organisation_item": pair.organisation_item,
+            "ld_answer": _scored(ld, pair.min, pair.max, pair.organisation_reverse).to_numpy(float),
+            "learner_mean": mean.to_numpy(float), "ci_low": (mean - half).to_numpy(float),
+            "ci_high": (mean + half).to_numpy(float), "n": learners["n"].to_numpy("int64"),
+        })
+        parts.append(part.dropna(subset=["ld_answer"]))
+    columns = ["organisation_id", "learner_item", "organisation_item", "ld_answer", "learner_mean", "ci_low",
+               "ci_high", "n", "gap"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    out["gap"] = out["ld_answer"] - out["learner_mean"]
+    return out[columns]
+
+
+def divide_distribution(divide: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """The wave's distribution of the L&D-minus-learners gap, per mirrored pair.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by learner item: ``organisation_item``, ``n_organisations``, ``mean_gap``,
+        ``sd_gap``, ``q25``, ``median``, ``q75`` (interpolated quartiles), ``share_ld_higher``
+        (organisations whose L&D answer lies above their learners' interval) and
+        ``share_ld_lower``; statistics withheld (NaN) below ``min_group_size`` organisations.
+    """
+    rows = []
+    for item, part in divide.groupby("learner_item", sort=False):
+        gap = part["gap"].to_numpy(float)
+        row = {"learner_item": item, "organisation_item": part["organisation_item"].iloc[0],
+               "n_organisations": int(len(part)), "mean_gap": gap.mean(), "sd_gap": gap.std(ddof=1) if len(gap) > 1 else np.nan,
+               "q25": np.quantile(gap, 0.25), "median": np.quantile(gap, 0.5), "q75": np.quantile(gap, 0.75),
+               "share_ld_higher": float((part["ld_answer"] > part["ci_high"]).mean()),
+               "share_ld_lower": float((part["ld_answer"] < part["ci_low"]).mean())}
+        if len(part) < min_group_size:
+            row.update({k: np.nan for k in ("mean_gap", "sd_gap", "q25", "median", "q75", "share_ld_higher",
+                                            "share_ld_lower")})
+        rows.append(row)
+    columns = ["learner_item", "organisation_item", "n_organisations", "mean_gap", "sd_gap", "q25", "median", "q75",
+               "share_ld_higher", "share_ld_lower"]
+    return pd.DataFrame(rows, columns=columns).set_index("learner_item")
+
+
+def favourable_shares(
+    responses: pd.DataFrame,
+    summary: pd.DataFrame,
+    learner_framework: Framework,
+    organisation_framework: Framework,
+    *,
+    min_learners: int = DEFAULT_MIN_LEARNERS,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> pd.DataFrame:
+    """Wave level: the share of L&D respondents holding the favourable view of a mirrored
+    item against the share of learners who do (the top two answers in the favourable
+    direction, e.g. *agree* or *strongly agree*; for a reverse-worded item the bottom two).
+
+    Both shares are taken over the same organisations: those with an L&D answer and at least
+    ``min_learners`` learners answering. Learners are pooled (each learner counts once).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by learner item: ``organisation_item``, ``text``, ``n_organisations``,
+        ``n_learners``, ``ld_share``, ``learner_share``, ``difference`` (L&D minus learners);
+        shares withheld (NaN) below ``min_group_size`` organisations.
+    """
+    pairs = mirrored_pairs(learner_framework, organisation_framework)
+    frame = organisation_framework.by_id(responses)
+    frame.index = frame.index.astype(str)
+    enough = _enough(summary[summary["kind"] == "favourable"], min_learners).set_index(["measure", "organisation_id"])
+    rows = []
+    for pair in pairs.itertuples(index=False):
+        if pair.learner_item not in enough.index.get_level_values(0) or pair.organisation_item not in frame.columns:
+            continue
+        learners = enough.loc[pair.learner_item]
+        ld = pd.to_numeric(frame[pair.organisation_item], errors="coerce").reindex(learners.index)
+        keep = ld.notna()
+        learners, ld = learners[keep], ld[keep]
+        ld_favourable = _scored(ld, pair.min, pair.max, pair.organisation_reverse) >= pair.max - 1
+        n_learners = int(learners["n"].sum())
+        row = {"learner_item": pair.learner_item, "organisation_item": pair.organisation_item, "text": pair.text,
+               "n_organisations": int(len(learners)), "n_learners": n_learners,
+               "ld_share": float(ld_favourable.mean()) if len(ld) else np.nan,
+               "learner_share": float((learners["mean"] * learners["n"]).sum() / n_learners) if n_learners else np.nan}
+        if len(learners) < min_group_size:
+            row.update(ld_share=np.nan, learner_share=np.nan)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["learner_item", "organisation_item", "text", "n_organisations", "n_learners",
+                                      "ld_share", "learner_share"]).set_index("learner_item")
+    out["difference"] = out["ld_share"] - out["learner_share"]
+    return out
+
+
+def measure_names(framework: Framework) -> Mapping[str, str]:
+    """Display text of each learner measure: item wording, strand names, barrier names."""
+    names = {i.id: i.text for i in framework.items}
+    names.update({s.id: s.name for s in framework.strands})
+    names.update({b.id: b.name for b in framework.barriers})
+    return names
