@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--wave", required=True, metavar="LABEL", help="wave label, e.g. 2026")
     p.add_argument("--db", default=str(DEFAULT_DB), metavar="PATH", help=f"benchmark database (default {DEFAULT_DB})")
     p.add_argument("--replace", action="store_true", help="replace the wave if it already holds different data")
+    p.add_argument("--level", choices=("organisation", "learner"), default="organisation",
+                   help="organisation: the benchmark survey (default); learner: staff answers to a learner framework "
+                        "(default learner-voice), added to the existing wave --wave")
+    p.add_argument("--organisation-column", default=None, metavar="COL",
+                   help="with --level learner: the column naming each learner's organisation (default organisation_id)")
     add_format_option(p)
     p.set_defaults(func=run_import)
 
@@ -103,6 +108,10 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from ..data.store import BenchmarkStore
 
+    if args.level == "learner":
+        return _import_learners(args)
+    if args.organisation_column is not None:
+        raise UsageError("--organisation-column applies to --level learner")
     framework = framework_from(args)
     responses, report = _validate(args, framework)
     if responses is None:
@@ -123,6 +132,38 @@ def run_import(args: argparse.Namespace) -> int:
     else:
         if report.problems:
             print(report.to_text())
+        print(result.message)
+    return 0
+
+
+def _import_learners(args: argparse.Namespace) -> int:
+    from ..data.learners import DEFAULT_ORGANISATION_COLUMN, import_learners
+    from ..data.store import BenchmarkStore
+    from ..errors import ValidationFailed
+    from ..framework import load_framework
+
+    if args.lenient or args.sheet is not None or args.id_column is not None:
+        raise UsageError("--lenient, --sheet and --id-column apply to organisation files, not to --level learner")
+    framework = load_framework(args.framework or "learner-voice")
+    with BenchmarkStore(args.db) as store:
+        try:
+            result = import_learners(store, args.data, args.wave, framework,
+                                     organisation_column=args.organisation_column or DEFAULT_ORGANISATION_COLUMN,
+                                     replace=args.replace)
+        except ValidationFailed as exc:
+            if args.format == "json":
+                print_json({"report": exc.report.to_dict(), "import": None})
+            else:
+                _print_rejected(exc.report)
+            print(f"error: {args.data} was rejected; nothing was imported", file=sys.stderr)
+            return 1
+    if args.format == "json":
+        print_json({"import": {
+            "wave": result.wave, "level": "learner", "status": result.status, "database": result.database,
+            "n_learners": result.n_learners, "n_organisations": result.n_organisations,
+            "source": result.source_name, "source_sha256": result.source_sha256,
+        }})
+    else:
         print(result.message)
     return 0
 
