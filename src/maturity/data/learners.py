@@ -33,9 +33,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+import duckdb
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -102,14 +105,30 @@ def _column_key(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.casefold())
 
 
-def _reader(path: Path) -> str:
-    """The DuckDB table function reading ``path`` with every field as text."""
+#: DuckDB column types read as numbers without conversion.
+_NUMERIC_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                            "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE"})
+
+
+def _reader(path: Path, *, text_columns: list[str] = (), all_text: bool = False) -> str:
+    """The DuckDB table function reading ``path``.
+
+    By default DuckDB detects each column's type (numbers are parsed by the reader, the
+    fastest path); ``text_columns`` are read as text whatever they hold (the organisation
+    id keeps its leading zeros). ``all_text`` reads every field as text: the fallback when a
+    column detected as numeric holds a label further down, and the way problems are quoted.
+    """
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return f"(SELECT * FROM read_parquet({_literal(str(path))}))"
-    if suffix in (".csv", ".tsv", ".txt"):
-        return f"read_csv({_literal(str(path))}, header = true, all_varchar = true)"
-    raise DataError(f"{path}: a learner file must be .csv, .tsv, .txt or .parquet")
+    if suffix not in (".csv", ".tsv", ".txt"):
+        raise DataError(f"{path}: a learner file must be .csv, .tsv, .txt or .parquet")
+    options = "header = true"
+    if all_text:
+        options += ", all_varchar = true"
+    elif text_columns:
+        options += ", types = {" + ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in text_columns) + "}"
+    return f"read_csv({_literal(str(path))}, {options})"
 
 
 def _file_sha256(path: Path) -> str:
@@ -120,41 +139,51 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _clean(column: str) -> str:
-    """SQL: the field trimmed, NULL when blank."""
-    return f"nullif(trim(CAST({_ident(column)} AS VARCHAR)), '')"
+def _text(column: str, column_type: str) -> str:
+    return _ident(column) if column_type == "VARCHAR" else f"CAST({_ident(column)} AS VARCHAR)"
 
 
-def _item_sql(column: str, framework: Framework, scale_id: str) -> str:
-    """SQL converting an answer to its number: a number, else a label, else NaN (invalid)."""
+def _item_sql(column: str, column_type: str, framework: Framework, scale_id: str) -> str:
+    """SQL converting an answer to its number: a number, else a label, else NaN (invalid).
+
+    Labels are matched as printed first, then ignoring case and surrounding spaces: the
+    exact test is what almost every exported cell needs, and it is the cheap one.
+    """
+    if column_type in _NUMERIC_TYPES:
+        return f"CAST({_ident(column)} AS DOUBLE)"
     scale = framework.scales[scale_id]
-    value = _clean(column)
-    labels = " ".join(f"WHEN {_literal(normalise_label(text))} THEN {float(v)!r}" for v, text in scale.labels.items())
-    label = f"CASE lower({value}) {labels} END" if labels else "NULL"
-    return f"CASE WHEN {value} IS NULL THEN NULL ELSE coalesce(TRY_CAST({value} AS DOUBLE), {label}, 'NaN'::DOUBLE) END"
+    v = _text(column, column_type)
+    exact = " ".join(f"WHEN {v} = {_literal(text)} THEN {float(x)!r}" for x, text in scale.labels.items())
+    loose = " ".join(f"WHEN {_literal(normalise_label(text))} THEN {float(x)!r}" for x, text in scale.labels.items())
+    return (f"CASE WHEN {v} IS NULL THEN NULL {exact} ELSE CASE lower(trim({v})) {loose} WHEN '' THEN NULL "
+            f"ELSE coalesce(TRY_CAST(trim({v}) AS DOUBLE), 'NaN'::DOUBLE) END END")
 
 
-def _barrier_sql(column: str, name: str) -> str:
-    value = f"lower({_clean(column)})"
+def _barrier_sql(column: str, column_type: str, name: str) -> str:
+    if column_type in _NUMERIC_TYPES:
+        v = _ident(column)
+        return f"CASE WHEN {v} IS NULL THEN NULL WHEN {v} = 1 THEN 1.0 WHEN {v} = 0 THEN 0.0 ELSE 'NaN'::DOUBLE END"
+    v = f"lower(trim({_text(column, column_type)}))"
     yes = ", ".join(_literal(w) for w in sorted(TRUE_WORDS | {normalise_label(name)}))
     no = ", ".join(_literal(w) for w in sorted(FALSE_WORDS))
-    number = f"TRY_CAST({value} AS DOUBLE)"
-    return (f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} IN ({yes}) OR {number} = 1 THEN 1.0 "
-            f"WHEN {value} IN ({no}) OR {number} = 0 THEN 0.0 ELSE 'NaN'::DOUBLE END")
+    return (f"CASE WHEN {v} IS NULL OR {v} = '' THEN NULL WHEN {v} IN ({yes}) THEN 1.0 WHEN {v} IN ({no}) THEN 0.0 "
+            f"ELSE coalesce(CASE TRY_CAST({v} AS DOUBLE) WHEN 1 THEN 1.0 WHEN 0 THEN 0.0 END, 'NaN'::DOUBLE) END")
 
 
-def _choice_sql(column: str, values: tuple[str, ...]) -> str:
-    value = _clean(column)
-    cases = " ".join(f"WHEN {_literal(normalise_label(v))} THEN {_literal(v)}" for v in values)
-    return f"CASE WHEN {value} IS NULL THEN NULL ELSE coalesce(CASE lower({value}) {cases} END, {_literal(_INVALID)}) END"
+def _choice_sql(column: str, column_type: str, values: tuple[str, ...]) -> str:
+    v = _text(column, column_type)
+    exact = " ".join(f"WHEN {v} = {_literal(value)} THEN {_literal(value)}" for value in values)
+    loose = " ".join(f"WHEN {_literal(normalise_label(value))} THEN {_literal(value)}" for value in values)
+    return (f"CASE WHEN {v} IS NULL THEN NULL {exact} ELSE CASE lower(trim({v})) {loose} WHEN '' THEN NULL "
+            f"ELSE {_literal(_INVALID)} END END")
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """Which file column feeds which framework column, and the SQL converting it."""
+    """Which file column feeds which framework column."""
 
     organisation: str
-    columns: list[tuple[str, str, str, str]]  # (framework id, file column, kind, SQL expression)
+    columns: list[tuple[str, str, str]]  # (framework id, file column, kind: item, barrier or choice)
     unknown: list[str]
 
 
@@ -171,22 +200,19 @@ def _plan(header: list[str], framework: Framework, organisation_column: str, rep
         report.add(Problem("missing_organisation_column", report.source, column=organisation_column,
                            expected=f"a column '{organisation_column}' naming each learner's organisation",
                            row_label="line"))
-    columns: list[tuple[str, str, str, str]] = []
+    columns: list[tuple[str, str, str]] = []
     for item in framework.items:
         source = find(item.id)
         if source is None:
             report.add(Problem("missing_item_column", report.source, column=item.id,
                                expected=f"a column for item '{item.id}'", row_label="line"))
             continue
-        columns.append((item.id, source, "item", _item_sql(source, framework, item.scale)))
-    for barrier in framework.barriers:
-        source = find(barrier.id)
-        if source is not None:
-            columns.append((barrier.id, source, "barrier", _barrier_sql(source, barrier.name)))
-    for demo in framework.demographics:
-        source = find(demo.id)
-        if source is not None:
-            columns.append((demo.id, source, "choice", _choice_sql(source, demo.values)))
+        columns.append((item.id, source, "item"))
+    for kind, entries in (("barrier", framework.barriers), ("choice", framework.demographics)):
+        for entry in entries:
+            source = find(entry.id)
+            if source is not None:
+                columns.append((entry.id, source, kind))
     used = {organisation} | {c[1] for c in columns}
     ignored = {find(framework.id_column), find(framework.name_column)}
     unknown = [name for name in header if name not in used and name not in ignored]
@@ -198,17 +224,36 @@ def _plan(header: list[str], framework: Framework, organisation_column: str, rep
     return _Plan(organisation, columns, unknown)
 
 
+def _column_sql(plan: _Plan, framework: Framework, types: dict[str, str]) -> list[tuple[str, str]]:
+    """(framework id, SQL converting the file column) for every planned column."""
+    items = {i.id: i for i in framework.items}
+    barriers = {b.id: b for b in framework.barriers}
+    choices = {d.id: d for d in framework.demographics}
+    out = []
+    for fid, source, kind in plan.columns:
+        column_type = types.get(source, "VARCHAR")
+        if kind == "item":
+            sql = _item_sql(source, column_type, framework, items[fid].scale)
+        elif kind == "barrier":
+            sql = _barrier_sql(source, column_type, barriers[fid].name)
+        else:
+            sql = _choice_sql(source, column_type, choices[fid].values)
+        out.append((fid, sql))
+    return out
+
+
 def _checks(plan: _Plan, framework: Framework) -> list[tuple[str, str, str, str]]:
     """(problem kind, framework id, SQL condition on the converted table, expected) of every check."""
     checks = [("unknown_organisation", "", "org_key IS NULL", "the id of an organisation in the wave")]
     scales = {item.id: framework.scales[item.scale] for item in framework.items}
-    for fid, _source, kind, _sql in plan.columns:
+    for fid, _source, kind in plan.columns:
         col = _ident(fid)
         if kind == "item":
             scale = scales[fid]
             checks.append(("not_a_number", fid, f"isnan({col})", scale.describe()))
             checks.append(("not_finite", fid, f"isinf({col})", scale.describe()))
-            checks.append(("out_of_range", fid, f"NOT isnan({col}) AND ({col} < {scale.min!r} OR {col} > {scale.max!r})", scale.describe()))
+            checks.append(("out_of_range", fid, f"isfinite({col}) AND ({col} < {scale.min!r} OR {col} > {scale.max!r})",
+                           scale.describe()))
             if scale.integer:
                 checks.append(("not_integer", fid, f"isfinite({col}) AND {col} <> round({col})", scale.describe()))
         elif kind == "barrier":
@@ -219,15 +264,38 @@ def _checks(plan: _Plan, framework: Framework) -> list[tuple[str, str, str, str]
     return checks
 
 
-def _converted_sql(plan: _Plan, reader: str, key: int, with_line: bool = False) -> str:
-    selects = ["w.org_key"] + [f"{sql} AS {_ident(fid)}" for fid, _s, _k, sql in plan.columns]
+def _any_problem_sql(plan: _Plan, framework: Framework) -> str:
+    """SQL counting the rows with any problem: one cheap test per column (an item's answer
+    must lie on its scale; NaN and infinities fail it), so an accepted file pays little;
+    a rejected one is then checked in detail by :func:`_checks`."""
+    scales = {item.id: framework.scales[item.scale] for item in framework.items}
+    tests = ["org_key IS NULL"]
+    for fid, _source, kind in plan.columns:
+        col = _ident(fid)
+        if kind == "item":
+            scale = scales[fid]
+            valid = f"{col} BETWEEN {scale.min!r} AND {scale.max!r}"
+            if scale.integer:
+                valid += f" AND {col} = round({col})"
+            tests.append(f"NOT ({valid})")
+        elif kind == "barrier":
+            tests.append(f"isnan({col})")
+        else:
+            tests.append(f"{col} = {_literal(_INVALID)}")
+    return "count(*) FILTER (WHERE " + " OR ".join(f"coalesce({t}, false)" for t in tests) + ")"
+
+
+def _converted_sql(plan: _Plan, framework: Framework, reader: str, types: dict[str, str], key: int,
+                   with_line: bool = False) -> str:
+    selects = ["w.wave_org_key AS org_key"] + [f"{sql} AS {_ident(fid)}" for fid, sql in _column_sql(plan, framework, types)]
     if with_line:
         selects = ["r.rowid + 2 AS line", f"r.{_ident(plan.organisation)} AS raw_organisation"] + selects \
-            + [f"r.{_ident(src)} AS {_ident('raw_' + fid)}" for fid, src, _k, _sql in plan.columns]
-    wave_orgs = (f"(SELECT p.org_key, o.organisation_id FROM participants p JOIN organisations o USING (org_key) "
-                 f"WHERE p.wave_key = {int(key)})")
+            + [f"r.{_ident(src)} AS {_ident('raw_' + fid)}" for fid, src, _k in plan.columns]
+    # Names no file column is likely to have, so the file's columns can be named unqualified.
+    wave_orgs = (f"(SELECT p.org_key AS wave_org_key, o.organisation_id AS wave_organisation_id FROM participants p "
+                 f"JOIN organisations o USING (org_key) WHERE p.wave_key = {int(key)})")
     return (f"SELECT {', '.join(selects)} FROM {reader} r LEFT JOIN {wave_orgs} w "
-            f"ON w.organisation_id = trim(CAST(r.{_ident(plan.organisation)} AS VARCHAR))")
+            f"ON w.wave_organisation_id = trim({_text(plan.organisation, types.get(plan.organisation, 'VARCHAR'))})")
 
 
 def import_learners(
@@ -284,70 +352,88 @@ def import_learners(
     key = int(con.execute("SELECT wave_key FROM waves WHERE wave = ?", [label]).fetchone()[0])
     source_name = str(path)
     report = ValidationReport(source_name, format=path.suffix.lstrip(".").lower() or "csv")
-    reader = _reader(path)
     try:
-        header = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
-    except Exception as exc:  # duckdb.Error: DuckDB cannot make a table of the file
+        described = con.execute(f"DESCRIBE SELECT * FROM {_reader(path)}").fetchall()
+    except duckdb.Error as exc:  # DuckDB cannot make a table of the file
         report.add(Problem("unreadable", source_name, value=str(exc).splitlines()[0], row_label="line"))
         _reject(report)
+    header = [row[0] for row in described]
     plan = _plan(header, framework, organisation_column, report)
     if plan is None:
         _reject(report)
+    types = {row[0]: row[1] for row in described}
+    types[plan.organisation] = "VARCHAR"
+    reader = _reader(path, text_columns=[plan.organisation])
 
-    source_sha = _file_sha256(path)
     fw_text = framework_document(framework)
     fw_sha = hashlib.sha256(fw_text.encode("utf-8")).hexdigest()
     con.execute(_LEVEL_TABLE)
     existing = con.execute("SELECT framework_sha256, source_sha256, n_learners, n_organisations, source_name "
                            "FROM learner_levels WHERE wave_key = ?", [key]).fetchone()
-    if existing is not None:
-        old_fw, old_source, old_n, old_orgs, old_name = existing
-        if old_fw == fw_sha and old_source == source_sha:
-            return LearnerImportResult(label, "unchanged", int(old_n), int(old_orgs), old_name, old_source,
-                                       str(store.path))
-        if not replace:
-            raise StoreError(f"wave {label} of {store.path} already holds learners from {old_name}; use --replace "
-                             "(replace=True) to replace them")
-    table = _ident(_table(key))
-    checks = _checks(plan, framework)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The file's fingerprint is computed while DuckDB reads it (both release the GIL),
+        # unless it decides first whether there is anything to do.
+        hashing = pool.submit(_file_sha256, path)
+        if existing is not None:
+            old_fw, old_source, old_n, old_orgs, old_name = existing
+            if old_fw == fw_sha and old_source == hashing.result():
+                return LearnerImportResult(label, "unchanged", int(old_n), int(old_orgs), old_name, old_source,
+                                           str(store.path))
+            if not replace:
+                raise StoreError(f"wave {label} of {store.path} already holds learners from {old_name}; use "
+                                 "--replace (replace=True) to replace them")
+        table = _ident(_table(key))
         try:
-            con.execute(f"CREATE TABLE {table} AS {_converted_sql(plan, reader, key)}")
-        except Exception as exc:  # duckdb.Error while reading the rows (a malformed line)
-            raise _Unreadable(str(exc).splitlines()[0]) from None
-        counts = con.execute(
-            "SELECT count(*), count(DISTINCT org_key), "
-            + ", ".join(f"count(*) FILTER (WHERE {cond})" for _k, _f, cond, _e in checks)
-            + f" FROM {table}").fetchone()
-        n_learners, n_orgs, problems = int(counts[0]), int(counts[1]), counts[2:]
-        if n_learners == 0:
-            report.add(Problem("no_data", source_name, row_label="line"))
-        if any(problems) or not report.ok:
-            con.execute("ROLLBACK")
-            _describe_problems(store, plan, reader, key, checks, problems, report)
-            report.n_rows = n_learners
-            _reject(report)
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        con.execute("DELETE FROM learner_levels WHERE wave_key = ?", [key])
-        con.execute("INSERT INTO learner_levels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [key, framework.id, framework.version, fw_text, fw_sha, plan.organisation, now, source_name,
-                     source_sha, n_learners, n_orgs])
-        con.execute("COMMIT")
-    except _Unreadable as exc:
-        _rollback(con)
-        report.add(Problem("unreadable", source_name, value=exc.args[0], row_label="line"))
-        _reject(report)
-    except BaseException:
-        _rollback(con)
-        raise
+            _create(con, table, _converted_sql(plan, framework, reader, types, key))
+        except duckdb.Error:
+            # A column DuckDB took for numbers holds text further down: read every field as text.
+            _rollback(con)
+            text_types = {name: "VARCHAR" for name in header}
+            try:
+                _create(con, table, _converted_sql(plan, framework, _reader(path, all_text=True), text_types, key))
+            except duckdb.Error as exc:  # a malformed line
+                _rollback(con)
+                report.add(Problem("unreadable", source_name, value=str(exc).splitlines()[0], row_label="line"))
+                _reject(report)
+        try:
+            n_learners, n_orgs, n_bad = con.execute(
+                f"SELECT count(*), count(DISTINCT org_key), {_any_problem_sql(plan, framework)} FROM {table}").fetchone()
+            if n_learners == 0:
+                report.add(Problem("no_data", source_name, row_label="line"))
+            if n_bad or not report.ok:
+                con.execute("ROLLBACK")
+                report.n_rows = int(n_learners)
+                if n_bad:
+                    _describe_problems(store, plan, framework, path, key, report)
+                _reject(report)
+            source_sha = hashing.result()
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            con.execute("DELETE FROM learner_levels WHERE wave_key = ?", [key])
+            con.execute("INSERT INTO learner_levels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [key, framework.id, framework.version, fw_text, fw_sha, plan.organisation, now, source_name,
+                         source_sha, n_learners, n_orgs])
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
     status = "replaced" if existing is not None else "imported"
     return LearnerImportResult(label, status, n_learners, n_orgs, source_name, source_sha, str(store.path))
 
 
-class _Unreadable(Exception):
-    pass
+def _create(con, table: str, select: str) -> None:
+    """Open the import's transaction and (re)create the wave's learner table from ``select``.
+
+    Rows need not keep the file's order (lines are numbered from the file itself when a
+    problem is reported), which lets DuckDB write the table in parallel.
+    """
+    previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"CREATE TABLE {table} AS {select}")
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
 
 
 def _rollback(con) -> None:
@@ -362,14 +448,20 @@ def _reject(report: ValidationReport) -> None:
     raise ValidationFailed(f"{report.summary()}. First: " + "; ".join(first), report)
 
 
-def _describe_problems(store: BenchmarkStore, plan: _Plan, reader: str, key: int, checks, counts, report) -> None:
-    """Read the file again, with line numbers, and list each problem counted (up to a few
-    hundred of each kind; the counts stay exact)."""
+def _describe_problems(store: BenchmarkStore, plan: _Plan, framework: Framework, path: Path, key: int,
+                       report: ValidationReport) -> None:
+    """Read the file again as text, with line numbers; count each kind of problem and list
+    up to a few hundred of each (the counts stay exact)."""
     con = store.con
-    con.execute("CREATE OR REPLACE TEMP TABLE learner_raw AS SELECT * FROM " + reader)
+    # A table keeps the file's row order, so its rowid gives each row's line.
+    con.execute("CREATE OR REPLACE TEMP TABLE learner_raw AS SELECT * FROM " + _reader(path, all_text=True))
     try:
-        raw = _converted_sql(plan, "learner_raw", key, with_line=True)
-        sources = {fid: src for fid, src, _k, _s in plan.columns}
+        types = {row[0]: "VARCHAR" for row in con.execute("DESCRIBE learner_raw").fetchall()}
+        raw = _converted_sql(plan, framework, "learner_raw", types, key, with_line=True)
+        sources = {fid: src for fid, src, _k in plan.columns}
+        checks = _checks(plan, framework)
+        counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond})" for _k, _f, cond, _e in checks)
+                             + f" FROM ({raw})").fetchone()
         for (kind, fid, cond, expected), count in zip(checks, counts):
             if not count:
                 continue
@@ -485,26 +577,29 @@ def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None =
         measures.append((item.id, "favourable", _ident("favourable:" + item.id)))
     scores = ", ".join(f"{sql} AS {_ident(name if ':' in name else 'scale:' + name)}" for name, sql in scale_sql.items())
     inner = f"SELECT *, {scores} FROM {table}"
-    aggregates = ", ".join(
-        f"count({col}), avg({col}), var_samp({col})" for _m, _k, col in measures)
+    # Counts, sums and sums of squares are the cheapest aggregates; means and variances
+    # follow from them per organisation (answers are small numbers: no loss of precision).
+    aggregates = ", ".join(f"count({col}), sum({col}), sum({col} * {col})" for _m, _k, col in measures)
     frame = store.con.execute(
-        f"SELECT o.organisation_id, count(*) AS n_learners, {aggregates} FROM ({inner}) t "
-        f"JOIN participants p ON p.org_key = t.org_key AND p.wave_key = {key} "
-        "JOIN organisations o ON o.org_key = t.org_key GROUP BY o.organisation_id ORDER BY o.organisation_id"
+        f"SELECT o.organisation_id, g.* EXCLUDE (org_key) FROM "
+        f"(SELECT org_key, count(*) AS n_learners, {aggregates} FROM ({inner}) t GROUP BY org_key) g "
+        f"JOIN participants p ON p.org_key = g.org_key AND p.wave_key = {key} "
+        "JOIN organisations o ON o.org_key = g.org_key ORDER BY o.organisation_id"
     ).fetchnumpy()
     names = list(frame)
     rows = []
-    ids = frame[names[0]]
-    totals = frame[names[1]]
+    ids = frame[names[0]].astype(object)
+    totals = frame[names[1]].astype("int64")
     for j, (measure, kind, _col) in enumerate(measures):
         base = 2 + 3 * j
-        rows.append(pd.DataFrame({
-            "organisation_id": ids.astype(object), "measure": measure, "kind": kind,
-            "n": frame[names[base]].astype("int64"),
-            "mean": pd.array(frame[names[base + 1]], dtype="float64").to_numpy(na_value=float("nan")),
-            "var": pd.array(frame[names[base + 2]], dtype="float64").to_numpy(na_value=float("nan")),
-            "n_learners": totals.astype("int64"),
-        }))
+        n = frame[names[base]].astype("int64")
+        total = pd.array(frame[names[base + 1]], dtype="float64").to_numpy(na_value=np.nan)
+        squares = pd.array(frame[names[base + 2]], dtype="float64").to_numpy(na_value=np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(n > 0, total / n, np.nan)
+            var = np.where(n > 1, np.maximum(squares - total * mean, 0.0) / (n - 1), np.nan)
+        rows.append(pd.DataFrame({"organisation_id": ids, "measure": measure, "kind": kind, "n": n,
+                                  "mean": mean, "var": var, "n_learners": totals}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=["organisation_id", "measure", "kind", "n", "mean", "var", "n_learners"])
 
