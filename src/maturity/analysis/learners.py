@@ -114,12 +114,13 @@ def learner_reliability(
         for a scale, from the organisations' item variances; uniform null) and
         ``rwg_j_median``.
     """
-    enough = _enough(summary, min_learners)
+    enough = _enough(summary[summary["kind"].isin(["item", "scale"])], min_learners)
+    parts = dict(tuple(enough.groupby(["measure", "kind"], sort=False)))  # one pass, not one filter per measure
+    empty = enough.iloc[:0]
     rows = []
-    item_var = enough[enough["kind"] == "item"].pivot(index="organisation_id", columns="measure", values="var")
     for strand in framework.strands:
         for measure, kind in [(i.id, "item") for i in strand.items] + [(strand.id, "scale")]:
-            part = enough[(enough["measure"] == measure) & (enough["kind"] == kind)]
+            part = parts.get((measure, kind), empty)
             stats_row = icc_from_summary(part["n"], part["mean"], part["var"])
             if kind == "item":
                 points = scale_points(framework, measure)
@@ -127,7 +128,9 @@ def learner_reliability(
             else:
                 ids = [i.id for i in strand.items]
                 points = {scale_points(framework, i) for i in ids}
-                variances = item_var.reindex(index=part["organisation_id"], columns=ids).to_numpy()
+                variances = np.column_stack([
+                    parts.get((i, "item"), empty).set_index("organisation_id")["var"]
+                    .reindex(part["organisation_id"]).to_numpy(float) for i in ids])
                 agreement = rwg_j(variances, points.pop()) if len(points) == 1 and None not in points \
                     else np.array([np.nan])
             row = {"measure": measure, "kind": kind, "n_learners": int(part["n"].sum()),
