@@ -367,9 +367,10 @@ def import_learners(
 
     fw_text = framework_document(framework)
     fw_sha = hashlib.sha256(fw_text.encode("utf-8")).hexdigest()
-    con.execute(_LEVEL_TABLE)
-    existing = con.execute("SELECT framework_sha256, source_sha256, n_learners, n_organisations, source_name "
-                           "FROM learner_levels WHERE wave_key = ?", [key]).fetchone()
+    existing = None
+    if has_table(store, "learner_levels"):
+        existing = con.execute("SELECT framework_sha256, source_sha256, n_learners, n_organisations, source_name "
+                               "FROM learner_levels WHERE wave_key = ?", [key]).fetchone()
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The file's fingerprint is computed while DuckDB reads it (both release the GIL),
         # unless it decides first whether there is anything to do.
@@ -430,6 +431,7 @@ def _create(con, table: str, select: str) -> None:
     con.execute("SET preserve_insertion_order = false")
     try:
         con.execute("BEGIN TRANSACTION")
+        con.execute(_LEVEL_TABLE)
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(f"CREATE TABLE {table} AS {select}")
     finally:
