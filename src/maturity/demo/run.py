@@ -17,6 +17,7 @@ from ..data.synthetic import demo_waves
 from ..framework import load_framework
 from ..reporting.notebooks import export_html, notebook_path, run_notebook
 from .clients import pick_demo_clients, write_client_files
+from .learners import add_demo_learners
 
 #: Labels of the two synthetic waves the demo imports (the later one is analysed).
 DEMO_WAVES = ("2025", "2026")
@@ -148,6 +149,8 @@ def run_demo(
              f"audit {'passed' if audit.safe else 'FAILED'}")
         # Whether comparisons across each demographic are fair, for the reports' method notes.
         save_wave_invariance(store, later_label)
+        learners = add_demo_learners(store, later_label, out / "data", seed=params["seed"])
+        echo(f"      learners' survey: {learners.n_learners} learners of {learners.n_organisations} organisations")
 
     echo("[3/4] Running the benchmark analysis notebook")
     analysis_dir = out / "analysis"
