@@ -13,6 +13,8 @@ of ICCs, agreement and wave figures); a wave figure across organisations needs a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -20,12 +22,15 @@ import pandas as pd
 from scipy import stats
 
 from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_MIN_LEARNERS
+from ..data.learners import has_learners, learner_choice_counts, learner_framework, learner_organisation_summary
+from ..data.store import BenchmarkStore
 from ..framework import Framework
 from .multilevel import icc_from_summary, rwg, rwg_j
 
 __all__ = [
     "organisation_means", "choice_shares", "learner_reliability", "mirrored_pairs", "learner_divide",
-    "divide_distribution", "favourable_shares", "scale_points",
+    "divide_distribution", "favourable_shares", "scale_points", "LearnerAnalysis", "wave_learners",
+    "learner_sentences", "measure_names",
 ]
 
 
@@ -320,3 +325,121 @@ def measure_names(framework: Framework) -> Mapping[str, str]:
     names.update({s.id: s.name for s in framework.strands})
     names.update({b.id: b.name for b in framework.barriers})
     return names
+
+
+@dataclass
+class LearnerAnalysis:
+    """A wave's learner level, analysed for researchers (every table already respects
+    ``min_learners`` and ``min_group_size``).
+
+    Attributes
+    ----------
+    framework : Framework
+        The learner framework.
+    wave : str
+    n_learners, n_organisations : int
+        Learners stored for the wave's organisations, and those organisations.
+    min_learners, min_group_size : int
+    reliability : DataFrame
+        :func:`learner_reliability`.
+    means : DataFrame
+        :func:`organisation_means`.
+    choices : DataFrame
+        :func:`choice_shares` over the wave.
+    divide : DataFrame
+        :func:`learner_divide`.
+    divide_spread : DataFrame
+        :func:`divide_distribution`.
+    favourable : DataFrame
+        :func:`favourable_shares`.
+    """
+
+    framework: Framework
+    wave: str
+    n_learners: int
+    n_organisations: int
+    min_learners: int
+    min_group_size: int
+    reliability: pd.DataFrame
+    means: pd.DataFrame
+    choices: pd.DataFrame
+    divide: pd.DataFrame
+    divide_spread: pd.DataFrame
+    favourable: pd.DataFrame
+
+
+def wave_learners(
+    db: str | Path,
+    wave: str | None,
+    responses: pd.DataFrame,
+    organisation_framework: Framework,
+    *,
+    min_learners: int = DEFAULT_MIN_LEARNERS,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> LearnerAnalysis | None:
+    """Analyse the learner level of a database wave; None when the wave has no learners.
+
+    Parameters
+    ----------
+    db : path
+        The benchmark database (opened read-only).
+    wave : str, optional
+        Default the latest wave.
+    responses : DataFrame
+        The wave's organisation answers (for the divide).
+    organisation_framework : Framework
+    """
+    with BenchmarkStore(db, read_only=True) as store:
+        label = store.resolve_wave(wave)
+        if not has_learners(store, label):
+            return None
+        framework = learner_framework(store, label)
+        summary = learner_organisation_summary(store, label)
+        counts = learner_choice_counts(store, label)
+    divide = learner_divide(responses, summary, framework, organisation_framework, min_learners=min_learners)
+    totals = summary.groupby("organisation_id")["n_learners"].first()
+    return LearnerAnalysis(
+        framework=framework, wave=label, n_learners=int(totals.sum()), n_organisations=int(len(totals)),
+        min_learners=min_learners, min_group_size=min_group_size,
+        reliability=learner_reliability(summary, framework, min_learners=min_learners, min_group_size=min_group_size),
+        means=organisation_means(summary, min_learners=min_learners),
+        choices=choice_shares(counts, min_learners=min_learners),
+        divide=divide,
+        divide_spread=divide_distribution(divide, min_group_size=min_group_size),
+        favourable=favourable_shares(responses, summary, framework, organisation_framework,
+                                     min_learners=min_learners, min_group_size=min_group_size),
+    )
+
+
+def learner_sentences(analysis: LearnerAnalysis) -> list[str]:
+    """Plain sentences about a wave's learners: who answered, whether their answers describe
+    their organisations, whose opinion matters, and where L&D and learners disagree most."""
+    a = analysis
+    enough = int((a.means["n_learners"] >= a.min_learners).sum())
+    out = [f"{a.n_learners:,} learners of {a.n_organisations} organisations answered the learners' survey "
+           f"({a.framework.name}); {enough} organisations have at least {a.min_learners} learners, the fewest "
+           "behind any learner figure."]
+    scales = a.reliability[a.reliability["kind"] == "scale"].dropna(subset=["icc1"])
+    if len(scales):
+        low, high = scales["icc1"].min(), scales["icc1"].max()
+        out.append(f"Between {low:.0%} and {high:.0%} of the variance of learners' scale scores lies between "
+                   f"organisations (ICC(1)); the reliability of an organisation's mean (ICC(2)) ranges from "
+                   f"{scales['icc2'].min():.2f} to {scales['icc2'].max():.2f}. Values of ICC(2) of about 0.7 or more "
+                   "mean an organisation's learner mean can be read as a property of the organisation.")
+    for question, part in a.choices.groupby("question", sort=False):
+        top = part.iloc[0]
+        answers = ", ".join(f"{row.share:.0%} *{row.value}*" for row in part.head(3).itertuples())
+        out.append(f"Asked *{_question_text(a.framework, question)}*, learners answer: {answers}.")
+    fav = a.favourable.dropna(subset=["difference"])
+    if len(fav):
+        widest = fav.loc[fav["difference"].abs().idxmax()]
+        names = measure_names(a.framework)
+        direction = "more" if widest["difference"] > 0 else "less"
+        out.append(f"The widest divide: {widest['ld_share']:.0%} of L&D respondents but {widest['learner_share']:.0%} "
+                   f"of their learners agree that *{names[widest.name]}* (L&D {direction} positive, "
+                   f"{int(widest['n_organisations'])} organisations).")
+    return out
+
+
+def _question_text(framework: Framework, question: str) -> str:
+    return next((d.name for d in framework.demographics if d.id == question), question)

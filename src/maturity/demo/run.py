@@ -165,6 +165,7 @@ def run_demo(
             "wave": later_label,
             "seed": params["seed"],
             "min_group_size": params["min_group_size"],
+            "min_learners": params["min_learners"],
         },
         cwd=analysis_dir,
         progress=progress,
