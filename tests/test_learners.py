@@ -367,3 +367,34 @@ def test_cli_rejects_a_bad_learner_file_with_exit_1(db, built, tmp_path, capsys)
     captured = capsys.readouterr()
     assert "missing_organisation_column" in captured.out or "no column naming" in captured.out
     assert main(["import", str(path), "--wave", WAVE, "--db", str(db), "--organisation-column", "x"]) == 2
+
+
+# --- the learners' questionnaire ---------------------------------------------------------------------------
+
+
+def test_learner_questionnaire_carries_the_organisation_as_a_hidden_link_field(tmp_path, learner_fw):
+    import openpyxl
+    from pyxform.xls2xform import convert
+
+    from maturity.fielding import write_questionnaire
+    from maturity.fielding.limesurvey import limesurvey_rows
+    from maturity.fielding.qualtrics_qsf import qsf_document
+    from maturity.fielding.questionnaire import build_questionnaire
+
+    q = build_questionnaire(learner_fw)
+    assert q.link_fields == ("organisation_id",)
+    asked = {question.name for question in q.questions}
+    assert "organisation_id" not in asked and "learner_id" not in asked  # learners are never asked who they are
+    assert q.sections[0].title == "About you" and "opinion_influence" in asked
+    path = write_questionnaire(learner_fw, "xlsform", tmp_path / "learners.xlsx")
+    survey = list(openpyxl.load_workbook(path)["survey"].iter_rows(values_only=True))
+    assert ("hidden", "organisation_id") in [row[:2] for row in survey]
+    assert '<bind nodeset="/data/organisation_id" type="string"/>' in convert(xlsform=str(path), warnings=[]).xform
+    flow = next(e for e in qsf_document(q)["SurveyElements"] if e["Element"] == "FL")["Payload"]["Flow"][0]
+    link = next(d for d in flow["EmbeddedData"] if d["Field"] == "organisation_id")
+    assert "Value" not in link  # set from the survey link's query string
+    rows = limesurvey_rows(learner_fw)
+    hidden = next(r for r in rows if r.get("name") == "organisationid")
+    assert (hidden["type/scale"], hidden["hidden"]) == ("S", "1")
+    # the organisation's own questionnaire still asks for its id and has no link field
+    assert build_questionnaire(maturity.load_framework()).link_fields == ()
