@@ -398,3 +398,27 @@ def test_learner_questionnaire_carries_the_organisation_as_a_hidden_link_field(t
     assert (hidden["type/scale"], hidden["hidden"]) == ("S", "1")
     # the organisation's own questionnaire still asks for its id and has no link field
     assert build_questionnaire(maturity.load_framework()).link_fields == ()
+
+
+# --- the researcher dashboard's learner tab ---------------------------------------------------------------
+
+
+def test_dashboard_learner_tab_withholds_small_organisations(imported, built, monkeypatch):
+    import maturity.dashboard.app as app
+
+    shown: list[str] = []
+    monkeypatch.setattr(app, "display", lambda obj: shown.append(getattr(obj, "data", str(obj))))
+    dash = app.Dashboard(imported)
+    assert "learners" in dash.view_keys
+    sizes = built[2].groupby("organisation_id").size()
+    small, large = sizes.idxmin(), sizes.idxmax()
+    assert sizes[small] < 10 <= sizes[large]
+    dash.organisation_select.value = small
+    shown.clear()
+    dash._view_learners()
+    assert "Learner figures withheld" in shown[0] and f"{sizes[small]} of your staff" in shown[0]
+    dash.organisation_select.value = large
+    shown.clear()
+    dash._view_learners()
+    assert f"{sizes[large]:,} of your staff answered" in shown[0] and "icc1" in shown[1]
+    assert not any(org in shown[0] for org in sizes.index if org != large)
