@@ -47,6 +47,8 @@ FILE_KINDS = frozenset(
 ROW_KINDS = frozenset({"extra_fields", "blank_id", "duplicate_id", "no_answers", "unknown_organisation"})
 #: Kinds repaired in lenient mode by setting the cell to missing.
 CELL_KINDS = frozenset({"not_a_number", "not_finite", "out_of_range", "not_integer", "demographic_value", "barrier_value"})
+#: Kinds only a learner file can have (its organisation column and the wave's organisations).
+LEARNER_KINDS = frozenset({"missing_organisation_column", "unknown_organisation"})
 #: Kinds that are only ever warnings.
 WARNING_KINDS = frozenset({"unknown_column"})
 
