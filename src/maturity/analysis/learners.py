@@ -180,6 +180,23 @@ def _scored(values: np.ndarray | pd.Series, low: float, high: float, reverse: bo
     return low + high - values if reverse else values
 
 
+def _paired(responses: pd.DataFrame, summary: pd.DataFrame, learner_framework: Framework,
+            organisation_framework: Framework, kind: str, min_learners: int):
+    """For each mirrored pair both sides answered: the pair, the learner summary rows of
+    ``kind`` (organisations with at least ``min_learners`` answers, indexed by id) and the
+    L&D answers of the same organisations (NaN where L&D did not answer)."""
+    frame = organisation_framework.by_id(responses)
+    enough = _enough(summary[summary["kind"] == kind], min_learners).set_index(["measure", "organisation_id"])
+    measured = set(enough.index.get_level_values(0))
+    for pair in mirrored_pairs(learner_framework, organisation_framework).itertuples(index=False):
+        if pair.learner_item not in measured or pair.organisation_item not in frame.columns:
+            continue
+        learners = enough.loc[pair.learner_item]
+        ld = pd.to_numeric(frame[pair.organisation_item], errors="coerce")
+        ld.index = ld.index.astype(str)
+        yield pair, learners, ld.reindex(learners.index)
+
+
 def learner_divide(
     responses: pd.DataFrame,
     summary: pd.DataFrame,
@@ -211,17 +228,9 @@ def learner_divide(
         ``learner_mean``, ``ci_low``, ``ci_high``, ``n``, ``gap`` (L&D minus learners);
         only organisations with at least ``min_learners`` learners on the item and an L&D answer.
     """
-    pairs = mirrored_pairs(learner_framework, organisation_framework)
-    frame = organisation_framework.by_id(responses)
-    enough = _enough(summary[summary["kind"] == "item"], min_learners).set_index(["measure", "organisation_id"])
     parts = []
-    for pair in pairs.itertuples(index=False):
-        if pair.learner_item not in enough.index.get_level_values(0) or pair.organisation_item not in frame.columns:
-            continue
-        learners = enough.loc[pair.learner_item]
-        ld = pd.to_numeric(frame[pair.organisation_item], errors="coerce")
-        ld.index = ld.index.astype(str)
-        ld = ld.reindex(learners.index)
+    for pair, learners, ld in _paired(responses, summary, learner_framework, organisation_framework, "item",
+                                      min_learners):
         mean = _scored(learners["mean"], pair.min, pair.max, pair.learner_reverse)
         half = stats.t.ppf(0.5 + confidence / 2, learners["n"] - 1) * np.sqrt(learners["var"] / learners["n"])
         part = pd.DataFrame({
@@ -292,16 +301,9 @@ def favourable_shares(
         ``n_learners``, ``ld_share``, ``learner_share``, ``difference`` (L&D minus learners);
         shares withheld (NaN) below ``min_group_size`` organisations.
     """
-    pairs = mirrored_pairs(learner_framework, organisation_framework)
-    frame = organisation_framework.by_id(responses)
-    frame.index = frame.index.astype(str)
-    enough = _enough(summary[summary["kind"] == "favourable"], min_learners).set_index(["measure", "organisation_id"])
     rows = []
-    for pair in pairs.itertuples(index=False):
-        if pair.learner_item not in enough.index.get_level_values(0) or pair.organisation_item not in frame.columns:
-            continue
-        learners = enough.loc[pair.learner_item]
-        ld = pd.to_numeric(frame[pair.organisation_item], errors="coerce").reindex(learners.index)
+    for pair, learners, ld in _paired(responses, summary, learner_framework, organisation_framework, "favourable",
+                                      min_learners):
         keep = ld.notna()
         learners, ld = learners[keep], ld[keep]
         ld_favourable = _scored(ld, pair.min, pair.max, pair.organisation_reverse) >= pair.max - 1
