@@ -26,6 +26,7 @@ from maturity.cli import main
 from maturity.config import load_benchmark_parameters
 from maturity.data.learners import (
     import_learners,
+    learner_fingerprint,
     learner_choice_counts,
     learner_levels,
     learner_organisation_summary,
@@ -128,7 +129,9 @@ def test_import_stores_the_learners_and_a_second_import_changes_nothing(db, buil
         first = import_learners(store, path, WAVE, learner_fw)
         again = import_learners(store, path, WAVE, learner_fw)
         rows = learner_rows(store, WAVE)
+        fingerprint = learner_fingerprint(store, WAVE)
     assert first.status == "imported" and again.status == "unchanged"
+    assert fingerprint.startswith("sha256:") and len(fingerprint) == 71
     assert first.n_learners == len(learners) == len(rows)
     assert first.n_organisations == learners["organisation_id"].nunique()
     mine = learners.set_index("organisation_id")
@@ -144,8 +147,10 @@ def test_another_file_needs_replace_and_replaces_in_one_go(imported, built, lear
     with BenchmarkStore(imported) as store:
         with pytest.raises(StoreError, match="replace"):
             import_learners(store, path, WAVE, learner_fw)
+        before = learner_fingerprint(store, WAVE)
         result = import_learners(store, path, WAVE, learner_fw, replace=True)
         assert result.status == "replaced" and len(learner_rows(store, WAVE)) == len(other)
+        assert learner_fingerprint(store, WAVE) != before
 
 
 def test_labels_blanks_and_case_are_read_like_the_organisation_survey(db, built, learner_fw, tmp_path):
@@ -312,7 +317,7 @@ def test_client_block_is_withheld_below_min_learners_and_for_small_peer_groups(i
 
 def test_wave_without_learners_has_no_learner_aggregates(db):
     with BenchmarkStore(db, read_only=True) as store:
-        assert wave_learner_aggregates(store, WAVE) is None
+        assert wave_learner_aggregates(store, WAVE) is None and learner_fingerprint(store, WAVE) is None
         with pytest.raises(StoreError, match="no learners"):
             learner_organisation_summary(store, WAVE)
 

@@ -50,7 +50,7 @@ from .responses import FALSE_WORDS, TRUE_WORDS
 from .store import BenchmarkStore
 
 __all__ = ["DEFAULT_ORGANISATION_COLUMN", "LearnerImportResult", "import_learners", "learner_levels",
-           "learner_framework", "learner_organisation_summary", "learner_choice_counts", "has_learners"]
+           "learner_framework", "learner_fingerprint", "learner_rows", "learner_organisation_summary", "learner_choice_counts", "has_learners"]
 
 #: Column of a learner file naming the learner's organisation, unless told otherwise.
 DEFAULT_ORGANISATION_COLUMN = "organisation_id"
@@ -522,6 +522,21 @@ def has_learners(store: BenchmarkStore, wave: str | int | None = None) -> bool:
     return True
 
 
+def learner_fingerprint(store: BenchmarkStore, wave: str | int | None = None) -> str | None:
+    """A fingerprint of the wave's learner level, ``"sha256:<hex>"`` (None without learners).
+
+    SHA-256 of the learner framework's fingerprint and the imported file's SHA-256: it
+    changes when the learners are replaced, so figures derived from them can record which
+    learners they were made from.
+    """
+    if not has_learners(store, wave):
+        return None
+    key = int(store.con.execute("SELECT wave_key FROM waves WHERE wave = ?", [store.resolve_wave(wave)]).fetchone()[0])
+    fw_sha, source_sha = store.con.execute(
+        "SELECT framework_sha256, source_sha256 FROM learner_levels WHERE wave_key = ?", [key]).fetchone()
+    return "sha256:" + hashlib.sha256(f"maturity/learners/1\x1f{fw_sha}\x1f{source_sha}".encode("utf-8")).hexdigest()
+
+
 def learner_framework(store: BenchmarkStore, wave: str | int | None = None) -> Framework:
     """The learner framework the wave's learners were imported with."""
     _label, _key, (text,) = _level(store, wave)
@@ -581,7 +596,10 @@ def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None =
     inner = f"SELECT *, {scores} FROM {table}"
     # Counts, sums and sums of squares are the cheapest aggregates; means and variances
     # follow from them per organisation (answers are small numbers: no loss of precision).
-    aggregates = ", ".join(f"count({col}), sum({col}), sum({col} * {col})" for _m, _k, col in measures)
+    # For 0/1 measures the sum of squares is the sum (DuckDB computes a repeated aggregate once).
+    aggregates = ", ".join(
+        f"count({col}), sum({col}), sum({col if kind in ('barrier', 'favourable') else f'{col} * {col}'})"
+        for _m, kind, col in measures)
     frame = store.con.execute(
         f"SELECT o.organisation_id, g.* EXCLUDE (org_key) FROM "
         f"(SELECT org_key, count(*) AS n_learners, {aggregates} FROM ({inner}) t GROUP BY org_key) g "
