@@ -21,7 +21,12 @@ from maturity.analysis.learners import (
     organisation_means,
 )
 from maturity.analysis.multilevel import icc
-from maturity.benchmarking.learner_voice import learner_voice_block, wave_learner_aggregates
+from maturity.benchmarking.learner_voice import (
+    compose_learner_voice,
+    learner_figures,
+    learner_voice_block,
+    wave_learner_aggregates,
+)
 from maturity.cli import main
 from maturity.config import load_benchmark_parameters
 from maturity.data.learners import (
@@ -313,6 +318,21 @@ def test_client_block_is_withheld_below_min_learners_and_for_small_peer_groups(i
     assert sum(v["own_share"] for v in opinion["values"]) == pytest.approx(1)
     # nothing in the block names another organisation
     assert not any(org in json.dumps(block) for org in everyone if org != large)
+
+
+def test_client_block_composes_from_figures_a_published_table_can_hold(imported, built):
+    sizes = built[2].groupby("organisation_id").size().sort_values()
+    with BenchmarkStore(imported, read_only=True) as store:
+        aggregates = wave_learner_aggregates(store, WAVE)
+    client, everyone = sizes.index[-1], list(sizes.index)
+    peers = learner_figures(aggregates, [o for o in everyone if o != client], min_learners=20, min_group_size=5)
+    own = learner_figures(aggregates, [client], min_learners=20, min_group_size=1)
+    assert not any(org in json.dumps(peers) for org in everyone)  # group figures name no organisation
+    composed = compose_learner_voice(own, peers, min_learners=20, min_group_size=5)
+    assert composed == learner_voice_block(client, aggregates, everyone, min_learners=20, min_group_size=5)
+    few = learner_figures(aggregates, everyone[-3:], min_learners=20, min_group_size=5)
+    assert few["shown"] is False and "scales" not in few
+    assert compose_learner_voice(own, few, min_learners=20, min_group_size=5)["shown"] is False
 
 
 def test_wave_without_learners_has_no_learner_aggregates(db):
