@@ -392,6 +392,9 @@ def test_cli_rejects_a_bad_learner_file_with_exit_1(db, built, tmp_path, capsys)
     captured = capsys.readouterr()
     assert "missing_organisation_column" in captured.out or "no column naming" in captured.out
     assert main(["import", str(path), "--wave", WAVE, "--db", str(db), "--organisation-column", "x"]) == 2
+    missing = tmp_path / "none.duckdb"
+    assert main(["import", str(built[1]), "--wave", WAVE, "--level", "learner", "--db", str(missing)]) == 1
+    assert not missing.exists() and "import the organisation survey" in capsys.readouterr().err
 
 
 # --- the learners' questionnaire ---------------------------------------------------------------------------

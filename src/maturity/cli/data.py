@@ -139,12 +139,15 @@ def run_import(args: argparse.Namespace) -> int:
 def _import_learners(args: argparse.Namespace) -> int:
     from ..data.learners import DEFAULT_ORGANISATION_COLUMN, import_learners
     from ..data.store import BenchmarkStore
-    from ..errors import ValidationFailed
+    from ..errors import StoreError, ValidationFailed
     from ..framework import load_framework
 
     if args.lenient or args.sheet is not None or args.id_column is not None:
         raise UsageError("--lenient, --sheet and --id-column apply to organisation files, not to --level learner")
     framework = load_framework(args.framework or "learner-voice")
+    if not Path(args.db).is_file():  # learners join a wave: never create an empty database for them
+        raise StoreError(f"no benchmark database at {args.db}; import the organisation survey of wave {args.wave} "
+                         "first (`maturity import DATA --wave LABEL`)")
     with BenchmarkStore(args.db) as store:
         try:
             result = import_learners(store, args.data, args.wave, framework,
