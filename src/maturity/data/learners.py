@@ -498,6 +498,7 @@ def learner_levels(store: BenchmarkStore) -> pd.DataFrame:
 
 
 def has_table(store: BenchmarkStore, name: str) -> bool:
+    """Whether the database has a table called ``name`` (the learner tables appear with the first import)."""
     return bool(store.con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
         [name]).fetchone()[0])
