@@ -174,6 +174,20 @@ def test_labels_blanks_and_case_are_read_like_the_organisation_survey(db, built,
         rows["opinion_influence"].str.casefold() == "line manager").sum()
 
 
+@pytest.mark.parametrize("suffix", [".tsv", ".parquet"])
+def test_tab_separated_and_parquet_learner_files(db, built, learner_fw, tmp_path, suffix):
+    frame = built[2].head(200)
+    path = tmp_path / f"learners{suffix}"
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, sep="\t", index=False)
+    with BenchmarkStore(db) as store:
+        assert import_learners(store, path, WAVE, learner_fw).n_learners == 200
+        stored = learner_rows(store, WAVE)
+    assert stored["su_manager"].sum() == frame["su_manager"].sum()
+
+
 def rejected(db, learner_fw, frame, tmp_path, **kwargs) -> ValidationFailed:
     path = tmp_path / "bad.csv"
     frame.to_csv(path, index=False)
@@ -383,6 +397,11 @@ def test_cli_imports_learners_and_prints_their_icc(db, built, capsys):
     assert set(out["scales"]["support"]) == {"n_learners", "n_organisations", "icc1", "icc2", "rwg_j"}
     assert main(["learners", "--db", str(db)]) == 0
     assert "icc1" in capsys.readouterr().out
+
+
+def test_cli_learners_without_learners_says_how_to_add_them(db, capsys):
+    assert main(["learners", "--db", str(db)]) == 1
+    assert "has no learners" in capsys.readouterr().err
 
 
 def test_cli_rejects_a_bad_learner_file_with_exit_1(db, built, tmp_path, capsys):
