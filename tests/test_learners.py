@@ -397,6 +397,8 @@ def test_cli_imports_learners_and_prints_their_icc(db, built, capsys):
     assert set(out["scales"]["support"]) == {"n_learners", "n_organisations", "icc1", "icc2", "rwg_j"}
     assert main(["learners", "--db", str(db)]) == 0
     assert "icc1" in capsys.readouterr().out
+    assert main(["waves", "--db", str(db), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["waves"][0]["n_learners"] == len(built[2])
 
 
 def test_cli_learners_without_learners_says_how_to_add_them(db, capsys):

@@ -232,10 +232,15 @@ def _score_db(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def run_waves(args: argparse.Namespace) -> int:
+    from ..data.learners import learner_levels
     from ..data.store import BenchmarkStore
 
     with BenchmarkStore(args.db, read_only=True) as store:
         waves = store.waves()
+        learners = learner_levels(store).set_index("wave")["n_learners"]
+    # learners of the wave's learner level (0: none imported)
+    waves.insert(waves.columns.get_loc("n_answers") + 1, "n_learners",
+                 [int(learners.get(w, 0)) for w in waves["wave"]])
     if args.format == "json":
         records = waves.assign(
             imported_at=waves["imported_at"].map(lambda t: t.isoformat()),
@@ -253,6 +258,7 @@ def run_waves(args: argparse.Namespace) -> int:
         "organisations": waves["n_organisations"],
         "returning": waves["n_returning"],
         "answers": waves["n_answers"],
+        "learners": waves["n_learners"],
         "source": waves["source_name"],
     })
     print(f"{args.db}: {len(waves)} wave(s)")
