@@ -277,6 +277,7 @@ def test_no_figure_from_fewer_than_min_learners(imported, built, learner_fw):
     assert table.loc["su_manager", "n_learners"] == sizes[sizes >= 30].sum()
     shares = choice_shares(counts, min_learners=30)
     assert shares["n"].sum() == sizes[sizes >= 30].sum()
+    assert choice_shares(counts, min_learners=30, min_group_size=(sizes >= 30).sum() + 1).empty
     # a wave figure over fewer organisations than min_group_size is withheld
     assert learner_reliability(summary, learner_fw, min_learners=30, min_group_size=1000)["icc1"].isna().all()
 

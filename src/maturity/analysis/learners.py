@@ -75,14 +75,15 @@ def organisation_means(summary: pd.DataFrame, *, min_learners: int = DEFAULT_MIN
 
 
 def choice_shares(counts: pd.DataFrame, *, min_learners: int = DEFAULT_MIN_LEARNERS,
-                  organisations: list[str] | None = None) -> pd.DataFrame:
+                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE, organisations: list[str] | None = None) -> pd.DataFrame:
     """Shares of learners choosing each value of each single-choice question, pooled over
     the organisations (all, or those listed) with at least ``min_learners`` answers.
 
     Returns
     -------
     DataFrame
-        ``question``, ``value``, ``n`` (learners), ``share``, ``n_organisations``.
+        ``question``, ``value``, ``n`` (learners), ``share``, ``n_organisations``; no rows for
+        a question answered by fewer than ``min_group_size`` such organisations.
     """
     frame = counts if organisations is None else counts[counts["organisation_id"].isin(organisations)]
     per_org = frame.groupby(["question", "organisation_id"])["n"].transform("sum")
@@ -94,6 +95,7 @@ def choice_shares(counts: pd.DataFrame, *, min_learners: int = DEFAULT_MIN_LEARN
     totals = frame.groupby("question")["n"].sum()
     out["share"] = out["n"] / out["question"].map(totals)
     out["n_organisations"] = out["question"].map(frame.groupby("question")["organisation_id"].nunique())
+    out = out[out["n_organisations"] >= min_group_size]
     return out.sort_values(["question", "n"], ascending=[True, False])[
         ["question", "value", "n", "share", "n_organisations"]].reset_index(drop=True)
 
@@ -405,7 +407,7 @@ def wave_learners(
         min_learners=min_learners, min_group_size=min_group_size,
         reliability=learner_reliability(summary, framework, min_learners=min_learners, min_group_size=min_group_size),
         means=organisation_means(summary, min_learners=min_learners),
-        choices=choice_shares(counts, min_learners=min_learners),
+        choices=choice_shares(counts, min_learners=min_learners, min_group_size=min_group_size),
         divide=divide,
         divide_spread=divide_distribution(divide, min_group_size=min_group_size),
         favourable=favourable_shares(responses, summary, framework, organisation_framework,
