@@ -7,7 +7,7 @@ then runs, each in a fresh process so that its peak memory can be read on its ow
 * the baseline: DuckDB ``read_csv`` of the file plus a ``GROUP BY`` organisation counting
   every column (no validation, nothing stored);
 * the kit: ``import_learners`` (validate in SQL, store in one transaction) plus the
-  aggregation (:func:`~maturity.data.learners.learner_organisation_summary` and
+  aggregation (:func:`~maturity.data.learner_tables.learner_organisation_summary` and
   :func:`~maturity.analysis.learners.learner_reliability`).
 
 Goals: the kit within 3x the baseline's time; the kit's peak memory (resident set of its
@@ -65,7 +65,8 @@ KIT = """
 import json, sys, time
 {PEAK}
 from maturity.analysis.learners import learner_reliability
-from maturity.data.learners import import_learners, learner_framework, learner_organisation_summary
+from maturity.data.learner_tables import learner_framework, learner_organisation_summary
+from maturity.data.learners import import_learners
 from maturity.data.store import BenchmarkStore
 from maturity.framework import load_framework
 path, db = sys.argv[1], sys.argv[2]

@@ -58,7 +58,7 @@ def test_analysis_html_has_figures_and_no_code(demo_run):
 
 
 def test_demo_imports_learners_and_the_analysis_shows_them(demo_run):
-    from maturity.data.learners import learner_levels, learner_rows
+    from maturity.data.learner_tables import learner_levels, learner_rows
     from maturity.data.store import BenchmarkStore
 
     out, result = demo_run

@@ -29,14 +29,14 @@ from maturity.benchmarking.learner_voice import (
 )
 from maturity.cli import main
 from maturity.config import load_benchmark_parameters
-from maturity.data.learners import (
-    import_learners,
-    learner_fingerprint,
+from maturity.data.learner_tables import (
     learner_choice_counts,
+    learner_fingerprint,
     learner_levels,
     learner_organisation_summary,
     learner_rows,
 )
+from maturity.data.learners import import_learners
 from maturity.data.store import BenchmarkStore
 from maturity.data.synthetic_learners import generate_learners
 from maturity.errors import DataError, FrameworkError, ParametersError, StoreError, ValidationFailed

@@ -2,7 +2,7 @@
 between what L&D says and what its learners say.
 
 Everything starts from per-organisation summaries (n, mean, variance per measure; see
-:func:`maturity.data.learners.learner_organisation_summary`), so a wave of a million
+:func:`maturity.data.learner_tables.learner_organisation_summary`), so a wave of a million
 learners is reduced by one ``GROUP BY`` before any of this runs.
 
 Learner anonymity: an organisation with fewer than ``min_learners`` learners answering a
@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_MIN_LEARNERS
-from ..data.learners import has_learners, learner_choice_counts, learner_framework, learner_organisation_summary
+from ..data.learner_tables import has_learners, learner_choice_counts, learner_framework, learner_organisation_summary
 from ..data.store import BenchmarkStore
 from ..framework import Framework
 from .multilevel import icc_from_summary, rwg, rwg_j

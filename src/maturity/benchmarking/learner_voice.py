@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_MIN_LEARNERS
-from ..data.learners import has_learners, learner_choice_counts, learner_framework, learner_organisation_summary
+from ..data.learner_tables import has_learners, learner_choice_counts, learner_framework, learner_organisation_summary
 from ..data.store import BenchmarkStore
 from ..framework import Framework
 from ..values import json_safe
@@ -41,8 +41,8 @@ BLOCK_TITLE = "What your learners say"
 @dataclass(frozen=True)
 class LearnerAggregates:
     """A wave's learner aggregates: the learner framework, the per-organisation summary
-    (:func:`~maturity.data.learners.learner_organisation_summary`) and the single-choice
-    counts (:func:`~maturity.data.learners.learner_choice_counts`)."""
+    (:func:`~maturity.data.learner_tables.learner_organisation_summary`) and the single-choice
+    counts (:func:`~maturity.data.learner_tables.learner_choice_counts`)."""
 
     framework: Framework
     summary: pd.DataFrame

@@ -232,7 +232,7 @@ def _score_db(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def run_waves(args: argparse.Namespace) -> int:
-    from ..data.learners import learner_levels
+    from ..data.learner_tables import learner_levels
     from ..data.store import BenchmarkStore
 
     with BenchmarkStore(args.db, read_only=True) as store:

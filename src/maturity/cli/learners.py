@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run_learners(args: argparse.Namespace) -> int:
     from ..analysis.learners import learner_reliability
     from ..config import check_min_group_size
-    from ..data.learners import learner_framework, learner_organisation_summary
+    from ..data.learner_tables import learner_framework, learner_organisation_summary
     from ..data.store import BenchmarkStore
     from ..errors import ParametersError
     from .options import as_usage_error

@@ -6,7 +6,8 @@ organisation (default ``organisation_id``) and one column per item of a learner 
 wave of the benchmark database, in one transaction, and checked entirely inside DuckDB, so
 a million learners import in seconds and in little memory:
 
-1. DuckDB reads the file (every field as text) and converts it in one pass into the wave's
+1. DuckDB reads the file (detecting each column's type; every field as text when a column
+   taken for numbers holds text further down) and converts it in one pass into the wave's
    learner table: answers as numbers on their printed scale (labels mapped, case and
    surrounding spaces ignored), barriers as 1/0, single-choice answers in the framework's
    spelling, and the organisation id replaced by the organisation's key in the wave;
@@ -21,12 +22,7 @@ wave that already has learners is refused unless ``replace=True``, and then repl
 learners in the same transaction. Learner ids, names and columns the framework does not
 know are not stored: only the organisation and the answers.
 
-Layout::
-
-    learner_levels(wave_key, framework_id, framework_version, framework_text, framework_sha256,
-                   organisation_column, imported_at, source_name, source_sha256,
-                   n_learners, n_organisations)
-    learner_answers_<wave_key>(org_key, <item ids> DOUBLE, <barrier ids> DOUBLE, <choice ids> VARCHAR)
+The tables it writes, and the functions reading them, are in :mod:`maturity.data.learner_tables`.
 """
 
 from __future__ import annotations
@@ -37,36 +33,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
 import duckdb
-import numpy as np
-import pandas as pd
-import yaml
 
 from ..errors import DataError, StoreError, ValidationFailed
-from ..framework import Framework, normalise_label, parse_framework
+from ..framework import Framework, normalise_label
 from ..framework_document import framework_document
+from .learner_tables import LEVEL_TABLE, has_table, learner_table, sql_ident, sql_literal
 from .problems import Problem, ValidationReport
 from .responses import FALSE_WORDS, TRUE_WORDS
 from .store import BenchmarkStore
 
-__all__ = ["DEFAULT_ORGANISATION_COLUMN", "LearnerImportResult", "import_learners", "learner_levels",
-           "learner_framework", "learner_fingerprint", "learner_rows", "learner_organisation_summary", "learner_choice_counts", "has_learners"]
+__all__ = ["DEFAULT_ORGANISATION_COLUMN", "LearnerImportResult", "import_learners"]
 
 #: Column of a learner file naming the learner's organisation, unless told otherwise.
 DEFAULT_ORGANISATION_COLUMN = "organisation_id"
 #: Problems of one kind quoted in a rejected import's report.
 _LISTED_PER_KIND = 200
 _INVALID = "\x01"  # marks a choice answer the framework does not know (never a real value)
-#: libyaml's safe loader when PyYAML has it (much faster on a stored framework), else PyYAML's.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-_LEVEL_TABLE = """
-CREATE TABLE IF NOT EXISTS learner_levels (
-    wave_key INTEGER PRIMARY KEY, framework_id VARCHAR NOT NULL, framework_version VARCHAR NOT NULL,
-    framework_text VARCHAR NOT NULL, framework_sha256 VARCHAR NOT NULL, organisation_column VARCHAR NOT NULL,
-    imported_at TIMESTAMP NOT NULL, source_name VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
-    n_learners BIGINT NOT NULL, n_organisations INTEGER NOT NULL);
-"""
 
 
 @dataclass(frozen=True)
@@ -91,18 +75,6 @@ class LearnerImportResult:
                 f"{self.n_organisations} organisations from {self.source_name}")
 
 
-def _table(key: int) -> str:
-    return f"learner_answers_{int(key)}"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _column_key(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.casefold())
 
@@ -122,15 +94,15 @@ def _reader(path: Path, *, text_columns: list[str] = (), all_text: bool = False)
     """
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return f"(SELECT * FROM read_parquet({_literal(str(path))}))"
+        return f"(SELECT * FROM read_parquet({sql_literal(str(path))}))"
     if suffix not in (".csv", ".tsv", ".txt"):
         raise DataError(f"{path}: a learner file must be .csv, .tsv, .txt or .parquet")
     options = "header = true"
     if all_text:
         options += ", all_varchar = true"
     elif text_columns:
-        options += ", types = {" + ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in text_columns) + "}"
-    return f"read_csv({_literal(str(path))}, {options})"
+        options += ", types = {" + ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in text_columns) + "}"
+    return f"read_csv({sql_literal(str(path))}, {options})"
 
 
 def _file_sha256(path: Path) -> str:
@@ -142,7 +114,7 @@ def _file_sha256(path: Path) -> str:
 
 
 def _text(column: str, column_type: str) -> str:
-    return _ident(column) if column_type == "VARCHAR" else f"CAST({_ident(column)} AS VARCHAR)"
+    return sql_ident(column) if column_type == "VARCHAR" else f"CAST({sql_ident(column)} AS VARCHAR)"
 
 
 def _item_sql(column: str, column_type: str, framework: Framework, scale_id: str) -> str:
@@ -152,32 +124,32 @@ def _item_sql(column: str, column_type: str, framework: Framework, scale_id: str
     exact test is what almost every exported cell needs, and it is the cheap one.
     """
     if column_type in _NUMERIC_TYPES:
-        return f"CAST({_ident(column)} AS DOUBLE)"
+        return f"CAST({sql_ident(column)} AS DOUBLE)"
     scale = framework.scales[scale_id]
     v = _text(column, column_type)
-    exact = " ".join(f"WHEN {v} = {_literal(text)} THEN {float(x)!r}" for x, text in scale.labels.items())
-    loose = " ".join(f"WHEN {_literal(normalise_label(text))} THEN {float(x)!r}" for x, text in scale.labels.items())
+    exact = " ".join(f"WHEN {v} = {sql_literal(text)} THEN {float(x)!r}" for x, text in scale.labels.items())
+    loose = " ".join(f"WHEN {sql_literal(normalise_label(text))} THEN {float(x)!r}" for x, text in scale.labels.items())
     return (f"CASE WHEN {v} IS NULL THEN NULL {exact} ELSE CASE lower(trim({v})) {loose} WHEN '' THEN NULL "
             f"ELSE coalesce(TRY_CAST(trim({v}) AS DOUBLE), 'NaN'::DOUBLE) END END")
 
 
 def _barrier_sql(column: str, column_type: str, name: str) -> str:
     if column_type in _NUMERIC_TYPES:
-        v = _ident(column)
+        v = sql_ident(column)
         return f"CASE WHEN {v} IS NULL THEN NULL WHEN {v} = 1 THEN 1.0 WHEN {v} = 0 THEN 0.0 ELSE 'NaN'::DOUBLE END"
     v = f"lower(trim({_text(column, column_type)}))"
-    yes = ", ".join(_literal(w) for w in sorted(TRUE_WORDS | {normalise_label(name)}))
-    no = ", ".join(_literal(w) for w in sorted(FALSE_WORDS))
+    yes = ", ".join(sql_literal(w) for w in sorted(TRUE_WORDS | {normalise_label(name)}))
+    no = ", ".join(sql_literal(w) for w in sorted(FALSE_WORDS))
     return (f"CASE WHEN {v} IS NULL OR {v} = '' THEN NULL WHEN {v} IN ({yes}) THEN 1.0 WHEN {v} IN ({no}) THEN 0.0 "
             f"ELSE coalesce(CASE TRY_CAST({v} AS DOUBLE) WHEN 1 THEN 1.0 WHEN 0 THEN 0.0 END, 'NaN'::DOUBLE) END")
 
 
 def _choice_sql(column: str, column_type: str, values: tuple[str, ...]) -> str:
     v = _text(column, column_type)
-    exact = " ".join(f"WHEN {v} = {_literal(value)} THEN {_literal(value)}" for value in values)
-    loose = " ".join(f"WHEN {_literal(normalise_label(value))} THEN {_literal(value)}" for value in values)
+    exact = " ".join(f"WHEN {v} = {sql_literal(value)} THEN {sql_literal(value)}" for value in values)
+    loose = " ".join(f"WHEN {sql_literal(normalise_label(value))} THEN {sql_literal(value)}" for value in values)
     return (f"CASE WHEN {v} IS NULL THEN NULL {exact} ELSE CASE lower(trim({v})) {loose} WHEN '' THEN NULL "
-            f"ELSE {_literal(_INVALID)} END END")
+            f"ELSE {sql_literal(_INVALID)} END END")
 
 
 @dataclass(frozen=True)
@@ -249,7 +221,7 @@ def _checks(plan: _Plan, framework: Framework) -> list[tuple[str, str, str, str]
     checks = [("unknown_organisation", "", "org_key IS NULL", "the id of an organisation in the wave")]
     scales = {item.id: framework.scales[item.scale] for item in framework.items}
     for fid, _source, kind in plan.columns:
-        col = _ident(fid)
+        col = sql_ident(fid)
         if kind == "item":
             scale = scales[fid]
             checks.append(("not_a_number", fid, f"isnan({col})", scale.describe()))
@@ -262,7 +234,7 @@ def _checks(plan: _Plan, framework: Framework) -> list[tuple[str, str, str, str]
             checks.append(("barrier_value", fid, f"isnan({col})", "selected or not (1/0, yes/no, or the barrier's name)"))
         else:
             values = next(d.values for d in framework.demographics if d.id == fid)
-            checks.append(("demographic_value", fid, f"{col} = {_literal(_INVALID)}", "one of: " + ", ".join(values)))
+            checks.append(("demographic_value", fid, f"{col} = {sql_literal(_INVALID)}", "one of: " + ", ".join(values)))
     return checks
 
 
@@ -273,7 +245,7 @@ def _any_problem_sql(plan: _Plan, framework: Framework) -> str:
     scales = {item.id: framework.scales[item.scale] for item in framework.items}
     tests = ["org_key IS NULL"]
     for fid, _source, kind in plan.columns:
-        col = _ident(fid)
+        col = sql_ident(fid)
         if kind == "item":
             scale = scales[fid]
             valid = f"{col} BETWEEN {scale.min!r} AND {scale.max!r}"
@@ -283,16 +255,16 @@ def _any_problem_sql(plan: _Plan, framework: Framework) -> str:
         elif kind == "barrier":
             tests.append(f"isnan({col})")
         else:
-            tests.append(f"{col} = {_literal(_INVALID)}")
+            tests.append(f"{col} = {sql_literal(_INVALID)}")
     return "count(*) FILTER (WHERE " + " OR ".join(f"coalesce({t}, false)" for t in tests) + ")"
 
 
 def _converted_sql(plan: _Plan, framework: Framework, reader: str, types: dict[str, str], key: int,
                    with_line: bool = False) -> str:
-    selects = ["w.wave_org_key AS org_key"] + [f"{sql} AS {_ident(fid)}" for fid, sql in _column_sql(plan, framework, types)]
+    selects = ["w.wave_org_key AS org_key"] + [f"{sql} AS {sql_ident(fid)}" for fid, sql in _column_sql(plan, framework, types)]
     if with_line:
-        selects = ["r.rowid + 2 AS line", f"r.{_ident(plan.organisation)} AS raw_organisation"] + selects \
-            + [f"r.{_ident(src)} AS {_ident('raw_' + fid)}" for fid, src, _k in plan.columns]
+        selects = ["r.rowid + 2 AS line", f"r.{sql_ident(plan.organisation)} AS raw_organisation"] + selects \
+            + [f"r.{sql_ident(src)} AS {sql_ident('raw_' + fid)}" for fid, src, _k in plan.columns]
     # Names no file column is likely to have, so the file's columns can be named unqualified.
     wave_orgs = (f"(SELECT p.org_key AS wave_org_key, o.organisation_id AS wave_organisation_id FROM participants p "
                  f"JOIN organisations o USING (org_key) WHERE p.wave_key = {int(key)})")
@@ -385,7 +357,7 @@ def import_learners(
             if not replace:
                 raise StoreError(f"wave {label} of {store.path} already holds learners from {old_name}; use "
                                  "--replace (replace=True) to replace them")
-        table = _ident(_table(key))
+        table = sql_ident(learner_table(key))
         try:
             _create(con, table, _converted_sql(plan, framework, reader, types, key))
         except duckdb.Error:
@@ -433,7 +405,7 @@ def _create(con, table: str, select: str) -> None:
     con.execute("SET preserve_insertion_order = false")
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(_LEVEL_TABLE)
+        con.execute(LEVEL_TABLE)
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(f"CREATE TABLE {table} AS {select}")
     finally:
@@ -469,7 +441,7 @@ def _describe_problems(store: BenchmarkStore, plan: _Plan, framework: Framework,
         for (kind, fid, cond, expected), count in zip(checks, counts):
             if not count:
                 continue
-            value = "raw_organisation" if kind == "unknown_organisation" else _ident("raw_" + fid)
+            value = "raw_organisation" if kind == "unknown_organisation" else sql_ident("raw_" + fid)
             rows = con.execute(f"SELECT line, {value} FROM ({raw}) WHERE {cond} ORDER BY line "
                                f"LIMIT {_LISTED_PER_KIND}").fetchall()
             column = plan.organisation if kind == "unknown_organisation" else sources[fid]
@@ -482,188 +454,3 @@ def _describe_problems(store: BenchmarkStore, plan: _Plan, framework: Framework,
             report.max_listed = cap
     finally:
         con.execute("DROP TABLE IF EXISTS learner_raw")
-
-
-# --- reading -----------------------------------------------------------------------------------------------
-
-
-def learner_levels(store: BenchmarkStore) -> pd.DataFrame:
-    """The waves that have a learner level: wave, framework, source, n_learners, n_organisations."""
-    if not has_table(store, "learner_levels"):
-        return pd.DataFrame(columns=["wave", "framework_id", "framework_version", "source_name", "imported_at",
-                                     "n_learners", "n_organisations"])
-    return store.con.execute(
-        "SELECT w.wave, l.framework_id, l.framework_version, l.source_name, l.imported_at, l.n_learners, "
-        "l.n_organisations FROM learner_levels l JOIN waves w USING (wave_key) ORDER BY w.wave").df()
-
-
-def has_table(store: BenchmarkStore, name: str) -> bool:
-    """Whether the database has a table called ``name`` (the learner tables appear with the first import)."""
-    return bool(store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
-        [name]).fetchone()[0])
-
-
-def _level(store: BenchmarkStore, wave: str | int | None) -> tuple[str, int, tuple]:
-    label = store.resolve_wave(wave)
-    key = int(store.con.execute("SELECT wave_key FROM waves WHERE wave = ?", [label]).fetchone()[0])
-    row = None
-    if has_table(store, "learner_levels"):
-        row = store.con.execute("SELECT framework_text FROM learner_levels WHERE wave_key = ?", [key]).fetchone()
-    if row is None:
-        raise StoreError(f"wave {label} of {store.path} has no learners; import them with "
-                         f"`maturity import LEARNERS.csv --wave {label} --level learner`")
-    return label, key, row
-
-
-def has_learners(store: BenchmarkStore, wave: str | int | None = None) -> bool:
-    """Whether the wave (default the latest) has a learner level."""
-    try:
-        _level(store, wave)
-    except StoreError:
-        return False
-    return True
-
-
-def learner_fingerprint(store: BenchmarkStore, wave: str | int | None = None) -> str | None:
-    """A fingerprint of the wave's learner level, ``"sha256:<hex>"`` (None without learners).
-
-    SHA-256 of the learner framework's fingerprint and the imported file's SHA-256: it
-    changes when the learners are replaced, so figures derived from them can record which
-    learners they were made from.
-    """
-    if not has_learners(store, wave):
-        return None
-    key = int(store.con.execute("SELECT wave_key FROM waves WHERE wave = ?", [store.resolve_wave(wave)]).fetchone()[0])
-    fw_sha, source_sha = store.con.execute(
-        "SELECT framework_sha256, source_sha256 FROM learner_levels WHERE wave_key = ?", [key]).fetchone()
-    return "sha256:" + hashlib.sha256(f"maturity/learners/1\x1f{fw_sha}\x1f{source_sha}".encode("utf-8")).hexdigest()
-
-
-def learner_framework(store: BenchmarkStore, wave: str | int | None = None) -> Framework:
-    """The learner framework the wave's learners were imported with."""
-    _label, _key, (text,) = _level(store, wave)
-    return parse_framework(yaml.load(text, Loader=_YAML_LOADER), source=None)
-
-
-def _scale_sql(framework: Framework) -> dict[str, str]:
-    """SQL of each strand's learner score (0-100): the weighted mean of the answered item
-    scores when at least ``min_answered`` of the items are answered, else NULL."""
-    out = {}
-    for strand in framework.strands:
-        parts, weights, answered = [], [], []
-        for item in strand.items:
-            sc = framework.scales[item.scale]
-            col = _ident(item.id)
-            score = f"(({col} - {sc.min!r}) / {sc.max - sc.min!r} * 100)"
-            if item.reverse:
-                score = f"(100 - {score})"
-            parts.append(f"coalesce({score} * {item.weight!r}, 0)")
-            weights.append(f"CASE WHEN {col} IS NULL THEN 0 ELSE {item.weight!r} END")
-            answered.append(f"CASE WHEN {col} IS NULL THEN 0 ELSE 1 END")
-        need = framework.index.min_answered * len(strand.items)
-        out[strand.id] = (f"CASE WHEN ({' + '.join(answered)}) >= {need!r} "
-                          f"THEN ({' + '.join(parts)}) / ({' + '.join(weights)}) END")
-    return out
-
-
-def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
-    """Per organisation and measure, the learners' count, mean and sample variance.
-
-    One ``GROUP BY`` over the wave's learner table. Measures are the learner framework's
-    items (on their printed scale, as answered), its strands (``kind`` ``scale``: learner
-    scores 0-100) and its barriers (``kind`` ``barrier``: the mean is the share selecting it).
-    Organisations no longer in the wave are left out.
-
-    Returns
-    -------
-    DataFrame
-        Long: ``organisation_id``, ``measure``, ``kind`` (item, scale, barrier), ``n``,
-        ``mean``, ``var``; ``n_learners`` holds the organisation's learners in the file.
-    """
-    _label, key, _ = _level(store, wave)
-    fw = learner_framework(store, wave)
-    table = _ident(_table(key))
-    scale_sql = _scale_sql(fw)
-    measures = [(i.id, "item", _ident(i.id)) for i in fw.items]
-    measures += [(sid, "scale", _ident("scale:" + sid)) for sid in scale_sql]
-    columns = {r[0] for r in store.con.execute(f"DESCRIBE {table}").fetchall()}
-    measures += [(b.id, "barrier", _ident(b.id)) for b in fw.barriers if b.id in columns]
-    for item in fw.items:  # the share answering in the top two options of the favourable direction
-        sc = fw.scales[item.scale]
-        col = _ident(item.id)
-        test = f"{col} <= {sc.min + 1!r}" if item.reverse else f"{col} >= {sc.max - 1!r}"
-        scale_sql["favourable:" + item.id] = f"CASE WHEN {col} IS NULL THEN NULL WHEN {test} THEN 1.0 ELSE 0.0 END"
-        measures.append((item.id, "favourable", _ident("favourable:" + item.id)))
-    scores = ", ".join(f"{sql} AS {_ident(name if ':' in name else 'scale:' + name)}" for name, sql in scale_sql.items())
-    inner = f"SELECT *, {scores} FROM {table}"
-    # Counts, sums and sums of squares are the cheapest aggregates; means and variances
-    # follow from them per organisation (answers are small numbers: no loss of precision).
-    # For 0/1 measures the sum of squares is the sum (DuckDB computes a repeated aggregate once).
-    aggregates = ", ".join(
-        f"count({col}), sum({col}), sum({col if kind in ('barrier', 'favourable') else f'{col} * {col}'})"
-        for _m, kind, col in measures)
-    frame = store.con.execute(
-        f"SELECT o.organisation_id, g.* EXCLUDE (org_key) FROM "
-        f"(SELECT org_key, count(*) AS n_learners, {aggregates} FROM ({inner}) t GROUP BY org_key) g "
-        f"JOIN participants p ON p.org_key = g.org_key AND p.wave_key = {key} "
-        "JOIN organisations o ON o.org_key = g.org_key ORDER BY o.organisation_id"
-    ).fetchnumpy()
-    names = list(frame)
-    rows = []
-    ids = frame[names[0]].astype(object)
-    totals = frame[names[1]].astype("int64")
-    for j, (measure, kind, _col) in enumerate(measures):
-        base = 2 + 3 * j
-        n = frame[names[base]].astype("int64")
-        total = pd.array(frame[names[base + 1]], dtype="float64").to_numpy(na_value=np.nan)
-        squares = pd.array(frame[names[base + 2]], dtype="float64").to_numpy(na_value=np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(n > 0, total / n, np.nan)
-            var = np.where(n > 1, np.maximum(squares - total * mean, 0.0) / (n - 1), np.nan)
-        rows.append(pd.DataFrame({"organisation_id": ids, "measure": measure, "kind": kind, "n": n,
-                                  "mean": mean, "var": var, "n_learners": totals}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-        columns=["organisation_id", "measure", "kind", "n", "mean", "var", "n_learners"])
-
-
-def learner_choice_counts(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
-    """Per organisation and single-choice question, how many learners chose each value.
-
-    Returns
-    -------
-    DataFrame
-        ``organisation_id``, ``question``, ``value``, ``n`` (blank answers left out).
-    """
-    _label, key, _ = _level(store, wave)
-    fw = learner_framework(store, wave)
-    table = _ident(_table(key))
-    columns = {r[0] for r in store.con.execute(f"DESCRIBE {table}").fetchall()}
-    parts = []
-    for demo in fw.demographics:
-        if demo.id not in columns:
-            continue
-        parts.append(store.con.execute(
-            f"SELECT o.organisation_id, {_literal(demo.id)} AS question, t.{_ident(demo.id)} AS value, "
-            f"count(*) AS n FROM {table} t JOIN participants p ON p.org_key = t.org_key AND p.wave_key = {key} "
-            f"JOIN organisations o ON o.org_key = t.org_key WHERE t.{_ident(demo.id)} IS NOT NULL "
-            "GROUP BY ALL ORDER BY 1, 3").df())
-    if not parts:
-        return pd.DataFrame(columns=["organisation_id", "question", "value", "n"])
-    return pd.concat(parts, ignore_index=True)
-
-
-def learner_rows(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
-    """The wave's learner answers, one row per learner (for research in memory; large).
-
-    Returns
-    -------
-    DataFrame
-        ``organisation_id`` then the stored columns (items, barriers, choices).
-    """
-    _label, key, _ = _level(store, wave)
-    table = _ident(_table(key))
-    return store.con.execute(
-        f"SELECT o.organisation_id, t.* EXCLUDE (org_key) FROM {table} t "
-        f"JOIN participants p ON p.org_key = t.org_key AND p.wave_key = {key} "
-        "JOIN organisations o ON o.org_key = t.org_key").df()
