@@ -11,15 +11,8 @@ import pandas as pd
 import pytest
 
 import maturity
-from maturity.analysis.learners import (
-    choice_shares,
-    divide_distribution,
-    favourable_shares,
-    learner_divide,
-    learner_reliability,
-    mirrored_pairs,
-    organisation_means,
-)
+from maturity.analysis.learner_divide import divide_distribution, favourable_shares, learner_divide, mirrored_pairs
+from maturity.analysis.learners import choice_shares, learner_reliability, organisation_means
 from maturity.analysis.multilevel import icc
 from maturity.benchmarking.learner_voice import (
     compose_learner_voice,

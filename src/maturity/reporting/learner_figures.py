@@ -66,7 +66,7 @@ def divide_chart(favourable: pd.DataFrame, names: dict[str, str] | None = None) 
     Parameters
     ----------
     favourable : DataFrame
-        :func:`maturity.analysis.learners.favourable_shares` (withheld rows are left out).
+        :func:`maturity.analysis.learner_divide.favourable_shares` (withheld rows are left out).
     names : dict, optional
         Display text per learner item (default the ``text`` column).
     """
