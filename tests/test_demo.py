@@ -58,6 +58,23 @@ def test_analysis_html_has_figures_and_no_code(demo_run):
     assert "Maturity index" in html and "Strand profile" in html
 
 
+def test_demo_imports_learners_and_the_analysis_shows_them(demo_run):
+    from maturity.data.learner_tables import learner_levels, learner_rows
+    from maturity.data.store import BenchmarkStore
+
+    out, result = demo_run
+    learners = pd.read_csv(out / "data" / "learners.csv")
+    sizes = learners.groupby("organisation_id").size()
+    assert sizes.between(5, 200).all() and len(sizes) < 80  # some organisations have no learners
+    with BenchmarkStore(out / "benchmark.duckdb", read_only=True) as store:
+        assert learner_levels(store)["wave"].tolist() == ["2026"]
+        assert len(learner_rows(store, "2026")) == len(learners)
+    assert "learners' survey:" in result.stdout
+    html = (out / "analysis" / "benchmark_analysis.html").read_text(encoding="utf-8")
+    assert "What learners say" in html and f"{len(learners):,} learners of" in html
+    assert "The widest divide" in html
+
+
 def test_analysis_notebook_ran_with_parameters(demo_run):
     out, _ = demo_run
     nb = json.loads((out / "analysis" / "benchmark_analysis.ipynb").read_text(encoding="utf-8"))

@@ -15,6 +15,8 @@ DEFAULT_DB = Path("outputs") / "benchmark.duckdb"
 DEFAULT_MIN_GROUP_SIZE = 5
 #: Privacy floor: no configuration may show statistics of smaller groups.
 MIN_GROUP_FLOOR = 3
+#: Default minimum number of an organisation's learners behind any learner figure.
+DEFAULT_MIN_LEARNERS = 10
 #: Seed of every random step a run does not seed otherwise (synthetic data, bootstrap
 #: intervals, the default segmentation).
 DEFAULT_SEED = 2026
@@ -25,6 +27,7 @@ BENCHMARK_DEFAULTS: dict[str, Any] = {
     "wave": None,
     "seed": DEFAULT_SEED,
     "min_group_size": DEFAULT_MIN_GROUP_SIZE,
+    "min_learners": DEFAULT_MIN_LEARNERS,
 }
 
 
@@ -87,6 +90,7 @@ def load_benchmark_parameters(path: str | Path | None = None) -> dict[str, Any]:
     if not isinstance(params["seed"], int) or isinstance(params["seed"], bool):
         raise ParametersError(f"{path}: seed: expected a whole number, got {params['seed']!r}")
     params["min_group_size"] = check_min_group_size(params["min_group_size"], where=f"{path}: min_group_size")
+    params["min_learners"] = check_min_group_size(params["min_learners"], where=f"{path}: min_learners")
     if params["wave"] is not None:
         params["wave"] = str(params["wave"])
     return params

@@ -21,6 +21,8 @@ import yaml
 from .errors import FrameworkError
 
 DEFAULT_FRAMEWORK_ID = "towards-maturity-6"
+#: Who answers an instrument: one respondent per organisation, or the organisation's staff.
+LEVELS = ("organisation", "learner")
 #: Column name of the overall score; no strand may use it as its id.
 INDEX_COLUMN = "index"
 
@@ -167,6 +169,8 @@ class Framework:
     name_column: str = "name"
     description: str = ""
     source: str | None = None
+    level: str = "organisation"
+    mirrors: Mapping[str, str] = field(default_factory=dict)
 
     # --- lookups -------------------------------------------------------------------------
     @property
@@ -408,7 +412,7 @@ class _Parser:
             "",
             allowed={
                 "id", "name", "version", "description", "id_column", "name_column", "scales",
-                "strands", "index", "outcomes", "demographics", "barriers", "actions",
+                "strands", "index", "outcomes", "demographics", "barriers", "actions", "level", "mirrors",
             },
             required={"id", "name", "version", "scales", "strands"},
         )
@@ -458,6 +462,10 @@ class _Parser:
         strand_ids = [s.id for s in strands]
         index = self.index(top.get("index"), strand_ids)
         actions = self.actions(top.get("actions"), strand_ids)
+        level = self.text(top.get("level", "organisation"), "level")
+        if level not in LEVELS:
+            raise self.fail("level", f"'{level}' is not a level; expected one of: {', '.join(LEVELS)}")
+        mirrors = self.mirrors(top.get("mirrors"), [i.id for s in strands for i in s.items])
 
         return Framework(
             id=fid,
@@ -474,6 +482,8 @@ class _Parser:
             barriers=barriers,
             actions=actions,
             source=self.source,
+            level=level,
+            mirrors=mirrors,
         )
 
     def scales(self, value: Any) -> dict[str, Scale]:
@@ -610,6 +620,20 @@ class _Parser:
             raise self.fail("index.min_answered", f"must be in (0, 1], got {_fmt(min_answered)}")
         require_all = self.boolean(spec.get("require_all_strands", True), "index.require_all_strands")
         return IndexSpec(weights, min_answered, require_all)
+
+    def mirrors(self, value: Any, item_ids: list[str]) -> dict[str, str]:
+        """Item id of this framework -> the item of another framework it mirrors."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail("mirrors", f"expected a mapping of item id to the mirrored item's id, got {_kind(value)}")
+        out: dict[str, str] = {}
+        for iid, other in value.items():
+            path = f"mirrors.{iid}"
+            if iid not in item_ids:
+                raise self.fail(path, f"names unknown item '{iid}' (mirrors pair this framework's strand items)")
+            out[str(iid)] = self.ident(other, path)
+        return out
 
     def actions(self, value: Any, strand_ids: list[str]) -> dict[str, tuple[Action, ...]]:
         if value is None:

@@ -41,6 +41,8 @@ def framework_to_dict(framework: Framework) -> dict[str, Any]:
     doc: dict[str, Any] = {"id": fw.id, "name": fw.name, "version": fw.version}
     if fw.description:
         doc["description"] = fw.description
+    if fw.level != "organisation":  # written only when set, so older fingerprints hold
+        doc["level"] = fw.level
     doc["id_column"] = fw.id_column
     doc["name_column"] = fw.name_column
     doc["scales"] = {
@@ -79,6 +81,8 @@ def framework_to_dict(framework: Framework) -> dict[str, Any]:
             sid: [{"title": a.title, **({"detail": a.detail} if a.detail else {})} for a in acts]
             for sid, acts in fw.actions.items()
         }
+    if fw.mirrors:
+        doc["mirrors"] = dict(fw.mirrors)
     return doc
 
 

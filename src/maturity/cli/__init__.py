@@ -16,11 +16,11 @@ from typing import Sequence
 
 from ..errors import MaturityError
 from ..version import __version__
-from . import analysis, analysis_report, dashboard, data, demo, evaluation, fielding, privacy, quickcheck, reports
+from . import analysis, analysis_report, dashboard, data, demo, evaluation, fielding, learners, privacy, quickcheck, reports
 from .options import UsageError
 
 #: Subcommand modules, in the order ``maturity --help`` lists them.
-COMMAND_MODULES = (demo, fielding, data, analysis, analysis_report, reports, evaluation, dashboard, quickcheck, privacy)
+COMMAND_MODULES = (demo, fielding, data, learners, analysis, analysis_report, reports, evaluation, dashboard, quickcheck, privacy)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--wave", required=True, metavar="LABEL", help="wave label, e.g. 2026")
     p.add_argument("--db", default=str(DEFAULT_DB), metavar="PATH", help=f"benchmark database (default {DEFAULT_DB})")
     p.add_argument("--replace", action="store_true", help="replace the wave if it already holds different data")
+    p.add_argument("--level", choices=("organisation", "learner"), default="organisation",
+                   help="organisation: the benchmark survey (default); learner: staff answers to a learner framework "
+                        "(default learner-voice), added to the existing wave --wave")
+    p.add_argument("--organisation-column", default=None, metavar="COL",
+                   help="with --level learner: the column naming each learner's organisation (default organisation_id)")
     add_format_option(p)
     p.set_defaults(func=run_import)
 
@@ -103,6 +108,10 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from ..data.store import BenchmarkStore
 
+    if args.level == "learner":
+        return _import_learners(args)
+    if args.organisation_column is not None:
+        raise UsageError("--organisation-column applies to --level learner")
     framework = framework_from(args)
     responses, report = _validate(args, framework)
     if responses is None:
@@ -123,6 +132,41 @@ def run_import(args: argparse.Namespace) -> int:
     else:
         if report.problems:
             print(report.to_text())
+        print(result.message)
+    return 0
+
+
+def _import_learners(args: argparse.Namespace) -> int:
+    from ..data.learners import DEFAULT_ORGANISATION_COLUMN, import_learners
+    from ..data.store import BenchmarkStore
+    from ..errors import StoreError, ValidationFailed
+    from ..framework import load_framework
+
+    if args.lenient or args.sheet is not None or args.id_column is not None:
+        raise UsageError("--lenient, --sheet and --id-column apply to organisation files, not to --level learner")
+    framework = load_framework(args.framework or "learner-voice")
+    if not Path(args.db).is_file():  # learners join a wave: never create an empty database for them
+        raise StoreError(f"no benchmark database at {args.db}; import the organisation survey of wave {args.wave} "
+                         "first (`maturity import DATA --wave LABEL`)")
+    with BenchmarkStore(args.db) as store:
+        try:
+            result = import_learners(store, args.data, args.wave, framework,
+                                     organisation_column=args.organisation_column or DEFAULT_ORGANISATION_COLUMN,
+                                     replace=args.replace)
+        except ValidationFailed as exc:
+            if args.format == "json":
+                print_json({"report": exc.report.to_dict(), "import": None})
+            else:
+                _print_rejected(exc.report)
+            print(f"error: {args.data} was rejected; nothing was imported", file=sys.stderr)
+            return 1
+    if args.format == "json":
+        print_json({"import": {
+            "wave": result.wave, "level": "learner", "status": result.status, "database": result.database,
+            "n_learners": result.n_learners, "n_organisations": result.n_organisations,
+            "source": result.source_name, "source_sha256": result.source_sha256,
+        }})
+    else:
         print(result.message)
     return 0
 
@@ -188,10 +232,15 @@ def _score_db(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def run_waves(args: argparse.Namespace) -> int:
+    from ..data.learner_tables import learner_levels
     from ..data.store import BenchmarkStore
 
     with BenchmarkStore(args.db, read_only=True) as store:
         waves = store.waves()
+        learners = learner_levels(store).set_index("wave")["n_learners"]
+    # learners of the wave's learner level (0: none imported)
+    waves.insert(waves.columns.get_loc("n_answers") + 1, "n_learners",
+                 [int(learners.get(w, 0)) for w in waves["wave"]])
     if args.format == "json":
         records = waves.assign(
             imported_at=waves["imported_at"].map(lambda t: t.isoformat()),
@@ -209,6 +258,7 @@ def run_waves(args: argparse.Namespace) -> int:
         "organisations": waves["n_organisations"],
         "returning": waves["n_returning"],
         "answers": waves["n_answers"],
+        "learners": waves["n_learners"],
         "source": waves["source_name"],
     })
     print(f"{args.db}: {len(waves)} wave(s)")

@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Image, display
 
+from ..analysis.learners import learner_reliability, measure_names
 from ..analysis.reliability import reliability
 from ..analysis.segments import segment_map
 from ..benchmarking.client_parameters import ClientParameters, load_client_parameters
@@ -40,17 +41,19 @@ from ..benchmarking.client_results import (
     client_from_survey,
     client_from_wave,
 )
+from ..benchmarking.learner_voice import learner_voice_block, wave_learner_aggregates
 from ..benchmarking.peers import COMPARISON_LABELS, COMPARISON_POINTS, DEFAULT_COMPARE_TO, check_peer_filters
 from ..benchmarking.privacy import small_group_reason
 from ..benchmarking.release_plan import exploratory_plan, group_members
 from ..benchmarking.wave_models import wave_importance, wave_release_plan, wave_segments
-from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_SEED, check_min_group_size
+from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_MIN_LEARNERS, DEFAULT_SEED, check_min_group_size
 from ..data.population import BenchmarkData, wave_from_store
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
 from ..errors import DataError, MaturityError, ParametersError, StoreError
 from ..framework import INDEX_COLUMN
 from ..reporting import figures, report_blocks
+from ..reporting.learner_blocks import learner_voice_html
 from .server import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE
 
 log = logging.getLogger(__name__)
@@ -66,7 +69,7 @@ VIEWS = (
     ("trend", "Trend"),
 )
 #: Views only researchers see (whole-wave, row-level analyses).
-RESEARCHER_VIEWS = (("reliability", "Reliability"),)
+RESEARCHER_VIEWS = (("reliability", "Reliability"), ("learners", "Learners"))
 #: Bootstrap draws of the percentile interval: fewer than a report, for a live screen.
 DASHBOARD_N_BOOT = 1000
 
@@ -256,6 +259,8 @@ class Dashboard:
         self.root.add_class("maturity-dashboard")
         self.wave_select.observe(self._on_wave, names="value")
         self.compare_select.observe(self._on_change, names="value")
+        if self.organisation_select is not None:  # a researcher picks another organisation: update
+            self.organisation_select.observe(self._on_change, names="value")
 
     # -- behaviour --
     def _guard(self, action: Callable[[], None]) -> None:
@@ -549,6 +554,27 @@ class Dashboard:
             table = reliability(data.responses, data.framework)
             self._wave.extras["reliability"] = table
         display(HTML(reliability_html(table)))
+
+    def _view_learners(self) -> None:
+        extras = self._wave.extras
+        if "learners" not in extras:
+            with BenchmarkStore(self.source.db, read_only=True) as store:
+                extras["learners"] = wave_learner_aggregates(store, self._wave.data.wave)
+        aggregates = extras["learners"]
+        if aggregates is None:
+            display(HTML("<p><i>This wave has no learners' survey.</i></p>"))
+            return
+        r, data = self.results, self._wave.data
+        # The organisation's learners against the learners of the peer group on screen.
+        ids = group_members(data.responses, self._plan.population(data.responses, data.scores), r["peers"]["filters"])
+        block = learner_voice_block(self._client.id, aggregates, ids, min_learners=DEFAULT_MIN_LEARNERS,
+                                    min_group_size=self.min_group_size, peer_label="this peer group")
+        display(HTML(learner_voice_html(block)))
+        table = learner_reliability(aggregates.summary, aggregates.framework, min_learners=DEFAULT_MIN_LEARNERS,
+                                    min_group_size=self.min_group_size)
+        shown = table.rename(index=measure_names(aggregates.framework))
+        display(HTML("<h3>Do learners' answers describe their organisations? (whole wave)</h3>"
+                     + shown.to_html(float_format=lambda x: f"{x:.2f}", na_rep="withheld", classes="maturity-table")))
 
     def _ipython_display_(self) -> None:
         display(self.root)

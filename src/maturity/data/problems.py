@@ -21,11 +21,13 @@ PROBLEM_KINDS: dict[str, str] = {
     "binary": "the file is binary, not a table of responses",
     "no_data": "the file has a header but no data rows",
     "missing_id_column": "there is no respondent id column",
+    "missing_organisation_column": "a learner file has no column naming each learner's organisation",
     "duplicate_column": "two columns have the same name",
     "missing_item_column": "an item of the framework has no column",
     "extra_fields": "a row has more fields than the header",
     "blank_id": "a respondent has no id",
     "duplicate_id": "a respondent id appears more than once",
+    "unknown_organisation": "a learner's organisation is not in the wave",
     "no_answers": "a respondent answered no item",
     "not_a_number": "an answer is neither a number nor a label of its scale",
     "not_finite": "an answer is not a finite number",
@@ -39,12 +41,14 @@ PROBLEM_KINDS: dict[str, str] = {
 #: Kinds that concern the whole file: lenient mode cannot repair them.
 FILE_KINDS = frozenset(
     {"unreadable", "empty", "binary", "no_data", "missing_id_column", "duplicate_column", "missing_item_column",
-     "framework_version"}
+     "framework_version", "missing_organisation_column"}
 )
 #: Kinds repaired in lenient mode by skipping the respondent's row.
-ROW_KINDS = frozenset({"extra_fields", "blank_id", "duplicate_id", "no_answers"})
+ROW_KINDS = frozenset({"extra_fields", "blank_id", "duplicate_id", "no_answers", "unknown_organisation"})
 #: Kinds repaired in lenient mode by setting the cell to missing.
 CELL_KINDS = frozenset({"not_a_number", "not_finite", "out_of_range", "not_integer", "demographic_value", "barrier_value"})
+#: Kinds only a learner file can have (its organisation column and the wave's organisations).
+LEARNER_KINDS = frozenset({"missing_organisation_column", "unknown_organisation"})
 #: Kinds that are only ever warnings.
 WARNING_KINDS = frozenset({"unknown_column"})
 

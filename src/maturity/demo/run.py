@@ -18,6 +18,7 @@ from ..framework import load_framework
 from ..reporting.analysis_report import run_analysis_report
 from .clients import pick_demo_clients, write_client_files
 from .evaluation import run_demo_evaluation
+from .learners import add_demo_learners
 
 #: Labels of the two synthetic waves the demo imports (the later one is analysed).
 DEMO_WAVES = ("2025", "2026")
@@ -149,11 +150,14 @@ def run_demo(
              f"audit {'passed' if audit.safe else 'FAILED'}")
         # Whether comparisons across each demographic are fair, for the reports' method notes.
         save_wave_invariance(store, later_label)
+        learners = add_demo_learners(store, later_label, out / "data", seed=params["seed"])
+        echo(f"      learners' survey: {learners.n_learners} learners of {learners.n_organisations} organisations")
 
     echo("[3/4] Running the benchmark analysis notebook")
     # The same report `maturity analysis --db DB --wave W` makes on one's own data.
     analysis = run_analysis_report(out / "analysis", db=database, wave=later_label, framework=params["framework"],
-                                   seed=params["seed"], min_group_size=params["min_group_size"], progress=progress)
+                                   seed=params["seed"], min_group_size=params["min_group_size"],
+                                   min_learners=params["min_learners"], progress=progress)
     echo("[4/4] Exported the analysis as HTML")
     ipynb, html = analysis.notebook, analysis.html
     result = DemoResult(out, responses_csv, ipynb, html, database=database)

@@ -42,7 +42,7 @@ def limesurvey_rows(framework: Framework) -> list[dict[str, str]]:
     """The survey structure as rows (column -> text), in file order."""
     q = build_questionnaire(framework)
     multiple = [question.name for question in q.questions if question.kind == "multiple"]
-    codes = limesurvey_codes(framework, extra=multiple)
+    codes = limesurvey_codes(framework, extra=multiple + list(q.link_fields))
     rows: list[dict[str, str]] = [
         {"class": "S", "name": "language", "text": LANGUAGE},
         {"class": "S", "name": "additional_languages", "text": ""},
@@ -64,6 +64,10 @@ def limesurvey_rows(framework: Framework) -> list[dict[str, str]]:
             for name, value in q.stamp:
                 rows.append({"id": next_id("Q"), "class": "Q", "type/scale": "*", "name": codes[name],
                              "relevance": "1", "text": value, "language": LANGUAGE, "mandatory": "N",
+                             "other": "N", "same_default": "0", "hidden": "1"})
+            for name in q.link_fields:  # a hidden short text LimeSurvey prefills from ?<code>=<value> in the link
+                rows.append({"id": next_id("Q"), "class": "Q", "type/scale": "S", "name": codes[name],
+                             "relevance": "1", "text": name, "language": LANGUAGE, "mandatory": "N",
                              "other": "N", "same_default": "0", "hidden": "1"})
         for question in section.questions:
             rows += _question_rows(question, codes, next_id)

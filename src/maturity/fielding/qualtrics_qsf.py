@@ -56,6 +56,11 @@ def qsf_document(questionnaire: Questionnaire) -> dict[str, Any]:
             {"Description": name, "Type": "Custom", "Field": name, "VariableType": "String",
              "DataVisibility": [], "AnalyzeText": False, "Value": value}
             for name, value in q.stamp
+        ] + [
+            # no value: Qualtrics fills it from the link's query string (?organisation_id=ORG-0042)
+            {"Description": name, "Type": "Recipient", "Field": name, "VariableType": "String",
+             "DataVisibility": [], "AnalyzeText": False}
+            for name in q.link_fields
         ],
     }]
     n_questions = 0

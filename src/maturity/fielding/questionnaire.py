@@ -22,6 +22,12 @@ strand with a skipped item cannot be scored; otherwise the kit scores a strand f
 items answered, so they are optional (a respondent may skip a statement they cannot
 judge). The name, demographics, outcomes and barriers are optional columns of a response
 file and optional questions.
+
+A **learner** framework (``level: learner``) asks staff, not the organisation: its first
+section is "About you" with no id or name question (learners stay anonymous), and the
+organisation id is a hidden *link field* filled from the survey link each organisation
+sends its staff (``...?organisation_id=ORG-0042``), so every answer carries the
+organisation it belongs to without the learner typing it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from ..data.learners import DEFAULT_ORGANISATION_COLUMN
 from ..data.platform_exports import FRAMEWORK_ID_FIELD, FRAMEWORK_VERSION_FIELD, STAMP_FIELDS
 from ..errors import FrameworkError
 from ..framework import Framework, Item, Scale
@@ -100,7 +107,8 @@ class Questionnaire:
     """The whole questionnaire of one framework version.
 
     ``stamp`` holds the hidden fields every response carries: the framework id and
-    version, so the kit can tell which instrument an export answers.
+    version, so the kit can tell which instrument an export answers. ``link_fields`` are
+    hidden fields filled from the survey link (a learners' survey: the organisation id).
     """
 
     framework_id: str
@@ -109,6 +117,7 @@ class Questionnaire:
     description: str
     sections: tuple[Section, ...]
     stamp: tuple[tuple[str, str], ...]
+    link_fields: tuple[str, ...] = ()
 
     @property
     def questions(self) -> list[Question]:
@@ -174,9 +183,11 @@ def build_questionnaire(framework: Framework) -> Questionnaire:
             f"'{clash[0]}' is reserved for the questionnaire's record of the framework; rename that column",
             source=fw.source,
         )
-    names = _Names(fw.known_columns + list(STAMP_FIELDS))
+    learner = fw.level == "learner"
+    link_fields = (DEFAULT_ORGANISATION_COLUMN,) if learner else ()
+    names = _Names(fw.known_columns + list(STAMP_FIELDS) + list(link_fields))
     items_required = fw.index.min_answered >= 1
-    organisation = [
+    organisation = [] if learner else [
         Question(fw.id_column, "Organisation id", "text", required=True,
                  hint="As given by the survey team; it links your organisation's answers across survey waves."),
         Question(fw.name_column, "Organisation name", "text"),
@@ -186,7 +197,8 @@ def build_questionnaire(framework: Framework) -> Questionnaire:
         organisation.append(Question(demo.id, demo.name, "single", choices=choices,
                                      list_name=names.unique(f"demo_{demo.id}")))
     scale_lists = {sid: names.unique(f"scale_{sid}") for sid in fw.scales}
-    sections = [Section(names.unique("organisation"), "About your organisation", "organisation", tuple(organisation))]
+    sections = [Section(names.unique("organisation"), "About you" if learner else "About your organisation",
+                        "organisation", tuple(organisation))] if organisation else []
     for strand in fw.strands:
         questions = tuple(_item_question(i, fw, scale_lists, items_required) for i in strand.items)
         sections.append(Section(names.unique(strand.id), strand.name, "strand", questions, strand.description))
@@ -195,8 +207,10 @@ def build_questionnaire(framework: Framework) -> Questionnaire:
         sections.append(Section(names.unique(group.id), group.name, "outcome", questions, group.description))
     if fw.barriers:
         barrier_question = Question(
-            names.unique(BARRIER_QUESTION), "Which of these barriers hold back learning in your organisation? "
-            "Select all that apply.", "multiple",
+            names.unique(BARRIER_QUESTION),
+            ("Which of these get in the way of your learning? " if learner
+             else "Which of these barriers hold back learning in your organisation? ") + "Select all that apply.",
+            "multiple",
             choices=tuple(Choice(b.id, b.name) for b in fw.barriers), list_name=names.unique("barrier_options"),
         )
         sections.append(Section(names.unique("barriers"), "Barriers", "barriers", (barrier_question,)))
@@ -207,6 +221,7 @@ def build_questionnaire(framework: Framework) -> Questionnaire:
         description=fw.description,
         sections=tuple(sections),
         stamp=((FRAMEWORK_ID_FIELD, fw.id), (FRAMEWORK_VERSION_FIELD, fw.version)),
+        link_fields=link_fields,
     )
 
 

@@ -47,6 +47,8 @@ def xlsform_sheets(questionnaire: Questionnaire) -> dict[str, list[dict[str, Any
         {"type": "end", "name": "end"},
     ]
     survey += [{"type": "calculate", "name": name, "calculation": _xpath_string(value)} for name, value in q.stamp]
+    # filled from the link: Enketo (KoboToolbox, ODK Central) sets it from ?d[/data/<name>]=<value>
+    survey += [{"type": "hidden", "name": name} for name in q.link_fields]
     for section in q.sections:
         survey.append({"type": "begin_group", "name": section.id, "label": section.title, "appearance": "field-list"})
         if section.description:

@@ -68,6 +68,7 @@ def run_analysis_report(
     framework: str | Path | None = None,
     seed: int = DEFAULT_SEED,
     min_group_size: int = 5,
+    min_learners: int = 10,
     pdf: bool = False,
     progress: bool = False,
 ) -> AnalysisReport:
@@ -89,6 +90,8 @@ def run_analysis_report(
         Seed of the segmentation and bootstraps.
     min_group_size : int
         Smallest group the notebook shows figures for.
+    min_learners : int
+        Fewest learners of an organisation its learner figures are shown for.
     pdf : bool
         Also print the HTML to an A4 PDF with headless Chromium.
     progress : bool
@@ -113,6 +116,7 @@ def run_analysis_report(
             "wave": label,
             "seed": seed,
             "min_group_size": min_group_size,
+            "min_learners": min_learners,
         },
         cwd=out,
         progress=progress,
