@@ -30,6 +30,9 @@ BENCHMARK_DEFAULTS: dict[str, Any] = {
     "min_learners": DEFAULT_MIN_LEARNERS,
 }
 
+#: Column of a learner file naming the learner's organisation, unless told otherwise.
+DEFAULT_ORGANISATION_COLUMN = "organisation_id"
+
 
 def read_yaml(path: str | Path, what: str) -> Any:
     """Parse a YAML settings file (a byte-order mark is allowed).

@@ -70,6 +70,7 @@ __all__ = [
     "ARTIFACT_KIND",
     "save_segments",
     "load_segments",
+    "classify",
 ]
 
 ALGORITHMS = ("kmeans", "gmm", "ward")
@@ -632,6 +633,29 @@ class SegmentModel(ClusterMixin, BaseEstimator):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def classify(scores: np.ndarray, classifier: Mapping[str, Any]) -> np.ndarray:
+    """Segment names of rows of strand scores, from a model's published classifier.
+
+    ``classifier`` holds what placing needs and nothing about members: ``algorithm``,
+    ``segment_names``, ``mean``, ``scale``, ``centers_z`` (and ``weights``,
+    ``covariances`` for a mixture), as :meth:`SegmentModel.to_dict` writes them. Rows with a
+    missing score get None.
+    """
+    values = np.atleast_2d(np.asarray(scores, dtype=float))
+    out = np.full(len(values), None, dtype=object)
+    complete = ~np.isnan(values).any(axis=1)
+    if complete.any():
+        z = (values[complete] - np.asarray(classifier["mean"], dtype=float)) / np.asarray(classifier["scale"], dtype=float)
+        centers = np.asarray(classifier["centers_z"], dtype=float)
+        if classifier.get("algorithm") == "gmm":
+            codes = _gmm_predict(z, np.asarray(classifier["weights"], dtype=float), centers,
+                                 np.asarray(classifier["covariances"], dtype=float))
+        else:
+            codes = _nearest(z, centers)
+        out[complete] = np.asarray(classifier["segment_names"], dtype=object)[codes]
+    return out
 
 
 def _nearest(z: np.ndarray, centers: np.ndarray) -> np.ndarray:

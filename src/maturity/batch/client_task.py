@@ -30,7 +30,7 @@ from ..reporting.notebooks import export_html, run_notebook
 from ..reporting.pdf import print_pdf
 
 #: The function that computes a client's results.json (``module:function``).
-RESULTS_FUNCTION = "maturity.benchmarking.client_results:client_results"
+RESULTS_FUNCTION = "maturity.clients.results:client_results"
 #: The packaged report template.
 REPORT_TEMPLATE = "client_report.ipynb"
 #: Sub-folder of the output folder that holds one folder per client.
@@ -121,7 +121,7 @@ def resolve_function(spec: str) -> Callable[..., Any]:
 def compute_results(
     params: ClientParameters, results_function: str = RESULTS_FUNCTION, *, segments: str | None = None
 ) -> dict:
-    """The content of a client's results.json (by default ``maturity.benchmarking.client_results.client_results``).
+    """The content of a client's results.json (by default ``maturity.clients.results.client_results``).
 
     The benchmark database is opened read-only here and handed over as ``store``: parallel
     workers may all read one DuckDB file, but none may lock it for writing. ``segments``

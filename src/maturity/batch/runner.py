@@ -329,7 +329,7 @@ def run_batch(
         Show a progress bar (default: when stderr is a terminal).
     results_function : str, optional
         ``module:function`` computing results.json (default
-        :data:`maturity.batch.client_task.RESULTS_FUNCTION`, ``maturity.benchmarking.client_results:client_results``).
+        :data:`maturity.batch.client_task.RESULTS_FUNCTION`, ``maturity.clients.results.client_results``).
     keep_other_clients : bool
         Keep the manifest rows of clients not in this run (``maturity report``).
     pdf : bool

@@ -55,7 +55,7 @@ PRELOAD = (
     "nbconvert",
     "maturity.reporting.kernels",
     "maturity.reporting.papermill_engine",
-    "maturity.benchmarking.client_results",
+    "maturity.clients.results",
     "maturity.benchmarking.wave_models",
     "maturity.data.store",
     "duckdb",

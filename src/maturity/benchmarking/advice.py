@@ -193,25 +193,20 @@ def _position(comparison: PeerComparison) -> list[dict[str, str]]:
             "text": f"Your maturity index is {fmt_score(own)}. Peer figures are withheld to protect "
             f"the other participants: {reason}.",
         }]
-    below = int(round(idx["below"] * n / 100))
-    ties = int(round(idx["ties"] * n / 100))
     peers = _peers_phrase(comparison, n)
-    if below == n:
-        text = f"Your maturity index is {fmt_score(own)}, higher than all {peers.removeprefix('the ')}"
-    elif below == 0 and ties == 0:
-        text = f"Your maturity index is {fmt_score(own)}, lower than all {peers.removeprefix('the ')}"
-    else:
-        text = f"Your maturity index is {fmt_score(own)}, higher than {_share(idx['below'], below, n)} of {peers}"
-        if ties:
-            text += f" and level with {_share(idx['ties'], ties, n)}"
-    low, high = ordinal(idx["ci_low"]), ordinal(idx["ci_high"])
-    where = f"That puts you at the {ordinal(idx['percentile'])} percentile"
-    if low == high:
-        interval = f"{where}; allowing for which organisations happened to take part, the 95% interval stays at the {low}."
+    low, high = float(idx["ci_low"]), float(idx["ci_high"])
+    text = f"Your maturity index is {fmt_score(own)}, at about the {ordinal(idx['percentile'])} percentile of {peers}"
+    if high <= 0:
+        text = f"Your maturity index is {fmt_score(own)}, in the lowest band of {peers}"
+    elif low >= 100:
+        text = f"Your maturity index is {fmt_score(own)}, in the highest band of {peers}"
+    if ordinal(low) == ordinal(high):
+        interval = f"The published figures place you at the {ordinal(low)} percentile."
     else:
         interval = (
-            f"{where}; allowing for which organisations happened to take part, the 95% interval "
-            f"runs from the {low} to the {high}."
+            f"The published figures place you between the {ordinal(low)} and the {ordinal(high)} percentile: "
+            f"where others stand is published in bands of at least {comparison.min_group_size} organisations, "
+            "so no one's own score can be read from it."
         )
     return [{"kind": "position", "text": text + "."}, {"kind": "interval", "text": interval}]
 

@@ -65,6 +65,7 @@ def client_provenance(
     results: Mapping[str, Any],
     *,
     seeds: Mapping[str, int],
+    data_fingerprint: str | None = None,
 ) -> dict[str, Any]:
     """The provenance block of a client's results.
 
@@ -82,6 +83,8 @@ def client_provenance(
         The results themselves (their ``method`` and ``segment`` say how figures were made).
     seeds : mapping
         Seeds of the random steps, by name (e.g. ``bootstrap``, ``segments``, ``importance``).
+    data_fingerprint : str, optional
+        The wave's data fingerprint as recorded when it was published (default: computed).
 
     Returns
     -------
@@ -102,7 +105,7 @@ def client_provenance(
         "format": PROVENANCE_FORMAT,
         "kit_version": __version__,
         "wave": str(wave),
-        "data_fingerprint": store.wave_fingerprint(wave),
+        "data_fingerprint": data_fingerprint or store.wave_fingerprint(wave),
         "framework": {
             "id": framework.id,
             "version": framework.version,

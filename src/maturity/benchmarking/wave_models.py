@@ -24,6 +24,7 @@ from ..config import DEFAULT_SEED
 from ..data.population import wave_from_store
 from ..errors import MaturityError, PrivacyError
 from .privacy_audit import AuditReport, audit_release, wave_release
+from .publication import PUBLICATION_ARTIFACT, fingerprint, publish_wave
 from .release_plan import PLAN_ARTIFACT, PrivacySettings, ReleasePlan
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ __all__ = [
     "wave_release_plan",
     "save_release_plan",
     "audit_wave_release",
+    "save_publication",
+    "wave_publication",
     "save_wave_invariance",
     "wave_invariance",
 ]
@@ -85,9 +88,8 @@ def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | No
         if model is not None:
             document["model"] = model.to_dict()
             preload_segments(document)
-    if _stored_plan(store, wave) is None:
-        plan = wave_release(data, wave_segments(store, wave, data)).plan(PrivacySettings())
-        document["release_plan"] = plan.to_dict()
+    if _stored_publication(store, wave) is None:
+        document["publication"] = wave_publication(store, wave, data)
     return document if len(document) > 1 else None
 
 
@@ -98,9 +100,8 @@ def preload_segments(document: Mapping[str, Any]) -> None:
     key = tuple(document["key"])
     if "model" in document:
         _FITTED_SEGMENTS[key] = SegmentModel.from_dict(document["model"])
-    if "release_plan" in document:
-        plan = ReleasePlan.from_dict(document["release_plan"])
-        _BUILT_PLANS[(*key, plan.settings.min_group_size)] = plan
+    if "publication" in document:
+        _BUILT_PUBLICATIONS[key] = document["publication"]
 
 
 def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
@@ -257,3 +258,67 @@ def wave_invariance(store: "BenchmarkStore", wave: str) -> dict[str, dict[str, A
     if stored is None or stored.get("wave_modified") != store.wave_modified(wave).isoformat():
         return None
     return dict(stored.get("checks") or {})
+
+
+# --- the published table ---------------------------------------------------------------------
+
+#: Published tables built for waves without a stored one, by segments key (a batch builds the
+#: default one once and its workers preload it).
+_BUILT_PUBLICATIONS: dict[tuple, dict[str, Any]] = {}
+
+
+def _stored_publication(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
+    stored = store.load_artifact(wave, PUBLICATION_ARTIFACT)
+    if stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+        return stored["document"]
+    return None
+
+
+def save_publication(
+    store: "BenchmarkStore", wave: str | None = None, settings: PrivacySettings | None = None
+) -> tuple[dict[str, Any], AuditReport]:
+    """Publish a wave once: build its table of audited figures and store it with the wave
+    (with its release plan and audit). Client surfaces read only this table.
+
+    Raises
+    ------
+    PrivacyError
+        Nothing safe can be published with these settings (groups forced into the plan
+        expose someone); nothing is stored.
+    """
+    wave = store.resolve_wave(wave)
+    data = wave_from_store(store, wave)
+    model = wave_segments(store, wave, data)
+    release = wave_release(data, model)
+    document, report = publish_wave(release, settings or PrivacySettings(), segment_model=model,
+                                    importance=wave_importance(data), invariance=wave_invariance(store, wave))
+    document = _with_data_fingerprint(store, wave, document)
+    modified = store.wave_modified(wave).isoformat()
+    store.save_artifact(wave, PLAN_ARTIFACT, {"plan": report.plan.to_dict(), "wave_modified": modified,
+                                              "audit": {"safe": report.safe, "exposures": report.exposures}})
+    store.save_artifact(wave, PUBLICATION_ARTIFACT, {"document": document, "wave_modified": modified})
+    return document, report
+
+
+def wave_publication(store: "BenchmarkStore", wave: str, data: "BenchmarkData | None" = None) -> dict[str, Any]:
+    """The wave's stored published table when current, else one built from the wave with the
+    default settings (once per process; a read-only database cannot keep it)."""
+    stored = _stored_publication(store, wave)
+    if stored is not None:
+        return stored
+    key = _segments_key(store, wave)
+    if key not in _BUILT_PUBLICATIONS:
+        data = data if data is not None else wave_from_store(store, wave)
+        model = wave_segments(store, wave, data)
+        document, _report = publish_wave(
+            wave_release(data, model), PrivacySettings(), segment_model=model,
+            importance=wave_importance(data), invariance=wave_invariance(store, wave))
+        _BUILT_PUBLICATIONS[key] = _with_data_fingerprint(store, wave, document)
+    return _BUILT_PUBLICATIONS[key]
+
+
+def _with_data_fingerprint(store: "BenchmarkStore", wave: str, document: dict[str, Any]) -> dict[str, Any]:
+    """Record the fingerprint of the data the table was published from (once, not per client)."""
+    document = {**document, "data_fingerprint": store.wave_fingerprint(wave)}
+    document["fingerprint"] = fingerprint(document)
+    return document

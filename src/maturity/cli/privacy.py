@@ -14,14 +14,17 @@ DEFAULT_PARAMS = Path("parameters") / "benchmark.yaml"
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "privacy", parents=[common],
-        help="build and audit a wave's release plan (what clients may see)",
-        description="The release plan fixes, once per wave, the peer groups and figures clients may see; "
-                    "the audit checks that no combination of them reveals an organisation's answers.",
+        help="publish a wave once and audit it (what clients may see)",
+        description="Publishing fixes, once per wave, the peer groups and figures clients may see (means, "
+                    "coarsened distributions, top quartile and deck, segments, outcome shares); the audit checks "
+                    "that no combination of them reveals an organisation's answers. Client reports, dashboards "
+                    "and the Quick Check read only what was published.",
     )
     actions = p.add_subparsers(dest="privacy_command", metavar="ACTION")
     actions.required = True
     for name, helptext, func in (
-        ("plan", "build the wave's release plan, audit it and store it with the wave (exit 1 if unsafe)", run_plan),
+        ("plan", "publish the wave: build its release plan and table of published figures, audit them and "
+                 "store them with the wave (exit 1 if nothing safe can be published)", run_plan),
         ("audit", "print the plan the kit would use and audit it (exit 1 if unsafe)", run_audit),
     ):
         a = actions.add_parser(name, parents=[common], help=helptext, description=helptext)
@@ -50,13 +53,37 @@ def _show(report, fmt: str) -> int:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from ..benchmarking.wave_models import save_release_plan
+    from ..benchmarking.wave_models import save_publication
     from ..data.store import BenchmarkStore
 
     settings, _ = _settings(args.params)
     with BenchmarkStore(args.db) as store:
-        _plan, report = save_release_plan(store, args.wave, settings)
-    return _show(report, args.format)
+        document, report = save_publication(store, args.wave, settings)
+    if args.format == "json":
+        print_json({**report.to_dict(), "publication": _summary(document)})
+    else:
+        print(report.to_text())
+        print("\n" + _summary_text(_summary(document)))
+    return 0 if report.safe else 1
+
+
+def _summary(document: dict) -> dict:
+    """What was published, in brief (the whole table stays in the database)."""
+    groups = [g for g in document["groups"] if g["released"]]
+    bins = [len((g["scores"]["index"].get("distribution") or {}).get("counts", [])) for g in groups]
+    return {
+        "fingerprint": document["fingerprint"],
+        "groups": len(groups),
+        "index_bins": dict(zip((g["label"] for g in groups), bins)),
+        "population": document["population"]["sentence"],
+    }
+
+
+def _summary_text(summary: dict) -> str:
+    lines = [f"Published table {summary['fingerprint']}: {summary['groups']} peer groups.",
+             f"  {summary['population']}", "  Bins of the maturity index (each holds no one or at least the minimum):"]
+    lines += [f"    {label}: {n}" for label, n in summary["index_bins"].items()]
+    return "\n".join(lines)
 
 
 def run_audit(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ Two modes:
 * **Researcher mode**: any organisation of any wave, plus whole-wave views (segment map,
   reliability).
 * **Client mode** (a client parameters file): locked to one organisation. Every view is
-  drawn from that client's results (:func:`maturity.benchmarking.client_results.build_client_results`), which
+  drawn from that client's results (:func:`maturity.published.results.build_client_results`), which
   hold only aggregates that passed the privacy rules, and figures are sent as images; no
   other organisation's id or name is ever put into a widget, so none reaches the browser.
 
@@ -35,17 +35,15 @@ from ..analysis.learners import learner_reliability, measure_names
 from ..analysis.reliability import reliability
 from ..analysis.segments import segment_map
 from ..benchmarking.client_parameters import ClientParameters, load_client_parameters
-from ..benchmarking.client_results import (
-    ClientProfile,
-    build_client_results,
-    client_from_survey,
-    client_from_wave,
-)
+from ..clients.results import client_from_data, client_from_store, exploration_publication
+from ..published.profile import ClientProfile, client_from_survey
+from ..published.results import build_client_results
+from ..published.table import Publication
 from ..benchmarking.learner_voice import learner_voice_block, wave_learner_aggregates
 from ..benchmarking.peers import COMPARISON_LABELS, COMPARISON_POINTS, DEFAULT_COMPARE_TO, check_peer_filters
 from ..benchmarking.privacy import small_group_reason
-from ..benchmarking.release_plan import exploratory_plan, group_members
-from ..benchmarking.wave_models import wave_importance, wave_release_plan, wave_segments
+from ..benchmarking.release_plan import group_members
+from ..benchmarking.wave_models import wave_importance, wave_publication, wave_segments
 from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_MIN_LEARNERS, DEFAULT_SEED, check_min_group_size
 from ..data.population import BenchmarkData, wave_from_store
 from ..data.responses import read_responses
@@ -54,7 +52,7 @@ from ..errors import DataError, MaturityError, ParametersError, StoreError
 from ..framework import INDEX_COLUMN
 from ..reporting import figures, report_blocks
 from ..reporting.learner_blocks import learner_voice_html
-from .server import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE
+from .environment import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_WAVE, mark_ready
 
 log = logging.getLogger(__name__)
 
@@ -118,16 +116,18 @@ class DashboardData:
                 self._cache[label] = WaveData(data, wave_segments(store, label, data), wave_importance(data))
         return self._cache[label]
 
-    def release_plan(self, label: str, min_group_size: int):
-        """The wave's release plan (stored with the wave, else built once): what clients may see."""
-
-        wave = self.wave(label)
-        key = ("release_plan", int(min_group_size))
-        if key not in wave.extras:
+    def publication(self, label: str) -> Publication:
+        """The wave's published table (stored with the wave, else built once): all a client sees."""
+        key = ("publication", label)
+        if key not in self._cache:
             with BenchmarkStore(self.db, read_only=True) as store:
-                wave.extras[key] = wave_release_plan(store, wave.data.wave, wave.data, wave.segment_model,
-                                                     min_group_size=min_group_size)
-        return wave.extras[key]
+                self._cache[key] = Publication(wave_publication(store, label))
+        return self._cache[key]
+
+    def client(self, label: str, organisation: str) -> ClientProfile:
+        """An organisation's own row of a wave (nothing else of the wave is read)."""
+        with BenchmarkStore(self.db, read_only=True) as store:
+            return client_from_store(store, label, organisation)
 
     def history(self, organisation: str) -> pd.DataFrame:
         """An organisation's scores in every wave it took part in."""
@@ -315,8 +315,16 @@ class Dashboard:
     def _load_wave(self, label: str, *, initial: bool = False) -> None:
         """Switch to a wave: rebuild the choices that depend on it, then update."""
         def load() -> None:
-            self._wave = self.source.wave(label)
-            fw = self._wave.data.framework
+            self._label = label
+            if self.client_mode:
+                # A client's screen reads the wave's published table and its own row, nothing else.
+                self._wave = None
+                self._publication = self.source.publication(label)
+                fw = self._publication.framework
+                self._client = self._client_profile()
+            else:
+                self._wave = self.source.wave(label)
+                fw = self._wave.data.framework
             self._suspend = True
             try:
                 self._rebuild_filters(fw)
@@ -361,15 +369,13 @@ class Dashboard:
 
     def _rebuild_group_choice(self, fw) -> None:
         """Client mode: offer only the peer groups the wave's release plan releases."""
-        data = self._wave.data
-        plan = self.source.release_plan(data.wave, self.min_group_size)
-        self._plan_groups = {g["id"]: g for g in plan.released_groups}
+        publication = self._publication
+        self._plan_groups = {g["id"]: g for g in publication.released_groups}
         previous = self.group_select.value if self.group_select is not None else None
         if previous not in self._plan_groups:
             wanted = check_peer_filters(self.client_params.peers, fw)
-            own = self.client_params.organisation
-            previous = plan.resolve(wanted, data.responses, data.scores, client_id=own)[0]["id"]
-        options = [(f"{g['label']} ({g['n']:,})", g["id"]) for g in plan.released_groups]
+            previous = publication.resolve(wanted, own=self._client.demographics)[0]["id"]
+        options = [(f"{g['label']} ({g['n']:,})", g["id"]) for g in publication.released_groups]
         if self.group_select is None:
             self.group_select = widgets.Dropdown(options=options, value=previous if options else None,
                                                  description="Peers", style={"description_width": "50px"},
@@ -380,7 +386,7 @@ class Dashboard:
             self.group_select.options = options
             self.group_select.value = previous if options else None
         why = widgets.HTML(
-            "<div class='maturity-plan-note' style='color:#555;font-size:90%'>Only the peer groups released "
+            "<div class='maturity-plan-note' style='color:#555;font-size:90%'>Only the peer groups published "
             "for this wave are offered: the groups and their figures are fixed once for everyone and "
             "checked together, so that no combination of them can reveal one organisation's answers. "
             "Narrower or other combinations are not available.</div>")
@@ -394,21 +400,19 @@ class Dashboard:
         return {k: list(w.value) for k, w in self.filter_selects.items() if w.value}
 
     def _client_profile(self) -> ClientProfile | None:
-        data = self._wave.data
         if self.client_mode:
             params = self.client_params
             if params.organisation is not None:
-                if params.organisation not in data.responses.index:
-                    raise DataError(
-                        f"Your organisation did not take part in wave {data.wave}; choose another wave."
-                    )
-                return client_from_wave(data, params.organisation)
+                try:
+                    return self.source.client(self._label, params.organisation)
+                except DataError:
+                    raise DataError(f"Your organisation did not take part in wave {self._label}; choose another wave.") from None
             if self._own_survey is None:
-                responses, _ = read_responses(params.responses, data.framework)
-                self._own_survey = client_from_survey(responses, data.framework)
+                responses, _ = read_responses(params.responses, self._publication.framework)
+                self._own_survey = client_from_survey(responses, self._publication.framework)
             return self._own_survey
         organisation = self.organisation_select.value if self.organisation_select else None
-        return client_from_wave(data, organisation) if organisation is not None else None
+        return client_from_data(self._wave.data, organisation) if organisation is not None else None
 
     def _update(self) -> None:
         """Recompute the client's results and redraw the view on screen."""
@@ -416,27 +420,22 @@ class Dashboard:
         self._client = self._client_profile()
         if self._client is None:
             raise DataError("This wave has no organisations to show.")
-        data = self._wave.data
         base = self.client_params or ClientParameters(client_id="dashboard", db=self.source.db, organisation=self._client.id)
         params = dataclasses.replace(
             base, peers={k: tuple(v) for k, v in self.current_filters().items()},
-            compare_to=self.compare_select.value, min_group_size=self.min_group_size, wave=data.wave,
+            compare_to=self.compare_select.value, min_group_size=self.min_group_size, wave=self._label,
         )
         history = self.source.history(self._client.id) if self._client.in_benchmark else None
         if self.client_mode:
-            # Only what the wave's release plan allows: requests outside it get the nearest
-            # released group, with a note saying why.
-            plan = self.source.release_plan(data.wave, self.min_group_size)
+            # Only what the wave publishes: requests outside it get the nearest published
+            # group, with a note saying why.
+            publication = self._publication
         else:
             # The researcher is trusted and explores any group; the header says so.
-            plan = exploratory_plan(data.responses, data.scores, data.framework, params.peers,
-                                    min_group_size=self.min_group_size, segment_model=self._wave.segment_model)
-        self._plan = plan
-        self.results = build_client_results(
-            data, self._client, params, history=history, segment_model=self._wave.segment_model,
-            importance=self._wave.importance, n_boot=self.n_boot, seed=self.seed,
-            cache=self._wave.extras.setdefault("results_cache", {}), plan=plan,
-        )
+            data = self._wave.data
+            publication = exploration_publication(data, params.peers, min_group_size=self.min_group_size,
+                                                  segment_model=self._wave.segment_model, importance=self._wave.importance)
+        self.results = build_client_results(publication, self._client, params, publication.framework, history=history)
         self.updates += 1
         self._show_header()
         self._stale = set(self.view_keys)
@@ -446,7 +445,7 @@ class Dashboard:
         r = self.results
         org = r["organisation"]
         who = html.escape(org.get("name") or org["id"])
-        mode = ("Client view: figures from the wave's release plan" if self.client_mode
+        mode = ("Client view: figures from the wave's published table" if self.client_mode
                 else "Researcher view, not a client view: any peer group, figures not limited to the release plan")
         self.title.value = (
             f"<h2 style='margin:4px 0'>Learning maturity benchmark: {who}</h2>"
@@ -501,24 +500,21 @@ class Dashboard:
         display(report_blocks.peer_table(r))
 
     def _view_distribution(self) -> None:
-        r, data = self.results, self._wave.data
-        # The released group's own members: the same set as every other figure of the group.
-        ids = group_members(data.responses, self._plan.population(data.responses, data.scores), r["peers"]["filters"])
-        reason = small_group_reason(len(ids), self.min_group_size, group="the peer group")
-        if reason:
-            display(HTML(f"<p><i>The distribution is withheld: {html.escape(reason)}.</i></p>"))
-        else:
-            # Drawn server-side: the browser receives an image of counts, never the rows.
-            self._figure(figures.index_distribution(data.scores.loc[ids], highlight=r["scores"].get(INDEX_COLUMN)))
+        r = self.results
+        # The group's published bins (each of at least the minimum number of organisations),
+        # drawn server-side: the browser receives an image, never counts of its own.
+        self._figure(figures.published_distribution(r["peers"]["distributions"].get(INDEX_COLUMN),
+                                                    highlight=r["scores"].get(INDEX_COLUMN)),
+                     "The distribution is withheld: the group is too small to publish one.")
         self._figure(figures.percentile_ranks(r))
 
     def _view_segments(self) -> None:
         r = self.results
         display(report_blocks.segment_summary(r))
         self._figure(figures.segment_comparison(r), "No segment profile to compare with.")
-        model = self._wave.segment_model
-        if self.client_mode or model is None:
+        if self.client_mode or self._wave.segment_model is None:
             return  # a map plots individual organisations: researchers only
+        model = self._wave.segment_model
         coords = self._wave.extras.get("segment_map")
         if coords is None:
             data = self._wave.data
@@ -566,7 +562,7 @@ class Dashboard:
             return
         r, data = self.results, self._wave.data
         # The organisation's learners against the learners of the peer group on screen.
-        ids = group_members(data.responses, self._plan.population(data.responses, data.scores), r["peers"]["filters"])
+        ids = group_members(data.responses, data.scores[INDEX_COLUMN].dropna(), r["peers"]["filters"])
         block = learner_voice_block(self._client.id, aggregates, ids, min_learners=DEFAULT_MIN_LEARNERS,
                                     min_group_size=self.min_group_size, peer_label="this peer group")
         display(HTML(learner_voice_html(block)))
@@ -612,13 +608,6 @@ def app(
         return HTML("<div style='color:#611a15'>The dashboard cannot start; the details are in the server log.</div>")
     finally:
         mark_ready()
-
-
-def mark_ready() -> None:
-    """Tell ``maturity dashboard`` the page is built (so it can announce the address)."""
-    marker = os.environ.get(ENV_READY)
-    if marker:
-        Path(marker).touch()
 
 
 def reliability_html(table: pd.DataFrame) -> str:

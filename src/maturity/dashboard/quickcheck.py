@@ -6,7 +6,7 @@ then the optional outcomes and barriers, with "Strand 3 of 6" above and Back / N
 answers are kept when moving back and forth, and a page that is not complete says what is
 missing instead of moving on. On submitting, the answers become a one-row response table
 that the kit validates and scores like any survey file, and the organisation is placed
-against the wave without joining it (:func:`~maturity.benchmarking.client_results.build_client_results`,
+against the wave without joining it (:func:`~maturity.published.results.build_client_results`,
 as client reports are): the maturity index and each strand with its percentile and 95%
 interval against a peer group the respondent picks among those the wave's release plan
 releases, the segment, the top priorities with their actions and the findings. "Download
@@ -28,6 +28,7 @@ page is interactive at once and a result appears well within a second.
 from __future__ import annotations
 
 import base64
+import time
 import html
 import logging
 import os
@@ -36,17 +37,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import ipywidgets as widgets
+import pandas as pd
 from IPython.display import HTML, display
 
 from ..benchmarking.client_parameters import ClientParameters
-from ..benchmarking.client_results import ClientProfile, build_client_results, invariance_for
-from ..benchmarking.peers import DEFAULT_N_BOOT, DEFAULT_SEED
-from ..benchmarking.wave_models import wave_invariance
-from ..config import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
-from ..data.store import BenchmarkStore
 from ..errors import MaturityError, ParametersError
 from ..fielding.questionnaire import Question
-from ..framework import INDEX_COLUMN, normalise_label
+from ..framework import normalise_label
 from ..reporting.quickcheck_report import (
     pdf_available,
     report_document,
@@ -54,9 +51,11 @@ from ..reporting.quickcheck_report import (
     report_pdf,
     result_html,
 )
-from .app import DashboardData, mark_ready
+from ..published.profile import ClientProfile
+from ..published.results import build_client_results
+from ..published.table import Publication
+from .environment import ENV_COLLECT, ENV_DB, ENV_WAVE, mark_ready
 from .quickcheck_form import NONE_OF_THESE, FormPage, QuickCheckForm
-from .server import ENV_COLLECT, ENV_DB, ENV_WAVE
 from .submissions import Submission, SubmissionFolder, new_submission
 
 log = logging.getLogger(__name__)
@@ -93,22 +92,52 @@ a.maturity-qc-download {display: inline-block; padding: 6px 14px; background: #1
 _PX_PER_CHAR, _MIN_BUTTON, _MAX_BUTTON = 7.5, 44, 190
 
 
+#: Results a visitor may ask for in one session, and in any one minute (checked in the kernel).
+MAX_SUBMISSIONS = 30
+MAX_PER_MINUTE = 6
+
+
+class SubmissionLimits:
+    """How many results one visitor may ask for: per session and per rolling minute."""
+
+    def __init__(self, per_session: int = MAX_SUBMISSIONS, per_minute: int = MAX_PER_MINUTE,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.per_session, self.per_minute = int(per_session), int(per_minute)
+        self.clock = clock or time.monotonic
+        self.times: list[float] = []
+
+    def refusal(self) -> str | None:
+        """None (and the submission is counted) when allowed, else the message to show."""
+        now = self.clock()
+        if len(self.times) >= self.per_session:
+            return (f"This page has already shown {self.per_session} results, the most one visit may ask for. "
+                    "Reload the page to start again.")
+        if sum(1 for t in self.times if now - t < 60.0) >= self.per_minute:
+            return (f"At most {self.per_minute} results a minute can be shown; please wait a moment and "
+                    "submit again.")
+        self.times.append(now)
+        return None
+
+
 class QuickCheck:
     """The quick-check widget tree and its behaviour.
 
     Parameters
     ----------
     db : path
-        Benchmark database (only read).
+        Benchmark database: only the wave's published table is read from it.
     wave : str, optional
         The wave respondents are placed against (default the latest).
     collect : path, optional
         Folder each submission is written to; None stores nothing.
-    min_group_size : int, optional
-        Privacy threshold of the release plan built when the wave has none stored.
-    n_boot, seed : int
-        Bootstrap of the percentile intervals (default: as client reports, so that the
-        result is figure for figure the client report of the same answers).
+    max_submissions : int
+        Results a visitor may ask for in one session (each submission or change of answers).
+    max_per_minute : int
+        Results a visitor may ask for in any minute.
+
+    A respondent is placed against the wave's published distributions only, exactly as a
+    client report of the same answers is: however many made-up answers a script submits, it
+    learns nothing the publication does not say.
     """
 
     def __init__(
@@ -117,21 +146,15 @@ class QuickCheck:
         *,
         wave: str | None = None,
         collect: str | Path | None = None,
-        min_group_size: int | None = None,
-        n_boot: int = DEFAULT_N_BOOT,
-        seed: int = DEFAULT_SEED,
+        max_submissions: int = MAX_SUBMISSIONS,
+        max_per_minute: int = MAX_PER_MINUTE,
     ) -> None:
-        self.source = DashboardData(db)
-        self.wave = self.source.wave(wave)
-        min_group = check_min_group_size(min_group_size if min_group_size is not None else DEFAULT_MIN_GROUP_SIZE)
-        self.plan = self.source.release_plan(self.wave.data.wave, min_group)
-        with BenchmarkStore(self.source.db, read_only=True) as store:
-            self.invariance = wave_invariance(store, self.wave.data.wave)
-        self.framework = self.wave.data.framework
+        self.db = Path(db)
+        self.publication = Publication.read(self.db, wave)
+        self.framework = self.publication.framework
         self.form = QuickCheckForm(self.framework)
         self.collect = SubmissionFolder(collect) if collect else None
-        self.n_boot = n_boot
-        self.seed = seed
+        self.limits = SubmissionLimits(max_submissions, max_per_minute)
         self.page = 0
         self.updates = 0
         self.submission: Submission | None = None
@@ -143,7 +166,6 @@ class QuickCheck:
         self._styles: dict[str, widgets.ToggleButtonsStyle] = {}
         self._flagged: set[str] = set()
         self._syncing = False
-        self._cache: dict = self.wave.extras.setdefault("results_cache", {})
         self._shared_layout = widgets.Layout(width="auto")
         self._build()
         self._warm_up()
@@ -165,9 +187,9 @@ class QuickCheck:
         return cls(**env)
 
     def _build(self) -> None:
-        data = self.wave.data
         n_items = len(self.framework.items)
-        n_wave = len(data.scores[INDEX_COLUMN].dropna())
+        n_wave = int(self.publication.population.get("n_published", 0))
+        wave_label = self.publication.wave
         if self.collect is not None:
             storage = ("Your answers are saved for the survey team, as one file, when you ask for your results; "
                        "they are never shown to other participants.")
@@ -179,7 +201,7 @@ class QuickCheck:
             f"<h2>{html.escape(self.framework.name)}: quick check</h2>"
             "<div class='maturity-qc-intro'>"
             f"<p>Answer {n_items} statements about how your organisation approaches learning, then see at once "
-            f"where it stands against {n_wave:,} organisations of wave {html.escape(str(data.wave))}, "
+            f"where it stands against {n_wave:,} organisations of wave {html.escape(str(wave_label))}, "
             "and what to work on first.</p>"
             f"<p class='maturity-qc-storage' data-collect='{'yes' if self.collect else 'no'}'>{html.escape(storage)}</p>"
             "</div>"
@@ -238,10 +260,11 @@ class QuickCheck:
     def _warm_up(self) -> None:
         """Compute one result before anyone asks (a wave-median organisation, never shown or
         stored), so the first respondent's result comes as fast as the next ones."""
-        data = self.wave.data
-        median = data.scores.median(numeric_only=True)
-        profile = ClientProfile("warm-up", None, median, {}, in_benchmark=False)
-        results = self._results_for(profile, self.plan.released_groups[0]["id"] if self.plan.released_groups else None)
+        released = self.publication.released_groups
+        typical = pd.Series({s: (f or {}).get("mean") for s, f in (released[0].get("scores") or {}).items()} if released else {},
+                            dtype=float)
+        profile = ClientProfile("warm-up", None, typical, {}, in_benchmark=False)
+        results = self._results_for(profile, released[0]["id"] if released else None)
         result_html(results)
         report_document(results)
 
@@ -426,6 +449,10 @@ class QuickCheck:
             self._show_page(incomplete)
             self._show_problems(*self.form.problems(incomplete))
             return
+        refusal = self.limits.refusal()
+        if refusal:
+            self._show_problems([refusal], [])
+            return
         now = datetime.now(timezone.utc).replace(microsecond=0)
         # A respondent who changes their answers keeps their submission id (their file is replaced).
         self.submission = new_submission(now) if self.submission is None else Submission(self.submission.id, now)
@@ -457,7 +484,7 @@ class QuickCheck:
             filters = group["filters"]
             return bool(filters) and all(own.get(k) in {normalise_label(v) for v in vals} for k, vals in filters.items())
 
-        groups = self.plan.released_groups
+        groups = self.publication.released_groups
         ordered = [g for g in groups if not g["filters"]] + [g for g in groups if mine(g)]
         ordered += [g for g in groups if g not in ordered]
         options = [(f"{g['label']} ({g['n']:,} organisations){' · includes you' if mine(g) else ''}", g["id"])
@@ -476,20 +503,12 @@ class QuickCheck:
             self._guard(lambda: self._update(change["new"]))
 
     def _results_for(self, client: ClientProfile, group_id: str | None) -> dict[str, Any]:
-        data = self.wave.data
-        filters = self.plan.group(group_id)["filters"] if group_id else {}
+        filters = self.publication.group(group_id)["filters"] if group_id else {}
         params = ClientParameters(
-            client_id="quickcheck", db=self.source.db, wave=data.wave,
-            peers={k: tuple(v) for k, v in filters.items()}, min_group_size=self.plan.settings.min_group_size,
+            client_id="quickcheck", db=self.db, wave=self.publication.wave,
+            peers={k: tuple(v) for k, v in filters.items()}, min_group_size=self.publication.min_group_size,
         )
-        results = build_client_results(
-            data, client, params, segment_model=self.wave.segment_model, importance=self.wave.importance,
-            n_boot=self.n_boot, seed=self.seed, cache=self._cache, plan=self.plan,
-        )
-        invariance = invariance_for(results, self.invariance)
-        if invariance is not None:
-            results["invariance"] = invariance  # as client reports: is the comparison fair?
-        return results
+        return build_client_results(self.publication, client, params, self.framework)
 
     def _update(self, group_id: str | None) -> None:
         """Place the respondent against the chosen group and show the result."""

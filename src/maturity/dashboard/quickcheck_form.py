@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..benchmarking.client_results import ClientProfile, client_from_survey
+from ..published.profile import ClientProfile, client_from_survey
 from ..data.responses import validate_frame
 from ..errors import DataError, ValidationFailed
 from ..fielding.questionnaire import Question, build_questionnaire, format_number

@@ -36,13 +36,7 @@ from ..errors import DashboardError, ParametersError
 from ..reporting.notebooks import notebook_path
 from .submissions import check_collect_folder
 
-ENV_DB = "MATURITY_DASHBOARD_DB"
-ENV_WAVE = "MATURITY_DASHBOARD_WAVE"
-ENV_CLIENT = "MATURITY_DASHBOARD_CLIENT"
-ENV_MIN_GROUP = "MATURITY_DASHBOARD_MIN_GROUP"
-ENV_COLLECT = "MATURITY_QUICKCHECK_COLLECT"
-#: File the dashboard touches once its first (pre-heated) kernel has built the page.
-ENV_READY = "MATURITY_DASHBOARD_READY_FILE"
+from .environment import ENV_CLIENT, ENV_COLLECT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE  # noqa: F401 (re-exported)
 DEFAULT_PORT = 8866
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..config import DEFAULT_ORGANISATION_COLUMN
 from ..errors import DataError, StoreError, ValidationFailed
 from ..framework import Framework, normalise_label
 from ..framework_document import framework_document
@@ -46,8 +47,6 @@ from .store import BenchmarkStore
 
 __all__ = ["DEFAULT_ORGANISATION_COLUMN", "LearnerImportResult", "import_learners"]
 
-#: Column of a learner file naming the learner's organisation, unless told otherwise.
-DEFAULT_ORGANISATION_COLUMN = "organisation_id"
 #: Problems of one kind quoted in a rejected import's report.
 _LISTED_PER_KIND = 200
 _INVALID = "\x01"  # marks a choice answer the framework does not know (never a real value)

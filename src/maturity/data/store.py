@@ -99,6 +99,8 @@ CREATE OR REPLACE VIEW score_values AS
 """
 _CHILD_TABLES = ("wave_columns", "participants", "answers", "attributes", "scores", "artifacts")
 _NUMERIC_KINDS = ("item", "outcome_item", "barrier")
+#: Up to this many organisations, a read asks the database for their rows only.
+_FEW_ORGANISATIONS = 64
 _TEXT_KINDS = ("demographic", "attribute")
 _SCORE_KINDS = ("strand", "index", "outcome")
 
@@ -500,10 +502,17 @@ class BenchmarkStore:
         return self.con.execute(
             "SELECT col_key, name, kind FROM wave_columns WHERE wave_key = ? ORDER BY col_key", [key]).df()
 
-    def _participants(self, key: int, filters: Mapping[str, Any] | None, catalog: pd.DataFrame) -> pd.DataFrame:
-        base = self.con.execute(
-            "SELECT p.org_key, o.organisation_id, p.name FROM participants p JOIN organisations o USING (org_key) "
-            "WHERE p.wave_key = ? ORDER BY p.position", [key]).df()
+    def _participants(self, key: int, filters: Mapping[str, Any] | None, catalog: pd.DataFrame,
+                      organisations: Sequence[str] | None = None) -> pd.DataFrame:
+        if organisations is None:
+            base = self.con.execute(
+                "SELECT p.org_key, o.organisation_id, p.name FROM participants p JOIN organisations o USING (org_key) "
+                "WHERE p.wave_key = ? ORDER BY p.position", [key]).df()
+        else:
+            base = self.con.execute(
+                "SELECT p.org_key, o.organisation_id, p.name FROM participants p JOIN organisations o USING (org_key) "
+                "WHERE p.wave_key = ? AND list_contains(?, o.organisation_id) ORDER BY p.position",
+                [key, [str(o) for o in organisations]]).df()
         if not filters:
             return base
         filterable = catalog[catalog["kind"].isin(_TEXT_KINDS)].set_index("name")["col_key"]
@@ -522,8 +531,14 @@ class BenchmarkStore:
     def _long_rows(self, table: str, key: int, org_keys: np.ndarray, col_keys: Sequence[int]):
         """A wave's long rows of ``table`` as (row position, column position, value), only
         for the organisations and columns asked for."""
-        long = self.con.sql(
-            f"SELECT org_key, col_key, value FROM {table} WHERE wave_key = ?", params=[key]).to_arrow_table()
+        if len(org_keys) <= _FEW_ORGANISATIONS:
+            # A few organisations (one client): read only their rows, not the wave's.
+            long = self.con.sql(
+                f"SELECT org_key, col_key, value FROM {table} WHERE wave_key = ? AND list_contains(?, org_key)",
+                params=[key, [int(k) for k in org_keys]]).to_arrow_table()
+        else:
+            long = self.con.sql(
+                f"SELECT org_key, col_key, value FROM {table} WHERE wave_key = ?", params=[key]).to_arrow_table()
         row_of = _lookup(org_keys, long.column("org_key").to_numpy())
         col_of = _lookup(np.asarray(col_keys), long.column("col_key").to_numpy())
         ok = (row_of >= 0) & (col_of >= 0)
@@ -547,7 +562,8 @@ class BenchmarkStore:
                 out[j][rows[sel]] = values[sel]
         return out
 
-    def responses(self, wave: str | int | None = None, filters: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def responses(self, wave: str | int | None = None, filters: Mapping[str, Any] | None = None,
+                  *, organisations: Sequence[str] | None = None) -> pd.DataFrame:
         """The wave's responses as a wide table, in import order.
 
         Parameters
@@ -557,6 +573,8 @@ class BenchmarkStore:
         filters : dict, optional
             Demographic (or other text column) -> allowed values, e.g.
             ``{"sector": ["Finance"], "size": ["1000-4999", "5000+"]}``.
+        organisations : sequence of str, optional
+            Only these organisations (read without scanning the wave: a client's own row).
 
         Returns
         -------
@@ -567,7 +585,7 @@ class BenchmarkStore:
         key = self._key(wave)
         fw = self.framework(self.resolve_wave(wave))
         catalog = self._catalog(key)
-        base = self._participants(key, filters, catalog)
+        base = self._participants(key, filters, catalog, organisations)
         org_keys = base["org_key"].to_numpy(np.int64)
         data: dict[str, Any] = {fw.id_column: pd.Series(base["organisation_id"].to_numpy(object), dtype="str"),
                                 fw.name_column: pd.Series(base["name"].to_numpy(object), dtype="str")}
@@ -584,7 +602,8 @@ class BenchmarkStore:
                 data[name] = pd.Series(texts[text_pos[name]], dtype="str")
         return pd.DataFrame(data)
 
-    def scores(self, wave: str | int | None = None, filters: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def scores(self, wave: str | int | None = None, filters: Mapping[str, Any] | None = None,
+               *, organisations: Sequence[str] | None = None) -> pd.DataFrame:
         """Scores stored at import: strand ids, ``index`` and outcome-group ids (0-100).
 
         Returns
@@ -595,7 +614,7 @@ class BenchmarkStore:
         key = self._key(wave)
         fw = self.framework(self.resolve_wave(wave))
         catalog = self._catalog(key)
-        base = self._participants(key, filters, catalog)
+        base = self._participants(key, filters, catalog, organisations)
         measures = catalog[catalog["kind"].isin(_SCORE_KINDS)]
         matrix = self._matrix("scores", key, base["org_key"].to_numpy(np.int64), measures["col_key"].tolist())
         index = pd.Index(base["organisation_id"].to_numpy(object), name=fw.id_column)

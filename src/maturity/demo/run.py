@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..batch.runner import BatchResult, run_batch
 from ..benchmarking.release_plan import PrivacySettings
-from ..benchmarking.wave_models import save_release_plan, save_wave_invariance, save_wave_segments
+from ..benchmarking.wave_models import save_publication, save_wave_invariance, save_wave_segments
 from ..config import load_benchmark_parameters
 from ..data.responses import read_responses
 from ..data.store import BenchmarkStore
@@ -144,14 +144,14 @@ def run_demo(
         # Store the latest wave's segments with it, as a researcher does with `maturity
         # segment --db`: client reports and dashboards then all use this one model.
         save_wave_segments(store, later_label, random_state=params["seed"])
-        # Decide once what clients may see of the wave, audit it and store it with the wave.
-        plan, audit = save_release_plan(store, later_label, PrivacySettings.from_file(parameters))
-        echo(f"      release plan: {len(plan.released_groups)} peer groups released, "
-             f"audit {'passed' if audit.safe else 'FAILED'}")
-        # Whether comparisons across each demographic are fair, for the reports' method notes.
-        save_wave_invariance(store, later_label)
         learners = add_demo_learners(store, later_label, out / "data", seed=params["seed"])
         echo(f"      learners' survey: {learners.n_learners} learners of {learners.n_organisations} organisations")
+        # Whether comparisons across each demographic are fair, for the reports' method notes.
+        save_wave_invariance(store, later_label)
+        # Publish the wave once: what clients may see, audited and stored with the wave.
+        _document, audit = save_publication(store, later_label, PrivacySettings.from_file(parameters))
+        echo(f"      published: {len(audit.plan.released_groups)} peer groups, "
+             f"audit {'passed' if audit.safe else 'FAILED'}")
 
     echo("[3/4] Running the benchmark analysis notebook")
     # The same report `maturity analysis --db DB --wave W` makes on one's own data.

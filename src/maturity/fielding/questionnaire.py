@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..data.learners import DEFAULT_ORGANISATION_COLUMN
+from ..config import DEFAULT_ORGANISATION_COLUMN
 from ..data.platform_exports import FRAMEWORK_ID_FIELD, FRAMEWORK_VERSION_FIELD, STAMP_FIELDS
 from ..errors import FrameworkError
 from ..framework import Framework, Item, Scale

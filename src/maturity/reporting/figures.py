@@ -5,7 +5,7 @@ Shared look: one palette, readable fonts, strand names rather than ids, scores o
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -89,6 +89,38 @@ def index_distribution(scores: pd.DataFrame, *, highlight: float | None = None, 
     ax.set_xlabel("Maturity index (0-100); dashed line median, dotted lines quartiles")
     ax.set_ylabel("Organisations")
     ax.set_title(f"Maturity index across {len(values):,} organisations")
+    fig.tight_layout()
+    return fig
+
+
+def published_distribution(distribution: Mapping[str, Any] | None, *, highlight: float | None = None,
+                           title: str = "Maturity index in the peer group") -> plt.Figure | None:
+    """A group's published distribution: one bar per published bin (each holding at least the
+    minimum number of organisations), its height the share of the group per point of score.
+
+    Parameters
+    ----------
+    distribution : mapping or None
+        ``{"edges": [...], "counts": [...]}`` from a results file's ``peers.distributions``.
+    highlight : float, optional
+        The client's score, drawn as a labelled line.
+    """
+    if not distribution:
+        return None
+    _style()
+    edges = np.asarray(distribution["edges"], dtype=float)
+    counts = np.asarray(distribution["counts"], dtype=float)
+    widths = np.diff(edges)
+    density = np.where(widths > 0, 100.0 * counts / counts.sum() / np.where(widths > 0, widths, 1), 0.0)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(edges[:-1], density, width=widths, align="edge", color=NEUTRAL, edgecolor="white", linewidth=0.8)
+    if highlight is not None and np.isfinite(highlight):
+        ax.axvline(highlight, color=ACCENT, linewidth=2.5)
+        ax.annotate("You", (highlight, ax.get_ylim()[1] * 0.95), color=ACCENT, ha="center", fontweight="bold")
+    ax.set_xlim(-3, 103)
+    ax.set_xlabel("Score (0-100); each bar holds at least the minimum number of organisations")
+    ax.set_ylabel("% of the group per point")
+    ax.set_title(f"{title} ({int(counts.sum()):,} organisations)")
     fig.tight_layout()
     return fig
 
@@ -362,7 +394,7 @@ def peer_position(
     Parameters
     ----------
     results : mapping
-        A client's results (``maturity.benchmarking.client_results.client_results``).
+        A client's results (``maturity.clients.results.client_results``).
     scores : sequence of str, optional
         Score ids to draw (default: the index and every strand).
     include_index : bool
@@ -414,7 +446,7 @@ def peer_position(
 
 
 def percentile_ranks(results: Mapping, *, scores: Sequence[str] | None = None) -> plt.Figure:
-    """The client's percentile rank on each score with its 95% bootstrap interval.
+    """The client's percentile rank on each score with its published band.
 
     Withheld ranks are left out and the row says so.
     """
@@ -437,7 +469,7 @@ def percentile_ranks(results: Mapping, *, scores: Sequence[str] | None = None) -
     ax.set_yticks(range(len(rows)), [names[k] for k in rows])
     ax.invert_yaxis()
     _score_axis(ax)
-    ax.set_xlabel("Percentile rank among peers (bar: 95% interval)")
+    ax.set_xlabel("Percentile rank among peers (bar: the published band)")
     ax.set_title("Where you rank")
     fig.tight_layout()
     return fig

@@ -3,7 +3,7 @@
 One fragment (:func:`result_html`) is both what the respondent sees after submitting and
 the body of the downloaded report (:func:`report_document`, one self-contained file: its
 style inline, no script, nothing fetched), so the two always say the same. It is built
-from a client's results (:func:`maturity.benchmarking.client_results.build_client_results`)
+from a client's results (:func:`maturity.published.results.build_client_results`)
 and nothing else: aggregates the wave's release plan allows, never another organisation's
 rows. The text blocks are the client report's own (:mod:`maturity.reporting.report_blocks`);
 the percentile chart is drawn in CSS, so it needs no plotting and prints sharp.
@@ -79,7 +79,7 @@ def _clamp(value: float) -> float:
 
 
 def _chart(pct: Mapping[str, Any]) -> str:
-    """A percentile on a 0-100 track: the 95% interval as a band, the percentile as a mark."""
+    """A percentile on a 0-100 track: the published band, the percentile as a mark."""
     if pct.get("value") is None:
         return '<span class="withheld">withheld</span>'
     band = ""
@@ -106,10 +106,11 @@ def _strand_table(results: Mapping[str, Any]) -> str:
         )
     return (
         '<table class="qc-strands"><thead><tr><th>Strand</th><th>Score</th><th>Percentile</th>'
-        '<th>95% interval</th><th>Percentile among your peers</th></tr></thead>'
+        '<th>Published band</th><th>Percentile among your peers</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table>'
         '<p class="qc-small">Scores run from 0 to 100. The mark is your percentile among the peer group; the '
-        'band shows its 95% interval (the range that allows for which organisations happened to take part).</p>'
+        'band is the range the published figures place you in (they group organisations in bands of at least '
+        'the minimum size, so that no one\'s own score can be read from them).</p>'
     )
 
 
@@ -122,7 +123,7 @@ def _index_card(results: Mapping[str, Any]) -> str:
     if pct["value"] is None:
         rank = '<span class="withheld">Percentile withheld: the peer group is too small.</span>'
     else:
-        interval = "" if pct["ci_low"] is None else f" (95% interval {ordinal(pct['ci_low'])} to {ordinal(pct['ci_high'])})"
+        interval = "" if pct["ci_low"] is None else f" (published band {ordinal(pct['ci_low'])} to {ordinal(pct['ci_high'])})"
         rank = f"<b>{ordinal(pct['value'])} percentile</b> among {n:,} peers{interval}"
     value = "" if pct["value"] is None else f' data-percentile="{pct["value"]:.2f}"'
     return (

@@ -10,19 +10,13 @@ display objects (Markdown or HTML) so a notebook cell is one call; the ``*_markd
 from __future__ import annotations
 
 import html
-import json
-import os
 import re
-from pathlib import Path
 from typing import Any, Mapping
 
 from ..benchmarking.achievers import likelihood_text
 from ..benchmarking.advice import fmt_score, ordinal
-from ..benchmarking.client_parameters import parse_client_parameters
-from ..errors import ReportError
 
 __all__ = [
-    "load_results",
     "report_title",
     "title_markdown",
     "headlines_markdown",
@@ -51,47 +45,6 @@ __all__ = [
 ]
 
 WITHHELD = "withheld"
-_PARAMETER_FIELDS = (
-    "client_id", "organisation", "responses", "db", "wave", "peers", "compare_to",
-    "min_group_size", "framework", "title",
-)
-
-
-def load_results(results_path: str | os.PathLike | None = None, **parameters: Any) -> dict[str, Any]:
-    """The client's results: read from ``results_path``, or computed from the parameters.
-
-    Parameters
-    ----------
-    results_path : path, optional
-        A ``results.json`` written by the batch runner before the notebook runs.
-    **parameters
-        The client parameters fields (``client_id``, ``organisation`` or ``responses``, ``db``,
-        ``wave``, ``peers``, ``compare_to``, ``min_group_size``, ``framework``,
-        ``title``), used when no results file is given. Relative paths resolve against
-        the working folder.
-
-    Raises
-    ------
-    ReportError
-        The results file cannot be read.
-    ParametersError, DataError, StoreError
-        From :func:`maturity.benchmarking.client_results.client_results`.
-    """
-    if results_path:
-        path = Path(results_path)
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ReportError(f"results file {path} not found") from None
-        except (OSError, ValueError) as exc:
-            raise ReportError(f"results file {path} cannot be read: {exc}") from None
-    # Imported only here: it loads the database and the analysis stack, which a report that
-    # reads its results.json never needs.
-    from ..benchmarking.client_results import client_results
-
-    given = {k: v for k, v in parameters.items() if k in _PARAMETER_FIELDS and v is not None}
-    params = parse_client_parameters(given, base_dir=Path.cwd())
-    return client_results(params)
 
 
 # --- text helpers -------------------------------------------------------------------------------
@@ -140,7 +93,7 @@ def headlines_markdown(results: Mapping[str, Any]) -> str:
 
 
 def index_markdown(results: Mapping[str, Any]) -> str:
-    """The index, its percentile with the 95% interval, and the comparison point."""
+    """The index, its percentile with its published band, and the comparison point."""
     score = results["scores"]["index"]
     if score is None:
         return "Your organisation answered too few items for a maturity index."
@@ -150,7 +103,7 @@ def index_markdown(results: Mapping[str, Any]) -> str:
     if pct["value"] is not None:
         lines.append(
             f"**Percentile rank: {ordinal(pct['value'])}** among {stats['n']:,} peers "
-            f"(95% interval {ordinal(pct['ci_low'])} to {ordinal(pct['ci_high'])})."
+            f"(published band: {ordinal(pct['ci_low'])} to {ordinal(pct['ci_high'])})."
         )
     else:
         lines.append("Percentile rank: withheld, because the peer group is too small (see *Your peer group*).")
@@ -195,7 +148,7 @@ def peer_table_html(results: Mapping[str, Any]) -> str:
     pct = results["percentiles"]
     label = results["peers"].get("comparison_label")
     header = ["", "You", "Peer median", "Middle half of peers", "Top-quartile mean", "Top-deck mean",
-              "Percentile (95% interval)", f"Gap to the {label}" if label else "Gap"]
+              "Percentile (published band)", f"Gap to the {label}" if label else "Gap"]
     rows = []
     for key, name in names.items():
         s, p = stats[key], pct[key]
@@ -365,13 +318,13 @@ def peer_group_markdown(results: Mapping[str, Any]) -> str:
 def method_markdown(results: Mapping[str, Any]) -> str:
     """A short note on how the figures were computed."""
     m = results["method"]
-    interval = m["interval"]
     return (
         "Scores run from 0 to 100: each answer is placed on that range and averaged within its strand; "
         "the maturity index averages the strands. "
-        "Your **percentile rank** is the percent of peers scoring below you plus half of those scoring "
-        "the same. Its **95% interval** comes from resampling the peer group "
-        f"{interval['n_boot']:,} times (seed {interval['seed']}). "
+        "Your **percentile rank** is read from the peer group's published distribution: bins that each hold "
+        f"at least {m['min_group_size']} organisations (or none). Within your bin it is interpolated; the "
+        "**band** is the bin's range, the precision the published figures allow. Nobody's own score, and "
+        "no exact median or quartile, is ever used: those would be one organisation's answer. "
         f"The **top quartile** and **top deck** are the {100 * m['top_quartile_share']:.0f}% and "
         f"{100 * m['top_deck_share']:.0f}% of peers with the highest maturity index; their strand "
         "figures are those organisations' mean strand scores. "
@@ -403,6 +356,8 @@ def _privacy_method(results: Mapping[str, Any]) -> str:
         "released, the kit checks every combination of those figures (adding, subtracting, comparing groups, "
         f"even with up to {privacy['pooled_readers']} participants pooling their own answers) and withholds "
         f"whatever would reveal the answers of fewer than {privacy['min_group_size']} organisations. "
+        "Where you stand is read from the published bands only, never from other organisations' own scores. "
+        f"{_esc(results.get('benchmark', {}).get('population_note', ''))} "
     )
 
 
