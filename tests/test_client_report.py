@@ -8,7 +8,7 @@ import re
 import pytest
 
 import maturity
-from maturity.benchmarking.client_results import build_client_results, client_from_wave
+from maturity.clients.results import client_from_data as client_from_wave, results_for_data as build_client_results
 from maturity.data.synthetic import generate_wave
 from maturity.files import write_json
 from maturity.reporting.notebooks import export_html, notebook_path, run_notebook

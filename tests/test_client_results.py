@@ -15,7 +15,8 @@ import pytest
 import maturity
 from maturity.benchmarking.advice import equal_importance
 from maturity.benchmarking.client_parameters import ClientParameters
-from maturity.benchmarking.client_results import build_client_results, client_from_survey, client_from_wave
+from maturity.clients.results import client_from_data as client_from_wave, results_for_data as build_client_results
+from maturity.published.profile import client_from_survey
 from maturity.benchmarking.peers import percentile_rank
 from maturity.data.population import BenchmarkData
 from maturity.data.synthetic import generate_wave
@@ -79,10 +80,22 @@ def test_results_hold_the_contract_fields(results, waves):
     # percentile ranks it among the others.
     assert results["peers"]["n"] == len(group) and results["peers"]["includes_client"] is True
     assert results["peers"]["as_requested"] is True
-    expected = percentile_rank(second.scores.loc[CLIENT, "index"], second.scores.loc[others, "index"]).percentile
-    assert results["percentiles"]["index"]["value"] == pytest.approx(expected)
-    assert results["peers"]["stats"]["index"]["median"] == pytest.approx(second.scores.loc[group, "index"].median())
-    assert results["privacy"]["method"] == "release plan with exact disclosure audit"
+    # Where the client stands is read from the published bins: the band holds the exact
+    # share of the group below it, and the median is interpolated on the bins (never an
+    # organisation's own value), within the bin that holds the true median.
+    exact = 100 * (second.scores.loc[group, "index"] < second.scores.loc[CLIENT, "index"]).mean()
+    pct = results["percentiles"]["index"]
+    assert pct["ci_low"] - 1e-9 <= exact <= pct["ci_high"] + 1e-9 and pct["ci_high"] - pct["ci_low"] < 50
+    dist = results["peers"]["distributions"]["index"]
+    assert min(c for c in dist["counts"] if c) >= results["peers"]["min_group_size"] and sum(dist["counts"]) == len(group)
+    true_median = second.scores.loc[group, "index"].median()
+    published_median = results["peers"]["stats"]["index"]["median"]
+    edges = dist["edges"]
+    bin_of = lambda v: max(i for i, e in enumerate(edges[:-1]) if e <= v)  # noqa: E731
+    assert abs(bin_of(published_median) - bin_of(true_median)) <= 1
+    assert not np.isclose(second.scores.loc[group, "index"].to_numpy(), published_median, atol=1e-9).any() or \
+        published_median in edges
+    assert results["privacy"]["method"] == "published once per wave, with exact disclosure audit"
     assert [t["wave"] for t in results["trend"]] == ["2025", "2026"]
     assert results["importance"]["source"] == "equal"
     assert 1 <= len(results["priorities"]) <= 3
@@ -126,8 +139,8 @@ def test_a_new_organisations_survey_is_placed_without_joining_the_benchmark(wave
     own = maturity.score_responses(newcomer, fw).iloc[0]
     assert out["peers"]["n"] == len(released_population(second.responses, fw)) and out["peers"]["includes_client"] is False
     population = released_population(second.responses, fw)
-    expected = percentile_rank(own["index"], second.scores.loc[population, "index"]).percentile
-    assert out["percentiles"]["index"]["value"] == pytest.approx(expected)
+    exact = 100 * (second.scores.loc[population, "index"] < own["index"]).mean()
+    assert out["percentiles"]["index"]["ci_low"] - 1e-9 <= exact <= out["percentiles"]["index"]["ci_high"] + 1e-9
     assert out["organisation"] == {"id": "NEW-0001", "name": newcomer["name"].iloc[0], "source": "own survey",
                                    "demographics": {d.id: newcomer[d.id].iloc[0] for d in fw.demographics}}
     assert out["trend"] == []
@@ -176,7 +189,7 @@ def test_a_peer_group_below_the_release_threshold_gets_the_nearest_released_grou
     assert out["peers"]["as_requested"] is False
     assert out["peers"]["n"] >= out["privacy"]["smallest_released_set"]
     assert out["peers"]["requested"] == {"sector": [sector]}
-    assert "nearest released group" in out["peers"]["notes"][0]
+    assert "nearest published group" in out["peers"]["notes"][0]
     assert out["peers"]["stats"]["index"]["median"] is not None
     check_findings(out)
 
@@ -232,23 +245,20 @@ def check_findings(res: dict) -> set[str]:
             assert n == res["peers"]["n"] or res["peers"]["n"] > n  # peers without an index
             peers = rf"(?:the )?{n:,} (?:peers \(.+\)|organisations in the wave)"
             assert text.startswith(f"Your maturity index is {r0(res['scores']['index'])}, "), text
-            below = round(pct["index"]["below"] * n / 100)
-            ties = round(pct["index"]["ties"] * n / 100)
-            if re.search(r"higher than all ", text):
-                assert below == n
-            elif re.search(r"lower than all ", text):
-                assert below == 0 and ties == 0
+            m = re.search(rf"at about the (\w+) percentile of {peers}\.$", text)
+            if m:
+                assert _ord(m[1]) == r0(pct["index"]["value"])
             else:
-                m = re.search(rf"higher than (\d+)% of {peers}(?: and level with (\d+)%)?\.$", text)
+                m = re.search(rf"in the (lowest|highest) band of {peers}\.$", text)
                 assert m, text
-                # Rounded as shown, but never 0% of some or 100% of not all.
-                assert int(m[1]) == min(max(r0(pct["index"]["below"]), 1 if below else 0), 99 if below < n else 100)
-                assert int(m[2] or 0) == (min(max(r0(pct["index"]["ties"]), 1), 99) if ties else 0)
+                assert (pct["index"]["ci_high"] <= 0) if m[1] == "lowest" else (pct["index"]["ci_low"] >= 100)
         elif kind == "interval":
-            m = re.fullmatch(r"That puts you at the (\w+) percentile; .* (?:from the (\w+) to the (\w+)|stays at the (\w+))\.", text)
+            m = re.fullmatch(r"The published figures place you (?:between the (\w+) and the (\w+) percentile: .*|at the (\w+) percentile\.)", text)
             assert m, text
-            low, high = (m[2], m[3]) if m[2] else (m[4], m[4])
-            assert [_ord(m[1]), _ord(low), _ord(high)] == [r0(pct["index"][k]) for k in ("value", "ci_low", "ci_high")]
+            low, high = (m[1], m[2]) if m[1] else (m[3], m[3])
+            assert [_ord(low), _ord(high)] == [r0(pct["index"][k]) for k in ("ci_low", "ci_high")]
+            # The band is the published bin: it holds the point read from it.
+            assert pct["index"]["ci_low"] <= pct["index"]["value"] <= pct["index"]["ci_high"]
         elif kind == "comparison":
             m = re.fullmatch(r"Your index is (?:(\d+) points? (behind|ahead of)|level with) the (.+?) of (\d+)\.", text)
             assert m, text
@@ -304,7 +314,7 @@ def check_findings(res: dict) -> set[str]:
                 assert int(m[2]) == r0(res["segment"]["share"])
         elif kind == "note":
             assert text in res["peers"]["notes"]
-            if "nearest released group" in text:
+            if "nearest published group" in text:
                 assert res["peers"]["as_requested"] is False
                 assert f"({res['peers']['n']} organisations)" in text
                 continue
@@ -349,29 +359,19 @@ def test_findings_never_cite_withheld_figures(waves):
         assert "top-deck" not in " ".join(f["text"] for f in res["findings"] if f["kind"] != "note")
 
 
-class MeanSplitSegments:
-    """A minimal fitted segmentation for testing the results' use of the interface:
-    organisations split by their mean strand score at fixed cut points."""
+@pytest.fixture(scope="module")
+def segmented(waves):
+    """The wave's organisations that the published figures stand on, and a segmentation."""
+    from maturity.analysis.segments import SegmentModel
 
-    algorithm = "mean-split"
-    k_ = 3
-    segment_names_ = ["Low", "Middle", "High"]
-
-    def __init__(self, cuts=(30.0, 60.0)):
-        self.cuts = cuts
-
-    def predict(self, scores):
-        mean = scores.mean(axis=1)
-        codes = np.searchsorted(self.cuts, mean.to_numpy(), side="right")
-        return pd.Series(np.asarray(self.segment_names_, dtype=object)[codes], index=scores.index)
-
-
-def test_segment_profile_describes_its_members(waves):
     fw, _, second = waves
-    # The organisations the released figures stand on (a demographic value too small to
-    # release even merged leaves its organisations out).
     second = make_data(second.responses.loc[released_population(second.responses, fw)], fw)
-    model = MeanSplitSegments()
+    model = SegmentModel(k=3, strands=fw.strand_ids, random_state=1, n_bootstrap=2).fit(second.scores)
+    return fw, second, model
+
+
+def test_segment_profile_describes_its_members(segmented):
+    fw, second, model = segmented
     res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
     seg = res["segment"]
     strands = second.scores.loc[second.scores["index"].notna(), fw.strand_ids]
@@ -381,46 +381,28 @@ def test_segment_profile_describes_its_members(waves):
     assert seg["name"] == own and seg["n"] == len(members)
     assert seg["share"] == pytest.approx(100 * len(members) / len(strands))
     assert seg["profile"] == pytest.approx(members.mean().to_dict())
-    assert [s["name"] for s in seg["segments"]] == ["Low", "Middle", "High"]
+    assert [s["name"] for s in seg["segments"]] == list(model.segment_names_)
     assert sum(s["n"] for s in seg["segments"]) == len(strands)
     check_findings(res)
     assert "segment" in {f["kind"] for f in res["findings"]}
 
 
-def test_small_segment_profile_is_withheld(waves):
-    fw, _, second = waves
-    # Only organisations with every strand score, so that "everyone else" below is exactly
-    # the segment plus the organisations left out of it.
-    second = make_data(second.responses.loc[released_population(second.responses, fw)], fw)
-    mean = second.scores.loc[second.scores["index"].notna(), fw.strand_ids].mean(axis=1).sort_values()
-    rank = list(mean.index).index(CLIENT)
-    assert 3 <= rank < len(mean) - 3
-    eps = 1e-9
-    # "Middle" = the client and the three organisations just below it.
-    model = MeanSplitSegments(cuts=(float(mean.iloc[rank - 3]) - eps, float(mean.iloc[rank]) + eps))
-    res = build_client_results(second, client_from_wave(second, CLIENT), params(), segment_model=model)
-    seg = res["segment"]
-    assert seg["name"] == "Middle" and seg["n"] == 4
-    assert all(v is None for v in seg["profile"].values())
-    assert "4 organisations, fewer than the 8 needed" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
-    # "Middle" = everyone but the two lowest: beside the wave's figures it would single
-    # out those two, whichever peer group the client asks for.
-    model = MeanSplitSegments(cuts=(float(mean.iloc[2]) - eps, 1e9))
-    sector = second.responses.loc[CLIENT, "sector"]
-    for peers in ({}, {"sector": (sector,)}):
-        res = build_client_results(second, client_from_wave(second, CLIENT), params(peers=peers), segment_model=model)
-        seg = res["segment"]
-        assert seg["name"] == "Middle" and seg["n"] == len(mean) - 2
-        assert all(v is None for v in seg["profile"].values())
-        assert "single out 2 organisations" in next(s["reason"] for s in res["suppressed"] if s["figure"] == "segment.profile")
+def test_a_withheld_segment_leaves_no_centre_to_probe(segmented):
+    """A segment whose profile is withheld has no centre in the published classifier, so no
+    made-up answers can trace it out: organisations are placed in the nearest published one."""
+    from maturity.clients.results import publish_data
+    from maturity.published.table import Publication
 
+    fw, second, model = segmented
+    document = copy.deepcopy(publish_data(second, segment_model=model).document)
+    entries = document["segments"]["entries"]
+    hidden = next(e for e in entries if e["name"] == model.predict(second.scores.loc[[CLIENT], fw.strand_ids]).iloc[0])
+    hidden.update(released=False, profile=None, reason="withheld for the test")
+    from maturity.benchmarking.publication import classifier_of
 
-def test_a_reused_cache_gives_the_same_results(waves):
-    fw, _, second = waves
-    client = client_from_wave(second, CLIENT)
-    cache: dict = {}
-    for peers, compare_to in [({}, "median"), ({"size": ("250-999", "1000-4999")}, "top_deck"), ({}, "median")]:
-        fresh = build_client_results(second, client, params(peers=peers, compare_to=compare_to))
-        cached = build_client_results(second, client, params(peers=peers, compare_to=compare_to), cache=cache)
-        assert json.dumps(cached, sort_keys=True) == json.dumps(fresh, sort_keys=True)
-    assert any(key[0] == "achievers" for key in cache)
+    document["segments"]["classifier"] = classifier_of(model, [e["name"] for e in entries if e["released"]])
+    assert hidden["name"] not in document["segments"]["classifier"]["segment_names"]
+    assert len(document["segments"]["classifier"]["centers_z"]) == len(entries) - 1
+    res = build_client_results(second, client_from_wave(second, CLIENT), params(), publication=Publication(document))
+    assert res["segment"]["name"] != hidden["name"]
+    assert res["segment"]["profile"] is not None and all(v is not None for v in res["segment"]["profile"].values())

@@ -10,7 +10,7 @@ import pytest
 
 import maturity
 from maturity.benchmarking.client_parameters import parse_client_parameters
-from maturity.benchmarking.client_results import client_results
+from maturity.clients.results import client_results
 from maturity.data import store as store_module
 from maturity.data.synthetic import generate_wave
 from maturity.errors import DataError, ParametersError, StoreError

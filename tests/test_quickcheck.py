@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from maturity.benchmarking.client_parameters import ClientParameters
-from maturity.benchmarking.client_results import client_results
+from maturity.clients.results import client_results
 from maturity.cli import main
 from maturity.dashboard.quickcheck import QuickCheck
 from maturity.dashboard.quickcheck_form import NONE_OF_THESE, QuickCheckForm

@@ -11,7 +11,7 @@ import pytest
 
 import maturity
 from maturity.benchmarking.attacks import ReleasedFigure, attack
-from maturity.benchmarking.client_results import build_client_results, client_from_wave
+from maturity.clients.results import client_from_data as client_from_wave, results_for_data as build_client_results
 from maturity.benchmarking.wave_models import save_release_plan
 from maturity.benchmarking.disclosure_audit import find_exposures
 from maturity.benchmarking.privacy_audit import audit_release, released_figures, wave_release
@@ -203,7 +203,7 @@ def test_privacy_audit_command_passes_then_fails_after_a_bad_setting(tmp_path, b
     assert main(["privacy", "plan", "--db", str(db), "--params", str(bad)]) == 1
     capsys.readouterr()
     from maturity.benchmarking.client_parameters import ClientParameters
-    from maturity.benchmarking.client_results import client_results
+    from maturity.clients.results import client_results
     from maturity.errors import PrivacyError
 
     org = str(edu["respondent_id"].iloc[0])

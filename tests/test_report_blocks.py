@@ -12,7 +12,8 @@ import pytest
 matplotlib.use("Agg")
 
 import maturity  # noqa: E402
-from maturity.benchmarking.client_results import build_client_results, client_from_survey, client_from_wave  # noqa: E402
+from maturity.clients.results import client_from_data as client_from_wave, results_for_data as build_client_results
+from maturity.published.profile import client_from_survey  # noqa: E402
 from maturity.errors import ReportError  # noqa: E402
 from maturity.reporting import figures, report_blocks  # noqa: E402
 

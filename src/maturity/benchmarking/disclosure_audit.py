@@ -26,8 +26,10 @@ Method
    :func:`scipy.optimize.milp`): find combination weights ``y`` and a 0/1 choice ``t`` of
    small atoms such that ``A.T @ y`` is 1 on the chosen atoms, 0 on all others, and the
    chosen atoms hold between 1 and ``threshold - 1`` organisations. A solution is an
-   exposure; the audit reports the sets with non-zero weight. A search that runs out of
-   time counts as an exposure (the audit never assumes safety it has not shown).
+   exposure; the audit reports the sets with non-zero weight. A search that reaches its
+   node limit without an answer counts as an exposure (the audit never assumes safety it
+   has not shown). The limit is a count of nodes, never wall-clock time, so that the same
+   wave gives the same verdict, and the same plan, on any machine however busy.
 
 This is the question tau-Argus answers for linked tables with its "hypercube" and
 optimal secondary suppression, asked directly of the released sets instead of a table
@@ -47,8 +49,9 @@ from scipy.sparse import csr_matrix, vstack as sparse_vstack
 
 __all__ = ["Exposure", "Atoms", "atoms_of", "find_exposures"]
 
-#: Seconds one exact search may take before the audit gives up and reports an exposure.
-DEFAULT_TIME_LIMIT = 20.0
+#: Branch-and-bound nodes one exact search may explore before the audit gives up and reports
+#: an exposure. A count, not seconds: the same data give the same verdict on any machine.
+DEFAULT_NODE_LIMIT = 20_000
 _TOL = 1e-6
 
 
@@ -131,7 +134,7 @@ def find_exposures(
     threshold: int,
     *,
     max_exposures: int = 1,
-    time_limit: float = DEFAULT_TIME_LIMIT,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     independent: bool = False,
 ) -> list[Exposure]:
     """Small sets of organisations whose total follows from the released set totals.
@@ -145,8 +148,9 @@ def find_exposures(
         (``min_group_size + pooled_readers``).
     max_exposures : int
         Stop after finding this many (1 answers "is it safe?").
-    time_limit : float
-        Seconds for each exact search.
+    node_limit : int
+        Branch-and-bound nodes for each exact search (a search that reaches it without an
+        answer counts as an exposure).
     independent : bool
         The caller guarantees the rows are linearly independent (saves a factorisation).
 
@@ -175,7 +179,7 @@ def find_exposures(
     if full_rank == _rank(atoms.matrix[:, ~small]):
         return []
     keep = np.arange(atoms.matrix.shape[0]) if independent else _independent_rows(atoms.matrix)
-    return _search(atoms, keep, small, threshold, max_exposures, time_limit)
+    return _search(atoms, keep, small, threshold, max_exposures, node_limit)
 
 
 def _independent_rows(matrix: np.ndarray) -> np.ndarray:
@@ -186,7 +190,7 @@ def _independent_rows(matrix: np.ndarray) -> np.ndarray:
 
 
 def _search(
-    atoms: Atoms, keep: np.ndarray, small: np.ndarray, threshold: int, max_exposures: int, time_limit: float
+    atoms: Atoms, keep: np.ndarray, small: np.ndarray, threshold: int, max_exposures: int, node_limit: int
 ) -> list[Exposure]:
     """Mixed-integer search for 0/1 combinations over small atoms (see the module notes).
 
@@ -227,11 +231,11 @@ def _search(
             hi.append([float(cut.sum() - 1)])
         constraint = LinearConstraint(sparse_vstack(rows), np.concatenate(lo), np.concatenate(hi))
         res = milp(np.zeros(n_sets + n_t), constraints=constraint, integrality=integrality, bounds=bounds,
-                   options={"time_limit": float(time_limit), "presolve": True})
+                   options={"node_limit": int(node_limit), "presolve": True})
         if res.status == 2:  # infeasible: nothing (more) to find
             break
         if res.x is None:
-            # Out of time without an answer: report the small atoms as unproven.
+            # Node limit reached without an answer: report the small atoms as unproven.
             found.append(Exposure(atoms.members(small_idx), {}))
             break
         t = res.x[n_sets:] > 0.5

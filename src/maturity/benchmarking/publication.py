@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -284,6 +284,11 @@ def _audit_bins(
             if not exposures:
                 break
             used = sorted({owners[i] for i in exposures[0].sets if owners[i] is not None})
+            if not exposures[0].sets:
+                # Unproven either way (the search reached its node limit): coarsen the group
+                # with the most bins, which removes the most small atoms.
+                used = [max((o for o in bins if bins[o] is not None and len(bins[o].counts) > 1 and o != "all"),
+                            key=lambda o: (len(bins[o].counts), o), default="all")]
             if not used:
                 return f"the published counts of {score} single out {exposures[0].size} organisation(s)"
             # The smallest group involved moves up a rung (the wave's own bins last).
@@ -376,15 +381,32 @@ def _segments(release: WaveRelease, plan: ReleasePlan, model: Any | None, popula
         "k": int(getattr(model, "k_", len(order)) or len(order)),
         "n": int(len(seg)),
         "entries": entries,
-        "classifier": classifier_of(model),
+        "classifier": classifier_of(model, [e["name"] for e in entries if e["released"]]),
     }
 
 
-def classifier_of(model: Any) -> dict[str, Any]:
-    """What placing an organisation in a segment needs (centres and scaling; no member list)."""
+def classifier_of(model: Any, released: Sequence[str] | None = None) -> dict[str, Any] | None:
+    """What placing an organisation in a segment needs: centres and scaling, no member list.
+
+    A segment's centre is its members' mean profile (standardised), so only the centres of
+    segments whose profile is published are kept: an organisation is placed in the nearest
+    published segment. (Placing made-up answers against a withheld segment's centre would
+    trace it out.) None when the model cannot be published this way.
+    """
+    if not hasattr(model, "to_dict"):
+        return None
     data = model.to_dict()
-    keep = ("algorithm", "segment_names", "features", "mean", "scale", "centers_z", "weights", "covariances")
-    return {k: data[k] for k in keep if k in data}
+    names = list(data.get("segment_names") or [])
+    keep = [i for i, name in enumerate(names) if released is None or name in released]
+    if not keep:
+        return None
+    out = {k: data[k] for k in ("algorithm", "features", "mean", "scale") if k in data}
+    out["segment_names"] = [names[i] for i in keep]
+    out["centers_z"] = [data["centers_z"][i] for i in keep]
+    if data.get("algorithm") == "gmm":
+        out["weights"] = [data["weights"][i] for i in keep]
+        out["covariances"] = [data["covariances"][i] for i in keep]
+    return out
 
 
 def _outcomes(release: WaveRelease, plan: ReleasePlan, population: pd.Index) -> list[dict[str, Any]]:

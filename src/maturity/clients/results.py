@@ -14,8 +14,8 @@ import pandas as pd
 from ..benchmarking.peers import check_peer_filters
 from ..benchmarking.provenance import client_provenance
 from ..benchmarking.privacy_audit import wave_release
-from ..benchmarking.publication import tabulate
-from ..benchmarking.release_plan import exploratory_plan
+from ..benchmarking.publication import publish_wave, tabulate
+from ..benchmarking.release_plan import PrivacySettings, exploratory_plan
 from ..benchmarking.wave_models import IMPORTANCE_SEED, wave_publication
 from ..config import DEFAULT_MIN_GROUP_SIZE, DEFAULT_SEED
 from ..data.responses import read_responses
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from ..benchmarking.client_parameters import ClientParameters
     from ..data.population import BenchmarkData
 
-__all__ = ["client_results", "client_from_store", "client_from_data", "exploration_publication"]
+__all__ = ["client_results", "client_from_store", "client_from_data", "exploration_publication",
+           "publish_data", "results_for_data"]
 
 
 def client_from_store(store: BenchmarkStore, wave: str, organisation: str) -> ClientProfile:
@@ -85,6 +86,46 @@ def exploration_publication(
                         importance=importance, audit_bins=False)
     document["fingerprint"] = "exploration"
     return Publication(document)
+
+
+#: Tables published by :func:`results_for_data`, by the identity of the wave's objects.
+_PUBLISHED_DATA: dict[tuple[int, int, int], tuple] = {}
+
+
+def publish_data(
+    data: "BenchmarkData",
+    settings: PrivacySettings | None = None,
+    *,
+    segment_model: Any | None = None,
+    importance: Any = None,
+) -> Publication:
+    """Publish a wave held in memory (a researcher's file, a test): the same table
+    ``maturity privacy plan`` stores for a database wave."""
+    document, _report = publish_wave(wave_release(data, segment_model), settings or PrivacySettings(),
+                                     segment_model=segment_model, importance=importance)
+    return Publication(document)
+
+
+def results_for_data(
+    data: "BenchmarkData",
+    client: ClientProfile,
+    params: "ClientParameters",
+    *,
+    publication: Publication | None = None,
+    history: pd.DataFrame | None = None,
+    segment_model: Any | None = None,
+    importance: Any = None,
+) -> dict[str, Any]:
+    """A client's results against a wave held in memory: published first (once per wave
+    object in this process, or with the ``publication`` given), then read like any client's."""
+    if publication is None:
+        key = (id(data), id(segment_model), id(importance))
+        if key not in _PUBLISHED_DATA:
+            # The objects are kept with the table, so their ids cannot be reused meanwhile.
+            _PUBLISHED_DATA[key] = (data, segment_model, importance,
+                                    publish_data(data, segment_model=segment_model, importance=importance))
+        publication = _PUBLISHED_DATA[key][3]
+    return build_client_results(publication, client, params, data.framework, history=history)
 
 
 def client_results(params: "ClientParameters", *, store: BenchmarkStore | None = None) -> dict[str, Any]:

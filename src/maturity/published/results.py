@@ -59,6 +59,8 @@ def _segment_block(publication: Publication, client: ClientProfile, framework: F
     own = client.scores.reindex(strands)
     if own.isna().any():
         return ({"name": None, "note": "Your organisation lacks a score on some strands, so it cannot be placed in a segment."}, [])
+    if not seg.get("classifier"):
+        return ({"name": None, "note": "No segment of this wave is published, so none can be shown."}, [])
     name = str(classify(own.to_numpy(dtype=float), seg["classifier"])[0])
     entry = next((e for e in seg["entries"] if e["name"] == name), None)
     block: dict[str, Any] = {
