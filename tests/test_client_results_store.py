@@ -144,9 +144,9 @@ def test_a_batch_fits_a_wave_once_and_its_clients_reuse_it(db, tmp_path, monkeyp
         raise AssertionError("a client refitted the segmentation")
 
     monkeypatch.setattr(wave_models, "fit_segments", no_refit)
-    # The wave has no stored release plan: the batch builds it once and shares it too.
-    assert "release_plan" in document
-    monkeypatch.setattr(wave_models, "_BUILT_PLANS", {})
+    # The wave has no stored publication: the batch builds it once and shares it too.
+    assert "publication" in document
+    monkeypatch.setattr(wave_models, "_BUILT_PUBLICATIONS", {})
 
     def no_plan(*args, **kwargs):
         raise AssertionError("a client rebuilt the release plan")

@@ -12,7 +12,7 @@ import pytest
 import maturity
 from maturity.benchmarking.attacks import ReleasedFigure, attack
 from maturity.clients.results import client_from_data as client_from_wave, results_for_data as build_client_results
-from maturity.benchmarking.wave_models import save_release_plan
+from maturity.benchmarking.wave_models import save_publication
 from maturity.benchmarking.disclosure_audit import find_exposures
 from maturity.benchmarking.privacy_audit import audit_release, released_figures, wave_release
 from maturity.benchmarking.release_plan import PrivacySettings, ReleasePlan
@@ -74,8 +74,17 @@ def release(wave):
 
 
 @pytest.fixture(scope="module")
-def plan(release):
-    return release.plan(PrivacySettings())
+def published(release):
+    from maturity.benchmarking.publication import publish_wave
+    from maturity.published.table import Publication
+
+    document, report = publish_wave(release, PrivacySettings(), segment_model=None)
+    return Publication(document), report.plan
+
+
+@pytest.fixture(scope="module")
+def plan(published):
+    return published[1]
 
 
 def test_plan_releases_ordinary_groups_and_passes_its_audit(plan, release, wave):
@@ -125,16 +134,16 @@ def _peer_total(res: dict, score: str = "index") -> tuple[int, float]:
     return stats["n"], (stats["mean"] or 0.0) * stats["n"]
 
 
-def test_the_pairwise_attack_of_the_issue_recovers_nothing(wave, plan):
+def test_the_pairwise_attack_of_the_issue_recovers_nothing(wave, plan, published):
     resp = wave.responses
     edu = resp[resp["sector"] == "Education"]
     client = edu.index[0]
     rare = edu["region"].value_counts().index[-1]
     others = tuple(r for r in resp["region"].dropna().unique() if r != rare)
     target = edu.index[edu["region"] == rare]
-    one = build_client_results(wave, client_from_wave(wave, client), params(organisation=client, peers={"sector": ("Education",)}), plan=plan)
+    one = build_client_results(wave, client_from_wave(wave, client), params(organisation=client, peers={"sector": ("Education",)}), publication=published[0])
     two = build_client_results(wave, client_from_wave(wave, client),
-                               params(organisation=client, peers={"sector": ("Education",), "region": others}), plan=plan)
+                               params(organisation=client, peers={"sector": ("Education",), "region": others}), publication=published[0])
     assert one["peers"]["as_requested"] is True and two["peers"]["as_requested"] is False
     n1, t1 = _peer_total(one)
     n2, t2 = _peer_total(two)
@@ -145,7 +154,7 @@ def test_the_pairwise_attack_of_the_issue_recovers_nothing(wave, plan):
     assert len(target) >= 1 and n1 - n2 != len(target)
 
 
-def test_pooled_reports_of_many_clients_reveal_no_organisation(wave, plan, release):
+def test_pooled_reports_of_many_clients_reveal_no_organisation(wave, plan, release, published):
     """Reports of many clients with every filter combination, pooled: the distinct figures
     they hold are the plan's, identical across clients, and the attacks on them fail."""
     resp = wave.responses
@@ -155,7 +164,8 @@ def test_pooled_reports_of_many_clients_reveal_no_organisation(wave, plan, relea
                 {"sector": tuple(sectors[:2])}, {"region": ("UK & Ireland",), "size": ("5000+",)}]
     seen: dict[str, dict] = {}
     for org, peers in itertools.product(clients, requests):
-        res = build_client_results(wave, client_from_wave(wave, org), params(organisation=org, peers=peers, compare_to="top_deck"), plan=plan)
+        res = build_client_results(wave, client_from_wave(wave, org), params(organisation=org, peers=peers, compare_to="top_deck"),
+                                   publication=published[0])
         gid = res["peers"]["group_id"]
         figures = {s: {k: v for k, v in st.items() if k not in ("comparison", "gap")} for s, st in res["peers"]["stats"].items()}
         if gid in seen:
@@ -186,7 +196,8 @@ def test_privacy_audit_command_passes_then_fails_after_a_bad_setting(tmp_path, b
     db = tmp_path / "b.duckdb"
     with BenchmarkStore(db) as store:
         store.import_responses(bench600.responses, bench600.framework, "2026")
-        plan, report = save_release_plan(store, "2026", PrivacySettings())
+        _document, report = save_publication(store, "2026", PrivacySettings())
+    plan = report.plan
     assert report.safe
     assert main(["privacy", "audit", "--db", str(db)]) == 0
     out = capsys.readouterr().out
@@ -199,23 +210,20 @@ def test_privacy_audit_command_passes_then_fails_after_a_bad_setting(tmp_path, b
     assert main(["privacy", "audit", "--db", str(db), "--params", str(bad), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["safe"] is False and doc["exposures"]
-    # A stored plan that fails its audit stops every client result of the wave.
-    assert main(["privacy", "plan", "--db", str(db), "--params", str(bad)]) == 1
-    capsys.readouterr()
+    # Settings that force an exposing group cannot be published: nothing is stored, and the
+    # wave's earlier publication (which passed) is what clients keep reading.
     from maturity.benchmarking.client_parameters import ClientParameters
     from maturity.clients.results import client_results
-    from maturity.errors import PrivacyError
 
     org = str(edu["respondent_id"].iloc[0])
-    with pytest.raises(PrivacyError, match="fails its privacy audit"):
-        client_results(ClientParameters(client_id="c1", db=db, organisation=org))
-    # A batch refuses the wave too: the client fails with that message, nothing is released.
+    before = client_results(ClientParameters(client_id="c1", db=db, organisation=org))
+    assert main(["privacy", "plan", "--db", str(db), "--params", str(bad)]) == 1
+    assert "cannot be published safely" in capsys.readouterr().err
+    after = client_results(ClientParameters(client_id="c1", db=db, organisation=org))
+    assert after["privacy"]["publication_fingerprint"] == before["privacy"]["publication_fingerprint"]
+    assert after["peers"]["n"] > 0
+    # A batch of the wave still produces every report.
     client = tmp_path / "c1.yaml"
     client.write_text(f"client_id: c1\norganisation: {org}\ndb: {db}\n", encoding="utf-8")
-    assert main(["batch", str(client), "--out", str(tmp_path / "out"), "--workers", "1"]) == 1
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["clients"][0]["status"] == "failed" and "privacy audit" in manifest["clients"][0]["error"]
-    assert not (tmp_path / "out" / "clients" / "c1" / "results.json").exists()
-    # Putting the settings right releases the wave again.
-    assert main(["privacy", "plan", "--db", str(db)]) == 0
-    assert client_results(ClientParameters(client_id="c1", db=db, organisation=org))["peers"]["n"] > 0
+    assert main(["batch", str(client), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    assert (tmp_path / "out" / "clients" / "c1" / "results.json").exists()

@@ -15,7 +15,7 @@ import maturity  # noqa: E402
 from maturity.clients.results import client_from_data as client_from_wave, results_for_data as build_client_results
 from maturity.published.profile import client_from_survey  # noqa: E402
 from maturity.errors import ReportError  # noqa: E402
-from maturity.reporting import figures, report_blocks  # noqa: E402
+from maturity.reporting import client_inputs, figures, report_blocks  # noqa: E402
 
 from .test_client_results import make_data, params  # noqa: E402
 
@@ -85,12 +85,12 @@ def test_figures_draw_only_what_is_shown(tiny, newcomer):
 def test_load_results_reads_a_results_file(tmp_path, newcomer):
     path = tmp_path / "results.json"
     path.write_text(json.dumps(newcomer), encoding="utf-8")
-    assert report_blocks.load_results(path)["client_id"] == newcomer["client_id"]
+    assert client_inputs.load_results(path)["client_id"] == newcomer["client_id"]
     with pytest.raises(ReportError, match="not found"):
-        report_blocks.load_results(tmp_path / "missing.json")
+        client_inputs.load_results(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     with pytest.raises(ReportError, match="cannot be read"):
-        report_blocks.load_results(tmp_path / "bad.json")
+        client_inputs.load_results(tmp_path / "bad.json")
 
 
 def test_achievers_block_matches_the_results(newcomer):
@@ -123,7 +123,8 @@ def test_method_note_explains_the_confidentiality_method(data):
     text = report_blocks.method_markdown(res)
     assert "**Confidentiality:**" in text and "same figures for the same peer group" in text
     assert f"fewer than {res['privacy']['min_group_size']} organisations" in text
-    assert res["privacy"]["method"] == "release plan with exact disclosure audit"
+    assert res["privacy"]["method"] == "published once per wave, with exact disclosure audit"
+    assert "published bands" in text
 def test_title_says_how_many_peers_have_an_index(data):
     """Peer figures stand on the organisations with an index, so the count in the title is the
     count behind the index figures; results where some peers lack an index say so."""

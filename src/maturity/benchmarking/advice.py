@@ -185,7 +185,7 @@ def _gap_phrase(client: float, point: float, label: str) -> str:
 
 def _position(comparison: PeerComparison) -> list[dict[str, str]]:
     idx = comparison.stats.loc[INDEX_COLUMN]
-    own, n = float(idx["client"]), int(idx["n"])
+    own = float(idx["client"])
     if not np.isfinite(idx["percentile"]):
         reason = comparison.suppressed.get(INDEX_COLUMN, {}).get("percentile", "no peer has an index")
         return [{
@@ -193,7 +193,7 @@ def _position(comparison: PeerComparison) -> list[dict[str, str]]:
             "text": f"Your maturity index is {fmt_score(own)}. Peer figures are withheld to protect "
             f"the other participants: {reason}.",
         }]
-    peers = _peers_phrase(comparison, n)
+    peers = _peers_phrase(comparison, int(idx["n"]))
     low, high = float(idx["ci_low"]), float(idx["ci_high"])
     text = f"Your maturity index is {fmt_score(own)}, at about the {ordinal(idx['percentile'])} percentile of {peers}"
     if high <= 0:
