@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import maturity
+from maturity.benchmarking.wave_models import save_publication
 from maturity.data.store import BenchmarkStore
 from maturity.data.synthetic import generate_wave
 
@@ -17,6 +18,8 @@ def build_two_wave_db(path: Path, n_orgs: int = 240, seed: int = 5):
     with BenchmarkStore(path) as store:
         store.import_responses(first.responses, fw, "2025")
         store.import_responses(later.responses, fw, "2026")
+        for wave in ("2025", "2026"):
+            save_publication(store, wave)  # what client surfaces read
     return path, later
 
 

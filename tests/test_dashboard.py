@@ -88,7 +88,7 @@ def test_client_mode_is_locked_and_starts_from_the_file(db, client_file):
 
 
 def test_client_mode_offers_only_the_released_peer_groups(db, client_file):
-    from maturity.benchmarking.wave_models import wave_release_plan
+    from maturity.benchmarking.release_plan import ReleasePlan
     from maturity.data.population import wave_from_store
     from maturity.data.store import BenchmarkStore
 
@@ -98,9 +98,11 @@ def test_client_mode_offers_only_the_released_peer_groups(db, client_file):
     assert dash.filter_selects == {} and dash.group_select is not None
     with BenchmarkStore(path, read_only=True) as store:
         data = wave_from_store(store, "2026")
-        plan = wave_release_plan(store, "2026", data, dash._wave.segment_model, min_group_size=dash.min_group_size)
-    assert [v for _label, v in dash.group_select.options] == [g["id"] for g in plan.released_groups]
-    assert "Only the peer groups released" in dash.filter_box.children[1].value
+        plan = ReleasePlan.from_dict(store.load_artifact("2026", "release_plan")["plan"])
+    assert dash._wave is None, "a client's screen never loads the wave's rows"
+    assert [v for _label, v in dash.group_select.options] == [g["id"] for g in dash._publication.released_groups]
+    assert {g["id"] for g in dash._publication.released_groups} == {g["id"] for g in plan.released_groups}
+    assert "Only the peer groups published" in dash.filter_box.children[1].value
     # An attacker drives the widgets through every group it is offered and differences what
     # it reads: no organisation's score or small group's total comes out.
     from maturity.benchmarking.attacks import ReleasedFigure, attack

@@ -28,7 +28,7 @@ from maturity.dashboard.submissions import (
     new_submission,
 )
 from maturity.data.responses import read_responses
-from maturity.benchmarking.wave_models import save_wave_invariance
+from maturity.benchmarking.wave_models import save_publication, save_wave_invariance
 from maturity.data.store import BenchmarkStore
 from maturity.demo.run import DemoResult
 from maturity.errors import DataError, ParametersError
@@ -289,6 +289,7 @@ def bench(tmp_path_factory):
     path, later = build_two_wave_db(tmp_path_factory.mktemp("qcbench") / "bench.duckdb", n_orgs=240)
     with BenchmarkStore(path) as store:
         save_wave_invariance(store)  # client reports then say whether comparisons are fair
+        save_publication(store)  # ... and it is published with the wave
     return path, later
 
 
@@ -383,7 +384,7 @@ def test_the_whole_form_gives_the_client_report_result_and_one_stored_file(colle
 
 def test_only_released_groups_are_offered_and_picking_one_recomputes(collect_app):
     app = collect_app
-    released = {g["id"] for g in app.plan.released_groups}
+    released = {g["id"] for g in app.publication.released_groups}
     offered = [value for _, value in app.peer_select.options]
     assert set(offered) == released and offered[0] == "all"
     mine = [label for label, _ in app.peer_select.options if "includes you" in label]
@@ -392,11 +393,11 @@ def test_only_released_groups_are_offered_and_picking_one_recomputes(collect_app
     before = app.updates
     app.peer_select.value = chosen
     assert app.updates == before + 1 and app.results["peers"]["group_id"] == chosen
-    assert app.results["peers"]["n"] == app.plan.group(chosen)["n"]
+    assert app.results["peers"]["n"] == app.publication.group(chosen)["n"]
     # Still the client report of the same answers, now with its fairness verdict for the group.
-    demographic = next(iter(app.plan.group(chosen)["filters"]))
+    demographic = next(iter(app.publication.group(chosen)["filters"]))
     assert app.results["invariance"]["group"] == demographic
-    report = client_results(ClientParameters(client_id="quickcheck", db=app.source.db, responses=app.collect.files()[0],
+    report = client_results(ClientParameters(client_id="quickcheck", db=app.db, responses=app.collect.files()[0],
                                              peers=app.results["peers"]["filters"]))
     report.pop("provenance")
     assert json.dumps(report, sort_keys=True) == json.dumps(app.results, sort_keys=True)

@@ -43,6 +43,7 @@ __all__ = [
     "audit_wave_release",
     "save_publication",
     "wave_publication",
+    "ensure_publication",
     "save_wave_invariance",
     "wave_invariance",
 ]
@@ -322,3 +323,27 @@ def _with_data_fingerprint(store: "BenchmarkStore", wave: str, document: dict[st
     document = {**document, "data_fingerprint": store.wave_fingerprint(wave)}
     document["fingerprint"] = fingerprint(document)
     return document
+
+
+def ensure_publication(path: str | Path, wave: str | None = None, *, echo: Any = None) -> str:
+    """Publish a wave of a database file unless it has a current publication (a server
+    about to show it to clients calls this first). Returns the wave label.
+
+    Raises
+    ------
+    StoreError
+        The database cannot be opened for writing to store the publication.
+    PrivacyError
+        Nothing safe can be published with the default settings.
+    """
+    from ..data.store import BenchmarkStore
+
+    with BenchmarkStore(path, read_only=True) as store:
+        label = store.resolve_wave(wave)
+        if _stored_publication(store, label) is not None:
+            return label
+    if echo is not None:
+        echo(f"Publishing wave {label} once (what clients may see; `maturity privacy plan` does the same)...")
+    with BenchmarkStore(path) as store:
+        save_publication(store, label)
+    return label

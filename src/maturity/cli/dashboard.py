@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     from ..benchmarking.client_parameters import load_client_parameters
+    from ..benchmarking.wave_models import ensure_publication
     from ..dashboard.server import check_server_inputs, start_dashboard
 
     if args.client:
@@ -38,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     # Everything else is checked before anything listens, as a usage error (exit 2): the
     # database, the wave, the client's organisation in it, the minimum group size, the port.
     with as_usage_error(ParametersError, StoreError):
-        check_server_inputs(db=args.db, wave=args.wave, client=args.client)
+        db, label = check_server_inputs(db=args.db, wave=args.wave, client=args.client)
+        if args.client:  # a client's screen reads only the wave's published table
+            ensure_publication(db, label, echo=lambda line: print(line, flush=True))
         print("Starting the dashboard...", flush=True)
         server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
                                  host=args.host, port=args.port)

@@ -31,12 +31,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..benchmarking.wave_models import ensure_publication
     from ..dashboard.server import ENV_COLLECT, check_server_inputs, start_quickcheck
 
     # Everything rejected before the server starts comes from the options: the database,
     # the wave, the collection folder, the port (a usage error, exit 2).
     with as_usage_error(ParametersError, StoreError):
-        check_server_inputs(db=args.db, wave=args.wave)
+        db, label = check_server_inputs(db=args.db, wave=args.wave)
+        # The quick check reads only the wave's published table: publish it first if needed.
+        ensure_publication(db, label, echo=lambda line: print(line, flush=True))
         print("Starting the quick check...", flush=True)
         server = start_quickcheck(db=args.db, wave=args.wave, collect=args.collect, host=args.host, port=args.port)
     if args.collect:

@@ -85,6 +85,7 @@ def exploration_publication(
     document = tabulate(wave_release(data, segment_model), plan, segment_model=segment_model,
                         importance=importance, audit_bins=False)
     document["fingerprint"] = "exploration"
+    document["wave"] = data.wave
     return Publication(document)
 
 
