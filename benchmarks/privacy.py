@@ -1,80 +1,113 @@
-"""Speed of the confidential benchmark: a wave's release plan, its audit, and what the plan
-costs a client report.
+"""Publishing a wave once: what it costs, what it keeps useful, and what it saves each client.
 
-Goals: the audit (exact audit plus attack search) of a 5,000-organisation wave with
-10 sectors x 4 sizes x 6 regions in under 10 s; building the plan is a once-per-wave step
-(reported, no goal); a client's results with the wave's stored plan at most 10% slower than
-the same results without the plan's work (loading the stored plan, resolving the peer group
-and finding its members are timed and compared with the rest).
+Prints, for a wave of ``--orgs`` organisations (default 5,000):
 
-    python benchmarks/privacy.py [--orgs 5000]
+* publishing (plan, audit, coarsened distributions and their audit, stored): goal under
+  30 s with ``combinations: [[sector, size]]`` (``--combinations``), under 60 s with all
+  pairs of demographics (``--combinations all``); without combinations it is reported;
+* usefulness: the share of single-demographic groups of at least twice the minimum size that
+  keep their means as asked (goal >= 90%), and the percentile band a client reads for groups
+  of 50 organisations or more (goal: at most 10 points; the median and 90th percentile of the
+  widths over every released group and every organisation in it are printed);
+* per-client cost: a client's results at ``--orgs`` against the same at 600 organisations
+  (goal <= 1.5x: a client reads the published table and its own row, never the wave).
+
+    python benchmarks/privacy.py [--orgs 5000] [--combinations none|sector-size|all]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _util import best_of, report  # noqa: E402
 
 import maturity  # noqa: E402
 from maturity.benchmarking.client_parameters import ClientParameters  # noqa: E402
-from maturity.benchmarking.client_results import client_results  # noqa: E402
-from maturity.benchmarking.privacy_audit import audit_release, wave_release  # noqa: E402
-from maturity.benchmarking.release_plan import PrivacySettings, group_members  # noqa: E402
-from maturity.benchmarking.wave_models import save_release_plan, save_wave_segments, wave_release_plan, wave_segments  # noqa: E402
-from maturity.data.population import wave_from_store  # noqa: E402
+from maturity.benchmarking.release_plan import PrivacySettings  # noqa: E402
+from maturity.benchmarking.wave_models import save_publication, save_wave_segments  # noqa: E402
+from maturity.clients.results import client_results  # noqa: E402
 from maturity.data.store import BenchmarkStore  # noqa: E402
+from maturity.published.placement import place  # noqa: E402
+
+
+def build(folder: Path, n_orgs: int, settings: PrivacySettings) -> tuple[Path, float, dict, object]:
+    fw = maturity.load_framework()
+    bench = maturity.generate_benchmark(n_orgs, seed=11)
+    db = folder / f"bench{n_orgs}.duckdb"
+    with BenchmarkStore(db) as store:
+        store.import_responses(bench.responses, fw, "2026")
+        save_wave_segments(store, "2026")
+        start = time.perf_counter()
+        document, audit = save_publication(store, "2026", settings)
+        seconds = time.perf_counter() - start
+    return db, seconds, document, bench
+
+
+def band_widths(document: dict, bench, fw) -> list[float]:
+    """The band every organisation of every released group of 50 or more would read."""
+    responses = fw.by_id(bench.responses)
+    scores = maturity.score_responses(responses, fw)["index"]
+    widths = []
+    for g in document["groups"]:
+        if not g["released"] or g["n"] < 50 or not g["scores"]["index"]["distribution"]:
+            continue
+        dist = g["scores"]["index"]["distribution"]
+        mask = np.ones(len(responses), dtype=bool)
+        for key, values in g["filters"].items():
+            mask &= responses[key].isin(values).to_numpy()
+        for value in scores[mask].dropna():
+            widths.append(place(value, dist).width)
+    return widths
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, default=5000)
+    parser.add_argument("--combinations", choices=["none", "sector-size", "all"], default="none")
     args = parser.parse_args()
     fw = maturity.load_framework()
-    sizes = {d.id: len(d.values) for d in fw.demographics}
-    print(f"wave of {args.orgs} organisations, demographics {sizes}")
-    bench = maturity.generate_benchmark(args.orgs, seed=11)
+    demographics = [d.id for d in fw.demographics]
+    combos = {"none": [], "sector-size": [["sector", "size"]],
+              "all": [list(c) for c in itertools.combinations(demographics, 2)]}[args.combinations]
+    settings = PrivacySettings.from_mapping({"combinations": combos})
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.duckdb"
-        with BenchmarkStore(db) as store:
-            store.import_responses(bench.responses, fw, "2026")
-            save_wave_segments(store, "2026")
-            data = wave_from_store(store, "2026")
-            release = wave_release(data, wave_segments(store, "2026", data))
-            start = time.perf_counter()
-            plan = release.plan(PrivacySettings())
-            plan_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            audit = audit_release(release, plan)
-            audit_seconds = time.perf_counter() - start
-            save_release_plan(store, "2026", PrivacySettings())
-        print(f"plan: {plan_seconds:.2f} s, {len(plan.released_groups)} groups released, "
-              f"{100 * plan.share_as_asked:.0f}% of single-demographic groups as asked; audit safe: {audit.safe}")
-        ok &= report("audit of the wave's release (exact audit + attack search)", audit_seconds, 10.0, " s")
-        ok &= audit.safe
+        db, seconds, document, bench = build(Path(tmp), args.orgs, settings)
+        released = [g for g in document["groups"] if g["released"]]
+        print(f"wave of {args.orgs} organisations, combinations {combos or 'none'}: "
+              f"{len(released)} groups published, fingerprint {document['fingerprint']}")
+        goal = {"none": 30.0, "sector-size": 30.0, "all": 60.0}[args.combinations]
+        ok &= report("publishing the wave (plan, audits, distributions, stored)", seconds, goal, " s")
+
+        large = [v for v in document["values"] if v["n"] >= 2 * document["settings"]["min_group_size"]]
+        share = float(np.mean([v["as_asked"] for v in large])) if large else 1.0
+        ok &= report("single-demographic groups of 2x the minimum or more, means as asked", share, 0.90,
+                     lower_is_better=False)
+        widths = band_widths(document, bench, fw)
+        if widths:
+            print(f"percentile bands in groups of 50+: median {np.median(widths):.1f}, "
+                  f"90th percentile {np.percentile(widths, 90):.1f}, widest {max(widths):.1f} points "
+                  f"({100 * np.mean(np.array(widths) <= 10):.0f}% at most 10 points)")
+            ok &= report("percentile band in groups of 50+ (median width)", float(np.median(widths)), 10.0, " points")
 
         org = str(bench.responses["respondent_id"].iloc[0])
         sector = str(bench.responses["sector"].iloc[0])
-        params = ClientParameters(client_id="bench", db=db, organisation=org, peers={"sector": (sector,)})
-        total = best_of(lambda: client_results(params), repeat=3)
-
-        with BenchmarkStore(db, read_only=True) as store:
-            # What client results do for the plan, on the store they already hold open:
-            # load the stored plan, resolve the peer group, find its members.
-            def plan_work() -> None:
-                plan = wave_release_plan(store, "2026", data, None, min_group_size=5)
-                group, _note = plan.resolve({"sector": (sector,)}, data.responses, data.scores, client_id=org)
-                group_members(data.responses, plan.population(data.responses, data.scores), group["filters"])
-
-            privacy = best_of(plan_work, repeat=5)
-        print(f"client results: {total:.2f} s, of which the release plan (load + resolve) {privacy:.3f} s")
-        ok &= report("client results: slowdown from the release plan", privacy / max(total - privacy, 1e-9), 0.10)
+        big = best_of(lambda: client_results(ClientParameters(client_id="b", db=db, organisation=org,
+                                                              peers={"sector": (sector,)})), repeat=3)
+        small_db, _s, _d, small = build(Path(tmp), 600, PrivacySettings())
+        org600 = str(small.responses["respondent_id"].iloc[0])
+        base = best_of(lambda: client_results(ClientParameters(client_id="b", db=small_db, organisation=org600,
+                                                               peers={"sector": (sector,)})), repeat=3)
+        print(f"client results: {big:.3f} s at {args.orgs} organisations, {base:.3f} s at 600")
+        ok &= report(f"client results at {args.orgs} against 600 organisations", big / base, 1.5, "x")
     return 0 if ok else 1
 
 

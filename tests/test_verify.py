@@ -92,7 +92,8 @@ def test_results_record_what_they_were_made_from(batch):
     assert prov["framework"]["id"] == "towards-maturity-6" and prov["framework"]["file"] is None
     assert prov["parameters"]["organisation"] == client["organisation"]
     assert prov["parameters"]["peers"] == client["peers"]
-    assert prov["seeds"] == {"bootstrap": 2026, "segments": 2026, "importance": 0, "n_boot": 2000}
+    # Percentiles are read from the published bins: no bootstrap, so no bootstrap seed.
+    assert prov["seeds"] == {"segments": 2026, "importance": 0, "n_boot": 0}
     assert prov["segments"] == {"source": "fitted", "fingerprint": None}
     assert prov["responses_fingerprint"] is None
     assert {"python", "numpy", "pandas", "scipy", "scikit-learn", "duckdb"} <= set(prov["environment"])
@@ -213,5 +214,5 @@ def test_the_method_section_shows_the_fingerprints(batch):
     assert f"data fingerprint `{short}`" in text and "wave 2026" in text
     assert f"`{results['provenance']['framework']['fingerprint'][:19]}`" in text
     assert "a segment model fitted on the wave (seed 2026)" in text
-    assert "bootstrap 2026, segments 2026, importance 0" in text and "`maturity verify`" in text
+    assert "segments 2026, importance 0" in text and "bootstrap" not in text and "`maturity verify`" in text
     assert provenance_markdown({k: v for k, v in results.items() if k != "provenance"}) == ""

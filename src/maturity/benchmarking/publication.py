@@ -52,6 +52,9 @@ PUBLICATION_SCHEMA = "maturity/publication/1"
 _MAX_ROUNDS = 20
 #: Exposures looked for in one round of the distributions' audit (one bin merged for each).
 _EXPOSURES_PER_ROUND = 1
+#: Branch-and-bound nodes for one search of the distributions' audit: a search that cannot
+#: settle within it coarsens the finest group (safe either way, and bounded by a count).
+_BIN_NODE_LIMIT = 500
 #: Rounds of the distributions' audit at most per score (each merges at least one bin).
 _MAX_BIN_ROUNDS = 2000
 
@@ -280,7 +283,7 @@ def _audit_bins(
                     if b.counts[i]:
                         rows.append(_row(position, members[gid].index[pos == i]))
                         owners.append(gid)
-            exposures = find_exposures(np.vstack(rows), k) if rows and audit else []
+            exposures = find_exposures(np.vstack(rows), k, node_limit=_BIN_NODE_LIMIT) if rows and audit else []
             if not exposures:
                 break
             used = sorted({owners[i] for i in exposures[0].sets if owners[i] is not None})

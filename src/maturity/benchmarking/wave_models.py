@@ -24,6 +24,7 @@ from ..config import DEFAULT_SEED
 from ..data.population import wave_from_store
 from ..errors import MaturityError, PrivacyError
 from .privacy_audit import AuditReport, audit_release, wave_release
+from .provenance import document_fingerprint
 from .publication import PUBLICATION_ARTIFACT, fingerprint, publish_wave
 from .release_plan import PLAN_ARTIFACT, PrivacySettings, ReleasePlan
 
@@ -91,6 +92,7 @@ def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | No
             preload_segments(document)
     if _stored_publication(store, wave) is None:
         document["publication"] = wave_publication(store, wave, data)
+        document["segments_fingerprint"] = _segments_fingerprint(store, wave)
     return document if len(document) > 1 else None
 
 
@@ -102,7 +104,7 @@ def preload_segments(document: Mapping[str, Any]) -> None:
     if "model" in document:
         _FITTED_SEGMENTS[key] = SegmentModel.from_dict(document["model"])
     if "publication" in document:
-        _BUILT_PUBLICATIONS[key] = document["publication"]
+        _BUILT_PUBLICATIONS[(*key, document.get("segments_fingerprint"))] = document["publication"]
 
 
 def fit_segments(data: "BenchmarkData", *, random_state: int = DEFAULT_SEED) -> Any | None:
@@ -269,10 +271,17 @@ _BUILT_PUBLICATIONS: dict[tuple, dict[str, Any]] = {}
 
 
 def _stored_publication(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
+    """The stored table when it was published from the wave and segment model as they are now."""
     stored = store.load_artifact(wave, PUBLICATION_ARTIFACT)
-    if stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
+    if (stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat()
+            and stored.get("segments") == _segments_fingerprint(store, wave)):
         return stored["document"]
     return None
+
+
+def _segments_fingerprint(store: "BenchmarkStore", wave: str) -> str | None:
+    saved = store.load_artifact(wave, "segments")
+    return None if saved is None else document_fingerprint(saved)
 
 
 def save_publication(
@@ -297,7 +306,8 @@ def save_publication(
     modified = store.wave_modified(wave).isoformat()
     store.save_artifact(wave, PLAN_ARTIFACT, {"plan": report.plan.to_dict(), "wave_modified": modified,
                                               "audit": {"safe": report.safe, "exposures": report.exposures}})
-    store.save_artifact(wave, PUBLICATION_ARTIFACT, {"document": document, "wave_modified": modified})
+    store.save_artifact(wave, PUBLICATION_ARTIFACT, {"document": document, "wave_modified": modified,
+                                                     "segments": _segments_fingerprint(store, wave)})
     return document, report
 
 
@@ -307,7 +317,7 @@ def wave_publication(store: "BenchmarkStore", wave: str, data: "BenchmarkData | 
     stored = _stored_publication(store, wave)
     if stored is not None:
         return stored
-    key = _segments_key(store, wave)
+    key = (*_segments_key(store, wave), _segments_fingerprint(store, wave))
     if key not in _BUILT_PUBLICATIONS:
         data = data if data is not None else wave_from_store(store, wave)
         model = wave_segments(store, wave, data)

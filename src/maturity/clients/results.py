@@ -170,7 +170,7 @@ def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[s
     results = build_client_results(publication, client, params, fw, history=history)
     results["provenance"] = client_provenance(
         params, store, wave, fw, results,
-        seeds={"bootstrap": DEFAULT_SEED, "segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},
+        seeds={"segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},
         data_fingerprint=publication.document.get("data_fingerprint"),
     )
     return results
