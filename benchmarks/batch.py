@@ -37,7 +37,7 @@ from _util import report  # noqa: E402
 
 import maturity  # noqa: E402
 from maturity.batch.runner import run_batch  # noqa: E402
-from maturity.benchmarking.wave_models import save_release_plan, save_wave_segments  # noqa: E402
+from maturity.benchmarking.wave_models import save_publication, save_wave_segments  # noqa: E402
 from maturity.data.store import BenchmarkStore  # noqa: E402
 from maturity.demo.clients import pick_demo_clients, write_client_files  # noqa: E402
 
@@ -50,7 +50,7 @@ def prepare(root: Path, n_clients: int) -> list[Path]:
     with BenchmarkStore(db) as store:
         store.import_responses(bench.responses, bench.framework, "2026")
         save_wave_segments(store, "2026")
-        save_release_plan(store, "2026")
+        save_publication(store, "2026")
     return write_client_files(root / "parameters" / "clients", clients, db)
 
 

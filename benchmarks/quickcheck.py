@@ -30,7 +30,7 @@ from _util import report  # noqa: E402
 
 from maturity.benchmarking.release_plan import PrivacySettings  # noqa: E402
 from maturity.benchmarking.wave_models import (  # noqa: E402
-    save_release_plan,
+    save_publication,
     save_wave_invariance,
     save_wave_segments,
 )
@@ -101,7 +101,7 @@ def build_demo_database(path: Path, n: int, seed: int = 2026) -> None:
         for label, wave in zip(DEMO_WAVES, (earlier, later)):
             store.import_responses(wave.responses, framework, label)
         save_wave_segments(store, DEMO_WAVES[-1], random_state=seed)
-        save_release_plan(store, DEMO_WAVES[-1], PrivacySettings())
+        save_publication(store, DEMO_WAVES[-1], PrivacySettings())
         save_wave_invariance(store, DEMO_WAVES[-1])
 
 

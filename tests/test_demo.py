@@ -97,16 +97,20 @@ def test_demo_runs_client_reports_through_the_batch(demo_run):
     assert str(out / "manifest.json") in result.stdout and "2 ok, 0 failed, 0 skipped" in result.stdout
 
 
-def test_demo_stores_an_audited_release_plan(demo_run, capsys):
+def test_demo_publishes_its_wave_once(demo_run, capsys):
     from maturity.cli import main
 
     out, result = demo_run
-    assert "release plan:" in result.stdout and "audit passed" in result.stdout
+    assert "published:" in result.stdout and "audit passed" in result.stdout
     assert main(["privacy", "audit", "--db", str(out / "benchmark.duckdb"), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["safe"] is True
     results = json.loads(next((out / "clients").glob("*/results.json")).read_text(encoding="utf-8"))
-    assert results["privacy"]["method"] == "release plan with exact disclosure audit"
+    assert results["privacy"]["method"] == "published once per wave, with exact disclosure audit"
+    # Every client report reads the one published table of the wave.
+    fingerprints = {json.loads(p.read_text(encoding="utf-8"))["privacy"]["publication_fingerprint"]
+                    for p in (out / "clients").glob("*/results.json")}
+    assert len(fingerprints) == 1
 
 
 @pytest.mark.browser

@@ -166,14 +166,6 @@ def _peers_phrase(comparison: PeerComparison, n: int) -> str:
     return f"the {n:,} organisations in the wave"
 
 
-def _share(percent: float, count: int, n: int) -> str:
-    """A percentage of peers as shown: never "0%" for some or "100%" for not all."""
-    shown = _r(percent)
-    if 0 < count < n:
-        shown = min(max(shown, 1), 99)
-    return f"{shown}%"
-
-
 def _gap_phrase(client: float, point: float, label: str) -> str:
     diff = _r(point) - _r(client)
     if diff > 0:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Bins", "coarsen", "bin_of", "merge_bin"]
+__all__ = ["Bins", "coarsen", "bin_of"]
 
 #: Grid of possible bin edges, in score points.
 DEFAULT_STEP = 1.0
@@ -121,21 +121,4 @@ def coarsen(
             running = 0
     edges.append(high)
     counts.append(running)
-    return Bins(tuple(edges), tuple(counts))
-
-
-def merge_bin(bins: Bins, position: int) -> Bins:
-    """``bins`` with bin ``position`` merged into its smaller neighbour."""
-    n = len(bins.counts)
-    if n < 2:
-        return bins
-    if position == 0:
-        other = 1
-    elif position == n - 1:
-        other = n - 2
-    else:
-        other = position - 1 if bins.counts[position - 1] <= bins.counts[position + 1] else position + 1
-    lo, hi = sorted((position, other))
-    counts = [*bins.counts[:lo], bins.counts[lo] + bins.counts[hi], *bins.counts[hi + 1:]]
-    edges = [*bins.edges[: lo + 1], *bins.edges[hi + 1:]]
     return Bins(tuple(edges), tuple(counts))

@@ -1,9 +1,9 @@
 """Models fitted once per wave and shared by its client results: the segmentation that
 places a client in a segment, and the strand importance that weights its priorities.
 
-The wave's release plan (what clients may see, :mod:`maturity.benchmarking.release_plan`)
-is the one stored with it (``maturity privacy plan``, :func:`save_release_plan`); without
-one, the default plan is built once per process (:func:`wave_release_plan`).
+The wave's published table (what clients may see, :mod:`maturity.benchmarking.publication`)
+is the one stored with it (``maturity privacy plan``, :func:`save_publication`); without a
+current one, the default table is built once per process (:func:`wave_publication`).
 
 A wave's segmentation is the one saved with it (``maturity segment --db`` or
 :func:`save_wave_segments`); without one, the default segmentation is fitted on the wave,
@@ -22,7 +22,7 @@ from ..analysis.drivers import strand_importance
 from ..analysis.segments import SegmentModel, load_segments, save_segments
 from ..config import DEFAULT_SEED
 from ..data.population import wave_from_store
-from ..errors import MaturityError, PrivacyError
+from ..errors import MaturityError
 from .privacy_audit import AuditReport, audit_release, wave_release
 from .provenance import document_fingerprint
 from .publication import PUBLICATION_ARTIFACT, fingerprint, publish_wave
@@ -39,8 +39,6 @@ __all__ = [
     "preload_segments",
     "save_wave_segments",
     "wave_importance",
-    "wave_release_plan",
-    "save_release_plan",
     "audit_wave_release",
     "save_publication",
     "wave_publication",
@@ -80,9 +78,9 @@ def wave_segments(store: "BenchmarkStore", wave: str, data: "BenchmarkData") -> 
 
 
 def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
-    """Fit a wave's default segmentation, and build its default release plan, once for many
-    clients (a batch): a JSON-safe document for :func:`preload_segments`, or None when the
-    wave has a saved model and a current stored plan (the clients load those)."""
+    """Fit a wave's default segmentation, and build its default published table, once for
+    many clients (a batch): a JSON-safe document for :func:`preload_segments`, or None when
+    the wave has a saved model and a current stored table (the clients load those)."""
     document: dict[str, Any] = {"key": list(_segments_key(store, wave))}
     data = wave_from_store(store, wave)
     if load_segments(store, wave) is None:
@@ -97,8 +95,8 @@ def segments_to_share(store: "BenchmarkStore", wave: str) -> dict[str, Any] | No
 
 
 def preload_segments(document: Mapping[str, Any]) -> None:
-    """Make the model (and release plan) from :func:`segments_to_share` the ones
-    :func:`wave_segments` and :func:`wave_release_plan` return for its wave in this process
+    """Make the model (and published table) from :func:`segments_to_share` the ones
+    :func:`wave_segments` and :func:`wave_publication` return for its wave in this process
     (as long as the wave is unchanged)."""
     key = tuple(document["key"])
     if "model" in document:
@@ -141,63 +139,12 @@ def wave_importance(data: "BenchmarkData") -> pd.Series | None:
 
 # --- release plans ---------------------------------------------------------------------------
 
-#: Release plans built for waves without a stored one, by (segments key, minimum group size);
-#: a batch builds the default one once and its workers preload it (:func:`preload_segments`).
-_BUILT_PLANS: dict[tuple, ReleasePlan] = {}
-
-
 def _stored_plan(store: "BenchmarkStore", wave: str) -> dict[str, Any] | None:
-    """The plan document stored with the wave, when it was built on the wave as it is now."""
+    """The plan document stored with the wave's publication, when it was built on the wave as it is now."""
     stored = store.load_artifact(wave, PLAN_ARTIFACT)
     if stored is not None and stored.get("wave_modified") == store.wave_modified(wave).isoformat():
         return stored
     return None
-
-
-def wave_release_plan(
-    store: "BenchmarkStore", wave: str, data: "BenchmarkData", segment_model: Any | None, *, min_group_size: int
-) -> ReleasePlan:
-    """The wave's stored release plan, else one built from the wave (once per process).
-
-    Raises
-    ------
-    PrivacyError
-        The stored plan failed its audit (figures forced into it by the settings expose
-        an organisation): nothing of the wave may be released until it is fixed.
-    """
-    stored = _stored_plan(store, wave)
-    if stored is not None:
-        if not stored.get("audit", {}).get("safe", False):
-            raise PrivacyError(
-                f"the release plan of wave {wave} fails its privacy audit, so no client figures are released; "
-                f"run 'maturity privacy audit --db {store.path} --wave {wave}' to see why"
-            )
-        return ReleasePlan.from_dict(stored["plan"])
-    key = (*_segments_key(store, wave), int(min_group_size))
-    if key not in _BUILT_PLANS:
-        _BUILT_PLANS[key] = wave_release(data, segment_model).plan(PrivacySettings(min_group_size=min_group_size))
-    return _BUILT_PLANS[key]
-
-
-def save_release_plan(
-    store: "BenchmarkStore", wave: str | None = None, settings: PrivacySettings | None = None
-) -> tuple[ReleasePlan, AuditReport]:
-    """Build a wave's release plan, audit it and store both with the wave.
-
-    The plan is stored even when its audit fails (then client results of the wave are
-    refused until the settings are fixed). Returns ``(plan, audit report)``.
-    """
-    wave = store.resolve_wave(wave)
-    data = wave_from_store(store, wave)
-    release = wave_release(data, wave_segments(store, wave, data))
-    plan = release.plan(settings or PrivacySettings())
-    report = audit_release(release, plan)
-    store.save_artifact(wave, PLAN_ARTIFACT, {
-        "plan": plan.to_dict(),
-        "wave_modified": store.wave_modified(wave).isoformat(),
-        "audit": {"safe": report.safe, "exposures": report.exposures},
-    })
-    return plan, report
 
 
 def audit_wave_release(

@@ -68,8 +68,6 @@ VIEWS = (
 )
 #: Views only researchers see (whole-wave, row-level analyses).
 RESEARCHER_VIEWS = (("reliability", "Reliability"), ("learners", "Learners"))
-#: Bootstrap draws of the percentile interval: fewer than a report, for a live screen.
-DASHBOARD_N_BOOT = 1000
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -153,9 +151,8 @@ class Dashboard:
         Initial wave (default: the client's wave, else the latest).
     min_group_size : int, optional
         Privacy threshold (default: the client's, else ``DEFAULT_MIN_GROUP_SIZE``; never below 3).
-    n_boot : int
-        Bootstrap draws of the percentile interval.
     seed : int
+        Seed of the researcher's segment map.
     """
 
     def __init__(
@@ -165,7 +162,6 @@ class Dashboard:
         client: ClientParameters | str | Path | None = None,
         wave: str | None = None,
         min_group_size: int | None = None,
-        n_boot: int = DASHBOARD_N_BOOT,
         seed: int = DEFAULT_SEED,
     ) -> None:
         if client is not None and not isinstance(client, ClientParameters):
@@ -173,7 +169,6 @@ class Dashboard:
         self.client_params: ClientParameters | None = client
         self.client_mode = client is not None
         self.source = DashboardData(db)
-        self.n_boot = n_boot
         self.seed = seed
         base_min = client.min_group_size if client else DEFAULT_MIN_GROUP_SIZE
         self.min_group_size = check_min_group_size(min_group_size if min_group_size is not None else base_min)
