@@ -123,3 +123,22 @@ def test_html_deliverables_are_self_contained_and_read_as_documents(demo_run):
 @needs_browser
 def test_pdf_deliverables_keep_headings_with_their_figures(demo_run, tmp_path):
     check_pdf_pages(demo_pages(demo_run[0]), tmp_path)
+
+
+def test_client_reports_say_what_their_learners_say(demo_run):
+    """The demo's wave has a learners' survey: each client's results set its own staff's answers
+    against the published figures of its peer group's learners, or say why not."""
+    out, _result = demo_run
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / "clients").glob("*/results.json"))]
+    assert results and all("learners" in r for r in results)
+    shown = [r for r in results if r["learners"]["shown"]]
+    assert shown, [r["learners"].get("reason") for r in results]
+    for r in shown:
+        block = r["learners"]
+        assert block["n_learners"] >= block["min_learners"]
+        assert block["peers"]["n_organisations"] >= block["min_group_size"] > r["peers"]["min_group_size"]
+        html = (out / "clients" / r["client_id"] / "report.html").read_text(encoding="utf-8")
+        assert "What your learners say" in html
+    for r in results:
+        if not r["learners"]["shown"]:
+            assert r["learners"]["reason"]

@@ -31,11 +31,11 @@ from ..data.learner_tables import has_learners, learner_choice_counts, learner_f
 from ..data.store import BenchmarkStore
 from ..framework import Framework
 from ..values import json_safe
+from .learner_block import BLOCK_TITLE, compose_learner_voice, withheld_block
 
 __all__ = ["LearnerAggregates", "wave_learner_aggregates", "learner_figures", "compose_learner_voice",
            "learner_voice_block", "BLOCK_TITLE"]
 
-BLOCK_TITLE = "What your learners say"
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,6 @@ def wave_learner_aggregates(store: BenchmarkStore, wave: str | int | None = None
         return None
     return LearnerAggregates(learner_framework(store, wave), learner_organisation_summary(store, wave),
                              learner_choice_counts(store, wave))
-
-
-def _withheld(reason: str, **extra: Any) -> dict[str, Any]:
-    return json_safe({"title": BLOCK_TITLE, "shown": False, "reason": reason, **extra})
 
 
 def _pooled(part: pd.DataFrame | None, min_learners: int, min_group_size: int) -> dict[str, Any]:
@@ -137,48 +133,6 @@ def _choices(aggregates: LearnerAggregates, ids: list[str], min_learners: int, m
     return out
 
 
-def compose_learner_voice(own: Mapping[str, Any], peers: Mapping[str, Any], *, min_learners: int,
-                          min_group_size: int, peer_label: str = "your peer group") -> dict[str, Any]:
-    """The client block from the client's own figures and its peer group's figures (both
-    :func:`learner_figures`): the step a report takes at read time, e.g. from a published
-    table holding the peer group's figures."""
-    base = {"min_learners": min_learners, "min_group_size": min_group_size}
-    n_own = int(own.get("n_learners") or 0)
-    if not own.get("shown"):
-        return _withheld(f"fewer than {min_learners} of your staff answered the learners' survey; learner figures "
-                         f"need at least {min_learners}", n_learners=n_own, **base)
-    if not peers.get("shown"):
-        return _withheld(f"fewer than {min_group_size} organisations of {peer_label} have at least {min_learners} "
-                         "learners answering", n_learners=n_own, **base)
-
-    def pair(section: str, key: str, extra: tuple[str, ...]) -> dict[str, Any]:
-        mine, theirs = own[section][key], peers[section].get(key, {})
-        return {"id": key, **{e: mine.get(e) for e in extra}, "own": mine["mean"], "own_n": mine["n"],
-                "peers": theirs.get("mean"), "peers_n": theirs.get("n", 0),
-                "peers_organisations": theirs.get("organisations", 0)}
-
-    items = []
-    for key, mine in own["items"].items():
-        row = pair("items", key, ("text", "mirrors"))
-        row["own_favourable"], row["peers_favourable"] = mine["favourable"], peers["items"].get(key, {}).get("favourable")
-        items.append(row)
-    choices = []
-    for key, mine in own["choices"].items():
-        theirs = peers["choices"].get(key, {"n": None, "shares": {}})
-        choices.append({"id": key, "question": mine["question"], "own_n": mine["n"],
-                        "peers_n": theirs["n"] if any(v is not None for v in theirs["shares"].values()) else None,
-                        "values": [{"value": v, "own_share": mine["shares"][v], "peers_share": theirs["shares"].get(v)}
-                                   for v in mine["values"]]})
-    return json_safe({
-        "title": BLOCK_TITLE, "shown": True, "reason": None, "n_learners": n_own, **base,
-        "peers": {"label": peer_label, "n_organisations": peers["n_organisations"], "n_learners": peers["n_learners"]},
-        "scales": [pair("scales", key, ("name",)) for key in own["scales"]],
-        "items": items,
-        "barriers": [pair("barriers", key, ("name",)) for key in own["barriers"]],
-        "choices": choices,
-    })
-
-
 def learner_voice_block(
     organisation_id: str,
     aggregates: LearnerAggregates,
@@ -216,7 +170,7 @@ def learner_voice_block(
     if not own["shown"]:
         counts = aggregates.summary.loc[aggregates.summary["organisation_id"] == organisation_id, "n_learners"]
         n_own = int(counts.iloc[0]) if len(counts) else 0
-        return _withheld(f"{n_own} of your staff answered the learners' survey; learner figures need at least "
+        return withheld_block(f"{n_own} of your staff answered the learners' survey; learner figures need at least "
                          f"{min_learners}", n_learners=n_own, min_learners=min_learners, min_group_size=min_group_size)
     peers = learner_figures(aggregates, {str(p) for p in peer_ids} - {organisation_id}, min_learners=min_learners,
                             min_group_size=min_group_size)

@@ -33,12 +33,14 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_MIN_LEARNERS
 from ..errors import PrivacyError
 from ..framework import INDEX_COLUMN, Framework
 from ..framework_document import framework_to_dict
 from ..values import float_or_none, json_safe
 from .achievers import achievers_vs_others
 from .coarsening import Bins, bin_of, coarsen
+from .learner_voice import learner_figures
 from .disclosure_audit import find_exposures
 from .privacy_audit import AuditReport, WaveRelease, audit_release
 from .release_plan import PrivacySettings, ReleasePlan, group_members, score_sets
@@ -66,6 +68,7 @@ def publish_wave(
     segment_model: Any | None = None,
     importance: pd.Series | Mapping[str, float] | None = None,
     invariance: Mapping[str, Any] | None = None,
+    learners: Any | None = None,
 ) -> tuple[dict[str, Any], AuditReport]:
     """Build, audit and fingerprint the published table of a wave.
 
@@ -79,6 +82,9 @@ def publish_wave(
         Strand importance (drivers of outcomes); None: equal weights.
     invariance : mapping, optional
         Invariance verdicts per demographic.
+    learners : LearnerAggregates, optional
+        The wave's learner level (:func:`maturity.benchmarking.learner_voice.wave_learner_aggregates`):
+        each released group then publishes its learners' figures.
 
     Returns
     -------
@@ -89,7 +95,8 @@ def publish_wave(
     settings = settings or PrivacySettings()
     plan = release.plan(settings)
     report = _passing_plan(release, plan)
-    document = tabulate(release, plan, segment_model=segment_model, importance=importance, invariance=invariance)
+    document = tabulate(release, plan, segment_model=segment_model, importance=importance, invariance=invariance,
+                        learners=learners)
     document["audit"]["safe"] = report.safe
     document["fingerprint"] = fingerprint(document)
     return document, report
@@ -103,6 +110,7 @@ def tabulate(
     importance: pd.Series | Mapping[str, float] | None = None,
     invariance: Mapping[str, Any] | None = None,
     audit_bins: bool = True,
+    learners: Any | None = None,
 ) -> dict[str, Any]:
     """The table of figures a plan releases (see the module notes).
 
@@ -125,6 +133,11 @@ def tabulate(
             sets_of[g["id"]] = sets
             entry["n"] = int(len(members))
             entry["scores"] = {s: _score_figures(scores[s], sets, g["figures"]) for s in score_ids}
+            if learners is not None:
+                # Every member counts, the client too: one more organisation than the minimum,
+                # so that a client subtracting its own learners still leaves the minimum.
+                entry["learners"] = learner_figures(learners, members.astype(str), min_learners=DEFAULT_MIN_LEARNERS,
+                                                    min_group_size=settings.min_group_size + 1)
         groups.append(entry)
     problem = _audit_bins(plan, groups, sets_of, scores[score_ids], index.index, release, audit=audit_bins)
     if problem:
@@ -144,6 +157,8 @@ def tabulate(
         "invariance": dict(invariance) if invariance else None,
         "audit": {"safe": False, "plan_fingerprint": plan.fingerprint, "bin_rungs": bins_report_merges(groups)},
     }
+    if learners is not None:
+        document["learners"] = {"min_learners": DEFAULT_MIN_LEARNERS, "framework": learners.framework.id}
     if not audit_bins:
         document["exploration"] = True
     return json_safe(document)

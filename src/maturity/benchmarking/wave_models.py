@@ -24,6 +24,7 @@ from ..config import DEFAULT_SEED
 from ..data.population import wave_from_store
 from ..errors import MaturityError
 from .privacy_audit import AuditReport, audit_release, wave_release
+from .learner_voice import wave_learner_aggregates
 from .provenance import document_fingerprint
 from .publication import PUBLICATION_ARTIFACT, fingerprint, publish_wave
 from .release_plan import PLAN_ARTIFACT, PrivacySettings, ReleasePlan
@@ -248,7 +249,8 @@ def save_publication(
     model = wave_segments(store, wave, data)
     release = wave_release(data, model)
     document, report = publish_wave(release, settings or PrivacySettings(), segment_model=model,
-                                    importance=wave_importance(data), invariance=wave_invariance(store, wave))
+                                    importance=wave_importance(data), invariance=wave_invariance(store, wave),
+                                    learners=wave_learner_aggregates(store, wave))
     document = _with_data_fingerprint(store, wave, document)
     modified = store.wave_modified(wave).isoformat()
     store.save_artifact(wave, PLAN_ARTIFACT, {"plan": report.plan.to_dict(), "wave_modified": modified,
@@ -270,7 +272,8 @@ def wave_publication(store: "BenchmarkStore", wave: str, data: "BenchmarkData | 
         model = wave_segments(store, wave, data)
         document, _report = publish_wave(
             wave_release(data, model), PrivacySettings(), segment_model=model,
-            importance=wave_importance(data), invariance=wave_invariance(store, wave))
+            importance=wave_importance(data), invariance=wave_invariance(store, wave),
+            learners=wave_learner_aggregates(store, wave))
         _BUILT_PUBLICATIONS[key] = _with_data_fingerprint(store, wave, document)
     return _BUILT_PUBLICATIONS[key]
 

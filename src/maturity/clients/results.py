@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
 
+from ..benchmarking.learner_voice import learner_figures, wave_learner_aggregates
 from ..benchmarking.peers import check_peer_filters
 from ..benchmarking.provenance import client_provenance
 from ..benchmarking.privacy_audit import wave_release
@@ -167,7 +168,14 @@ def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[s
         client = client_from_survey(own, fw)
         history = None  # a file's claimed id must not unlock a stored organisation's history
     publication = Publication(wave_publication(store, wave))
-    results = build_client_results(publication, client, params, fw, history=history)
+    own_learners = None
+    if client.in_benchmark and publication.document.get("learners"):
+        aggregates = wave_learner_aggregates(store, wave)  # the client's own staff, nobody else's
+        if aggregates is not None:
+            own_learners = learner_figures(aggregates, [client.id],
+                                           min_learners=int(publication.document["learners"]["min_learners"]),
+                                           min_group_size=1)
+    results = build_client_results(publication, client, params, fw, history=history, own_learners=own_learners)
     results["provenance"] = client_provenance(
         params, store, wave, fw, results,
         seeds={"segments": DEFAULT_SEED, "importance": IMPORTANCE_SEED},

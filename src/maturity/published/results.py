@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.segments import classify
+from ..benchmarking.learner_block import compose_learner_voice
 from ..benchmarking.advice import normalise_importance, pick_actions, rank_priorities, write_findings
 from ..benchmarking.peers import (
     COMPARISON_COLUMNS,
@@ -95,6 +96,7 @@ def build_client_results(
     framework: Framework,
     *,
     history: pd.DataFrame | None = None,
+    own_learners: Mapping[str, Any] | None = None,
     n_priorities: int = 3,
     actions_per_priority: int = 2,
 ) -> dict[str, Any]:
@@ -112,6 +114,10 @@ def build_client_results(
         The wave's framework.
     history : DataFrame, optional
         The organisation's own scores in the waves it took part in (oldest first).
+    own_learners : mapping, optional
+        The organisation's own learner figures (its staff's survey), when the wave has a
+        learner level: "What your learners say" then sets them against the published
+        figures of the peer group's learners.
     n_priorities, actions_per_priority : int
 
     Returns
@@ -240,6 +246,11 @@ def build_client_results(
         },
         "generated_by": f"maturity {__version__}",
     }
+    learner_settings = publication.document.get("learners")
+    if learner_settings and own_learners is not None:
+        results["learners"] = compose_learner_voice(
+            own_learners, group.get("learners") or {"shown": False}, min_learners=int(learner_settings["min_learners"]),
+            min_group_size=publication.min_group_size + 1, peer_label=comparison.description)
     invariance = invariance_for(results, publication.invariance)
     if invariance is not None:
         results["invariance"] = invariance

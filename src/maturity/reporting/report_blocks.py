@@ -15,8 +15,10 @@ from typing import Any, Mapping
 
 from ..benchmarking.achievers import likelihood_text
 from ..benchmarking.advice import fmt_score, ordinal
+from .learner_blocks import learner_voice_html
 
 __all__ = [
+    "learners",
     "report_title",
     "title_markdown",
     "headlines_markdown",
@@ -449,6 +451,12 @@ def achievers(results: Mapping[str, Any]):
 def achievers_table(results: Mapping[str, Any]):
     """Display object of :func:`achievers_table_html`."""
     return _html(achievers_table_html(results))
+
+
+def learners(results: Mapping[str, Any]):
+    """Display object of "What your learners say" (empty when the wave has no learners' survey)."""
+    block = results.get("learners")
+    return _html(learner_voice_html(block)) if block else _md("")
 
 
 def priorities(results: Mapping[str, Any]):
