@@ -197,7 +197,8 @@ def test_a_client_surface_cannot_reach_the_raw_data(tmp_path):
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
     assert "Client surfaces read only the published table" in out and "BROKEN" in out
-    assert "maturity.published.table is not allowed to import maturity.data.store" in out
+    assert "maturity.published is not allowed to import maturity.data.store" in out
+    assert "maturity.published.table -> maturity.data.store" in out
 
 
 @pytest.mark.slow

@@ -117,7 +117,7 @@ def test_submitting_shows_the_index_percentile_priorities_and_findings(answered)
     index = float(card.get_attribute("data-index"))
     assert 0 <= index <= 100
     assert re.search(r"\d+(st|nd|rd|th) percentile", card.text_content())
-    assert "95% interval" in card.text_content()
+    assert "published band" in card.text_content()
     strands = page.locator(".maturity-qc-result table.qc-strands tbody tr")
     assert strands.count() == 7  # the index and six strands, each with its percentile and interval
     assert all(re.search(r"\d+(st|nd|rd|th) to \d+(st|nd|rd|th)", strands.nth(k).text_content()) for k in range(7))
