@@ -45,6 +45,7 @@ from ..framework import INDEX_COLUMN, Framework, normalise_label
 from .privacy import DEFAULT_MIN_GROUP_SIZE, nested_group_reason, small_group_reason
 
 __all__ = [
+    "apply_comparison_point",
     "COMPARISON_COLUMNS",
     "COMPARISON_LABELS",
     "COMPARISON_POINTS",
@@ -441,17 +442,7 @@ def peer_statistics(
     stats = pd.DataFrame.from_dict(records, orient="index").reindex(index=rows, columns=_STAT_COLUMNS).astype(float)
     stats.index.name = "score"
 
-    used = compare_to
-    while used is not None and not np.isfinite(stats.loc[INDEX_COLUMN, COMPARISON_COLUMNS[used]]):
-        used = _FALLBACK[used]
-    notes = []
-    if used != compare_to:
-        why = suppressed.get(INDEX_COLUMN, {}).get(COMPARISON_COLUMNS[compare_to], "it is not available")
-        instead = f"the {COMPARISON_LABELS[used]} is used instead" if used else "no comparison point can be shown"
-        notes.append(f"The {COMPARISON_LABELS[compare_to]} is withheld ({why}); {instead}.")
-    if used is not None:
-        stats["comparison"] = stats[COMPARISON_COLUMNS[used]]
-        stats["gap"] = stats["comparison"] - stats["client"]
+    used, notes = apply_comparison_point(stats, suppressed, compare_to)
     stats.insert(0, "name", pd.Series(names))
     return PeerComparison(
         stats=stats,
@@ -466,6 +457,27 @@ def peer_statistics(
         seed=seed,
         notes=notes,
     )
+
+
+def apply_comparison_point(
+    stats: pd.DataFrame, suppressed: Mapping[str, Mapping[str, str]], compare_to: str
+) -> tuple[str | None, list[str]]:
+    """Fill ``comparison`` and ``gap`` of ``stats`` from the comparison point asked for, or
+    the next larger group when privacy withholds it for the index (top deck -> top quartile
+    -> median). Returns the point used (None when even the median is withheld) and a note
+    when it is not the one asked for."""
+    used = compare_to
+    while used is not None and not np.isfinite(stats.loc[INDEX_COLUMN, COMPARISON_COLUMNS[used]]):
+        used = _FALLBACK[used]
+    notes = []
+    if used != compare_to:
+        why = suppressed.get(INDEX_COLUMN, {}).get(COMPARISON_COLUMNS[compare_to], "it is not available")
+        instead = f"the {COMPARISON_LABELS[used]} is used instead" if used else "no comparison point can be shown"
+        notes.append(f"The {COMPARISON_LABELS[compare_to]} is withheld ({why}); {instead}.")
+    if used is not None:
+        stats["comparison"] = stats[COMPARISON_COLUMNS[used]]
+        stats["gap"] = stats["comparison"] - stats["client"]
+    return used, notes
 
 
 def _planned(withheld: Mapping[str, str]) -> dict[str, str]:

@@ -25,8 +25,9 @@ How a plan is built
 4. Forced groups (``extra_groups``) are added without the check; the audit then reports
    whatever they expose and the kit refuses to release the wave.
 
-A client asking for peers outside the plan gets the released group nearest to the one asked
-for (most members in common), with a note saying so.
+The plan is published with the wave's figures (:mod:`maturity.benchmarking.publication`); a
+client asking for peers outside it gets the most specific published group that contains the
+request, with a note saying so (:meth:`maturity.published.table.Publication.resolve`).
 """
 
 from __future__ import annotations
@@ -432,69 +433,6 @@ class ReleasePlan:
                    dict(document.get("outcomes", {})), document.get("fingerprint", ""),
                    list(document.get("values", [])), {k: list(v) for k, v in document.get("excluded", {}).items()},
                    int(document.get("n_population", 0)))
-
-    # --- resolving a client's request -----------------------------------------------------------
-
-    def resolve(
-        self,
-        filters: Mapping[str, Sequence[str]],
-        responses: pd.DataFrame,
-        scores: pd.DataFrame,
-        *,
-        client_id: str | None = None,
-        describe: Any = None,
-    ) -> tuple[dict[str, Any], str | None]:
-        """The released group to use for a request, and a note when it is not the one asked for.
-
-        Parameters
-        ----------
-        filters : mapping
-            Validated peer filters (demographic -> values).
-        responses, scores : DataFrame
-            The wave, indexed by organisation id.
-        client_id : str, optional
-            The client's organisation when it belongs to the wave: among equally near
-            groups, one that contains it is preferred.
-        describe : callable, optional
-            ``describe(filters) -> str`` for the note.
-
-        When the plan releases no group, the whole wave is returned with its figures
-        withheld (and a note).
-        """
-        released = self.released_groups
-        if not released:
-            # Nothing can be shown: answer with the whole wave, every figure withheld.
-            return self.groups[0], (
-                f"No peer group of this wave is large enough to release any figure: every released set "
-                f"must hold at least {self.settings.threshold} organisations."
-            )
-        for g in released:
-            if _same_filters(g["filters"], filters):
-                return g, None  # asked for exactly as released: no membership to compare
-        index = self.population(responses, scores)
-        asked = set(group_members(responses, index, filters))
-        best, best_key = None, None
-        for g in released:
-            members = set(group_members(responses, index, g["filters"]))
-            union = len(members | asked)
-            jaccard = len(members & asked) / union if union else 0.0
-            key = (members == asked, jaccard, client_id is not None and client_id in members, g["n"])
-            if best_key is None or key > best_key:
-                best, best_key = g, key
-        assert best is not None
-        if best_key[0]:
-            return best, None  # the same organisations under another description
-        asked_text = describe(filters) if describe else (_group_id(filters) or "all organisations")
-        return best, (
-            f"The peer group asked for ({asked_text}) is not released for this wave: released groups "
-            f"are chosen so that no combination of figures can reveal an organisation's answers. "
-            f"The nearest released group, {best['label']} ({best['n']} organisations), is shown instead."
-        )
-
-
-def _same_filters(a: Mapping[str, Sequence[str]], b: Mapping[str, Sequence[str]]) -> bool:
-    norm = lambda f: {k: sorted(normalise_label(v) for v in vals) for k, vals in f.items()}  # noqa: E731
-    return norm(a) == norm(b)
 
 
 def _fingerprint(sets: Mapping[str, pd.Index]) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ..benchmarking.peers import COMPARISON_COLUMNS, COMPARISON_LABELS, PeerComparison, describe_peers
+from ..benchmarking.peers import COMPARISON_COLUMNS, PeerComparison, apply_comparison_point, describe_peers
 from ..errors import ParametersError
 from ..framework import INDEX_COLUMN, Framework
 from .placement import place, quantile
@@ -26,7 +26,6 @@ _COLUMNS = [
     "top_deck_n", "top_deck_mean", "percentile", "below", "ties", "ci_low", "ci_high",
     "comparison", "gap",
 ]
-_FALLBACK = {"top_deck": "top_quartile", "top_quartile": "median", "median": None}
 _GROUP_FIGURES = ["mean", "q1", "median", "q3", "percentile", "below", "ties", "ci_low", "ci_high",
                   "top_quartile_mean", "top_deck_mean"]
 
@@ -98,17 +97,7 @@ def published_comparison(
             suppressed[r] = reasons
     stats = pd.DataFrame.from_dict(records, orient="index").reindex(index=rows, columns=_COLUMNS).astype(float)
     stats.index.name = "score"
-    used = compare_to
-    while used is not None and not np.isfinite(stats.loc[INDEX_COLUMN, COMPARISON_COLUMNS[used]]):
-        used = _FALLBACK[used]
-    notes = []
-    if used != compare_to:
-        why = suppressed.get(INDEX_COLUMN, {}).get(COMPARISON_COLUMNS[compare_to], "it is not available")
-        instead = f"the {COMPARISON_LABELS[used]} is used instead" if used else "no comparison point can be shown"
-        notes.append(f"The {COMPARISON_LABELS[compare_to]} is withheld ({why}); {instead}.")
-    if used is not None:
-        stats["comparison"] = stats[COMPARISON_COLUMNS[used]]
-        stats["gap"] = stats["comparison"] - stats["client"]
+    used, notes = apply_comparison_point(stats, suppressed, compare_to)
     stats.insert(0, "name", pd.Series(names))
     filters = {k: tuple(v) for k, v in (group.get("filters") or {}).items()}
     return PeerComparison(
