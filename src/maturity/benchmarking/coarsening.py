@@ -22,11 +22,12 @@ singles out fewer than the minimum number of organisations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Bins", "coarsen", "bin_of"]
+__all__ = ["Bins", "BinTree", "coarsen", "bin_of", "children", "common_ancestor"]
 
 #: Grid of possible bin edges, in score points.
 DEFAULT_STEP = 1.0
@@ -122,3 +123,136 @@ def coarsen(
     edges.append(high)
     counts.append(running)
     return Bins(tuple(edges), tuple(counts))
+
+
+# --- one tree of bins for every group -----------------------------------------------------------
+
+Node = tuple[int, int]
+"""A node of the common tree: the finest bins ``lo`` to ``hi - 1`` (positions in the wave's edges)."""
+
+
+def _cumulative(cells: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(np.asarray(cells, dtype=int))])
+
+
+def _between(cum: np.ndarray, node: Node) -> int:
+    return int(cum[node[1]] - cum[node[0]])
+
+
+def children(node: Node) -> tuple[Node, Node] | None:
+    """The two halves of a node (by number of the wave's finest bins), None for a finest bin."""
+    lo, hi = node
+    if hi - lo < 2:
+        return None
+    mid = (lo + hi) // 2
+    return (lo, mid), (mid, hi)
+
+
+class BinTree:
+    """A group's bins as the leaves of a subtree of one tree common to every group.
+
+    The root is the whole scale; each node splits into two halves of the wave's finest bins
+    (each of which holds at least the minimum). A group splits a node when both halves hold
+    no one of the group or at least ``min_count`` of it, and, for every *guard* (a larger
+    published group containing this one that splits the same half), the guard's members
+    outside the group in that half are no one or at least ``min_count`` too (else the
+    difference of the two published counts is a small cell). Because every group cuts the
+    same tree, any two bins of any two groups are nested or disjoint: bins never slice each
+    other into thin cells, and the finest regions are where the group is dense.
+
+    Parameters
+    ----------
+    cells : array of int
+        The group's members per finest bin of the wave.
+    edges : sequence of float
+        The wave's finest edges (``len(cells) + 1``).
+    min_count : int
+    guards : list of (array of int, set of Node)
+        For each guard: its members per finest bin and the nodes it publishes (its splits
+        and its leaves).
+    blocked : set of Node
+        Nodes this group must not split (the audit found a split that completed an exposure).
+
+    Attributes
+    ----------
+    split_ : set of Node
+        The nodes the group splits (its internal nodes).
+    leaves_ : list of Node
+        Its bins, left to right.
+    """
+
+    def __init__(self, cells: np.ndarray, edges: tuple[float, ...], min_count: int, *,
+                 guards: Sequence[tuple[np.ndarray, set[Node]]] = (),
+                 blocked: set[Node] | None = None) -> None:
+        self.cells = np.asarray(cells, dtype=int)
+        self.edges = tuple(float(e) for e in edges)
+        self.min_count = int(min_count)
+        self.guards = list(guards)
+        self.blocked = set(blocked or ())
+        self._cum = np.concatenate([[0], np.cumsum(self.cells)])
+        self._guard_cum = [(_cumulative(c), nodes) for c, nodes in self.guards]
+        self.split_, self.leaves_ = set(), []
+        if self.n >= self.min_count:
+            self._grow((0, len(self.cells)))
+
+    @property
+    def n(self) -> int:
+        return int(self._cum[-1])
+
+    def count(self, node: Node) -> int:
+        """The group's members in ``node``."""
+        return int(self._cum[node[1]] - self._cum[node[0]])
+
+    def _fine(self, count: int) -> bool:
+        return count == 0 or count >= self.min_count
+
+    def _may_split(self, node: Node) -> bool:
+        halves = children(node)
+        if halves is None or node in self.blocked:
+            return False
+        for half in halves:
+            mine = self.count(half)
+            if not self._fine(mine):
+                return False
+            for cum, nodes in self._guard_cum:
+                if half in nodes and not self._fine(_between(cum, half) - mine):
+                    return False
+        return True
+
+    def _grow(self, node: Node) -> None:
+        if self._may_split(node):
+            self.split_.add(node)
+            for half in children(node):
+                self._grow(half)
+        else:
+            self.leaves_.append(node)
+
+    def nodes(self) -> set[Node]:
+        """Every node whose count this group's bins publish (its splits and its leaves)."""
+        return self.split_ | set(self.leaves_)
+
+    def parent_of(self, node: Node) -> Node | None:
+        """The split that made ``node`` (None for the root)."""
+        for split in self.split_:
+            if node in children(split):
+                return split
+        return None
+
+    def bins(self) -> Bins | None:
+        """The published distribution (None for a group below the minimum)."""
+        if not self.leaves_:
+            return None
+        edges = [self.edges[lo] for lo, _hi in self.leaves_] + [self.edges[-1]]
+        return Bins(tuple(edges), tuple(self.count(leaf) for leaf in self.leaves_))
+
+
+def common_ancestor(nodes: list[Node], root: Node) -> Node:
+    """The smallest node of the tree from ``root`` that contains every one of ``nodes``."""
+    lo, hi = min(n[0] for n in nodes), max(n[1] for n in nodes)
+    node = root
+    while (halves := children(node)) is not None:
+        inner = next((h for h in halves if h[0] <= lo and hi <= h[1]), None)
+        if inner is None:
+            break
+        node = inner
+    return node

@@ -39,7 +39,7 @@ from ..framework import INDEX_COLUMN, Framework
 from ..framework_document import framework_to_dict
 from ..values import float_or_none, json_safe
 from .achievers import achievers_vs_others
-from .coarsening import Bins, bin_of, coarsen
+from .coarsening import Bins, BinTree, bin_of, coarsen, common_ancestor
 from .learner_voice import learner_figures
 from .disclosure_audit import find_exposures
 from .privacy_audit import AuditReport, WaveRelease, audit_release
@@ -155,7 +155,7 @@ def tabulate(
         "outcomes": _outcomes(release, plan, index.index),
         "importance": None if importance is None else {str(k): float(v) for k, v in dict(importance).items()},
         "invariance": dict(invariance) if invariance else None,
-        "audit": {"safe": False, "plan_fingerprint": plan.fingerprint, "bin_rungs": bins_report_merges(groups)},
+        "audit": {"safe": False, "plan_fingerprint": plan.fingerprint},
     }
     if learners is not None:
         document["learners"] = {"min_learners": DEFAULT_MIN_LEARNERS, "framework": learners.framework.id}
@@ -169,11 +169,6 @@ def fingerprint(document: Mapping[str, Any]) -> str:
     body = {k: v for k, v in document.items() if k != "fingerprint"}
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, allow_nan=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def bins_report_merges(groups: list[dict[str, Any]]) -> int:
-    """Rungs climbed over every group and score (0: every distribution on its finest rung)."""
-    return int(sum(f.get("distribution_rung", 0) for g in groups for f in (g.get("scores") or {}).values()))
 
 
 # --- the plan, withheld until it passes both engines --------------------------------------------
@@ -259,16 +254,18 @@ def _audit_bins(
     *,
     audit: bool = True,
 ) -> str:
-    """Publish each released group's distribution of each score on a common ladder of bins,
-    coarsened until the exact audit of every published count finds nothing.
+    """Publish each released group's distribution of each score as bins of one common tree,
+    pruned until the exact audit of every published count finds nothing.
 
-    The wave's own bins (each of at least ``min_group_size`` organisations) are the finest
-    rung; rung ``r`` joins ``2 ** r`` of them. A group takes the finest rung on which each of
-    its bins holds no one or at least ``min_group_size`` members. All edges come from the
-    same ladder, so two groups' bins never cut each other into thin slices; what linear
-    combinations can still single out (a group's complement in its demographic, say) the
-    exact audit finds, and the group whose bin it used moves one rung up. Fills each score
-    entry's ``distribution``; returns "" or a problem.
+    The wave's own bins (each of at least ``min_group_size`` organisations) are the tree's
+    leaves; each node halves its parent (:class:`~maturity.benchmarking.coarsening.BinTree`).
+    A group splits a node when both halves hold no one of it or at least the minimum, and
+    its larger published groups (its *guards*) keep the minimum outside it there too, so the
+    bins are fine where the group is dense and coarse in its tails. What linear combinations
+    can still single out (a demographic's other values summed away from the wave's count,
+    say) the exact audit finds, and the split that costs least (the smallest share of its
+    group's members merged) is undone. Fills each score entry's ``distribution``; returns ""
+    or a problem.
     """
     k = plan.settings.min_group_size
     position = pd.Series(np.arange(len(population)), index=population)
@@ -280,63 +277,146 @@ def _audit_bins(
         count_rows += [_row(position, seg.index[(seg == name).to_numpy()])
                        for name, s in plan.segments.items() if s["released"]]
     released = [g for g in groups if g["released"]]
+    # Larger groups first: a group's guards (the published groups containing it) are built before it.
+    order = sorted((g["id"] for g in released), key=lambda gid: (-len(sets_of[gid]["scores"]), gid))
+    member_sets = {gid: set(sets_of[gid]["scores"]) for gid in order}
+    guards_of = {gid: [p for p in order[:i] if member_sets[gid] < member_sets[p]] for i, gid in enumerate(order)}
+    filters = {g["id"]: g["filters"] for g in released}
+    families = _families(order, filters, member_sets)
     for score in scores.columns:
         values = scores[score].astype(float)
         finest = coarsen(values.dropna().to_numpy(), k)
-        members = {g["id"]: values.reindex(sets_of[g["id"]]["scores"]).dropna() for g in released}
-        rung: dict[str, int] = {}
-        bins: dict[str, Bins | None] = {}
-        for g in released:
-            rung[g["id"]], bins[g["id"]] = _first_rung(members[g["id"]].to_numpy(), finest, k, 0)
+        members = {gid: values.reindex(sets_of[gid]["scores"]).dropna() for gid in order}
+        trees: dict[str, BinTree | None] = dict.fromkeys(order)
+        if finest is not None:
+            cells = {gid: np.bincount(bin_of(members[gid].to_numpy(), finest.edges), minlength=len(finest.counts))
+                     for gid in order}
+            blocked: dict[str, set] = {gid: set() for gid in order}
+            trees = _grow_trees(order, cells, finest, k, guards_of, families, blocked)
         for _ in range(_MAX_BIN_ROUNDS):
             rows, owners = list(count_rows), [None] * len(count_rows)
-            for gid, b in bins.items():
-                if b is None or len(b.counts) < 2:
+            for gid, tree in trees.items():
+                if tree is None or len(tree.leaves_) < 2:
                     continue
-                pos = bin_of(members[gid].to_numpy(), b.edges)
-                for i in range(len(b.counts)):
-                    if b.counts[i]:
+                pos = bin_of(members[gid].to_numpy(), tree.bins().edges)
+                for i, leaf in enumerate(tree.leaves_):
+                    if tree.count(leaf):
                         rows.append(_row(position, members[gid].index[pos == i]))
-                        owners.append(gid)
+                        owners.append((gid, leaf))
             exposures = find_exposures(np.vstack(rows), k, node_limit=_BIN_NODE_LIMIT) if rows and audit else []
             if not exposures:
                 break
-            used = sorted({owners[i] for i in exposures[0].sets if owners[i] is not None})
+            involved = [owners[i] for i in exposures[0].sets if owners[i] is not None]
             if not exposures[0].sets:
-                # Unproven either way (the search reached its node limit): coarsen the group
-                # with the most bins, which removes the most small atoms.
-                used = [max((o for o in bins if bins[o] is not None and len(bins[o].counts) > 1 and o != "all"),
-                            key=lambda o: (len(bins[o].counts), o), default="all")]
-            if not used:
+                # Unproven either way (the search reached its node limit): undo a split of the
+                # group with the most bins, which removes the most small atoms.
+                busiest = max((gid for gid in order if trees[gid] is not None),
+                              key=lambda gid: (len(trees[gid].leaves_), gid))
+                involved = [(busiest, leaf) for leaf in trees[busiest].leaves_]
+            gid, split = _cheapest_merge(trees, involved)
+            if split is None:
                 return f"the published counts of {score} single out {exposures[0].size} organisation(s)"
-            # The smallest group involved moves up a rung (the wave's own bins last).
-            gid = min(used, key=lambda o: (o == "all", len(members[o]), o))
-            rung[gid], bins[gid] = _first_rung(members[gid].to_numpy(), finest, k, rung[gid] + 1)
+            blocked[gid].add(split)
+            trees = _grow_trees(order, cells, finest, k, guards_of, families, blocked)
         else:
             return f"the distributions of {score} could not be made safe in {_MAX_BIN_ROUNDS} rounds"
         for g in released:
-            b = bins[g["id"]]
+            tree = trees[g["id"]]
+            b = tree.bins() if tree is not None else None
             entry = g["scores"][score]
             entry["distribution"] = b.to_dict() if b is not None and len(b.counts) >= 2 else None
-            entry["distribution_rung"] = rung[g["id"]]
     return ""
 
 
-def _first_rung(values: np.ndarray, finest: Bins | None, k: int, start: int) -> tuple[int, Bins | None]:
-    """The first rung from ``start`` on which every bin holds no one or at least ``k`` values."""
-    if finest is None or len(values) < k:
-        return start, None
-    inner = np.asarray(finest.edges[1:-1])
-    r = start
+def _families(order: Sequence[str], filters: Mapping[str, Mapping[str, list]],
+              member_sets: Mapping[str, set]) -> list[tuple[str, list[str]]]:
+    """Each published group with the groups that partition it on one set of demographics
+    (the sectors inside the wave, the size bands inside a sector), disjoint from each other."""
+    families = []
+    for guard in order:
+        by_keys: dict[tuple, list[str]] = {}
+        for gid in order:
+            if member_sets[gid] < member_sets[guard]:
+                by_keys.setdefault(tuple(sorted(filters[gid])), []).append(gid)
+        for _keys, candidates in sorted(by_keys.items()):
+            members, taken = [], set()
+            for gid in candidates:
+                if taken.isdisjoint(member_sets[gid]):
+                    members.append(gid)
+                    taken |= member_sets[gid]
+            families.append((guard, members))
+    return families
+
+
+def _grow_trees(order: Sequence[str], cells: Mapping[str, np.ndarray], finest: Bins, k: int,
+                guards_of: Mapping[str, list[str]], families: Sequence[tuple[str, list[str]]],
+                blocked: Mapping[str, set]) -> dict[str, BinTree]:
+    """Every group's tree, larger groups first, each guarded by the larger groups containing
+    it; then, family by family, no bin left over as a small difference.
+
+    A group and the groups partitioning it that publish a node leave, by difference, the
+    count of the members of those that do not; when that is between 1 and the minimum, the
+    member that loses least by not publishing the node stops, and the trees grow again. Bounded: every round blocks one more split.
+    """
     while True:
-        step = 2 ** r
-        edges = (finest.edges[0], *inner[step - 1::step], finest.edges[-1])
-        counts = np.bincount(bin_of(values, edges), minlength=len(edges) - 1)
-        if ((counts == 0) | (counts >= k)).all():
-            return r, Bins(tuple(float(e) for e in edges), tuple(int(c) for c in counts))
-        if len(edges) <= 2:
-            return r, None
-        r += 1
+        trees: dict[str, BinTree] = {}
+        for gid in order:
+            trees[gid] = BinTree(cells[gid], finest.edges, k, guards=[(cells[p], trees[p].nodes()) for p in guards_of[gid]],
+                                 blocked=blocked[gid])
+        fix = _leftover_fix(trees, families, k)
+        if fix is None:
+            return trees
+        blocked[fix[0]].add(fix[1])
+
+
+def _leftover_fix(trees: Mapping[str, BinTree], families: Sequence[tuple[str, list[str]]], k: int) -> tuple[str, Any] | None:
+    """The first split to undo so that no family leaves a small count by difference (None: none)."""
+    for guard, members in families:
+        top = trees[guard]
+        for node in sorted(top.nodes()):
+            publishing = [m for m in members if node in trees[m].nodes()]
+            rest = top.count(node) - sum(trees[m].count(node) for m in publishing)
+            if not publishing or rest == 0 or rest >= k:
+                continue
+            # A member holding some of the node stops publishing it (it then joins the rest);
+            # the group itself stops only when none can, since it would meet the same rest
+            # again at every node above.
+            # Cost: the members whose bins merge; first those whose count settles the rest.
+            choices = []
+            for gid in [m for m in publishing if trees[m].count(node)] or [guard]:
+                split = trees[gid].parent_of(node)
+                if split is not None:
+                    settles = rest + trees[gid].count(node) >= k
+                    choices.append((not settles, trees[gid].count(split), trees[gid].n, gid, split))
+            if choices:
+                *_cost, gid, split = min(choices)
+                return gid, split
+    return None
+
+
+def _cheapest_merge(trees: Mapping[str, BinTree | None], involved: list[tuple[str, Any]]) -> tuple[str | None, Any]:
+    """The split to undo for an exposure that used the ``involved`` bins.
+
+    For each group involved, the exposure read the count of the smallest node holding all
+    its bins used (summed from its bins if need be); undoing the split that made that node
+    stops the group publishing it. Of those, the one that merges the smallest share of its
+    group's members (ties: the larger group, then by id).
+    """
+    used: dict[str, list] = {}
+    for gid, leaf in involved:
+        used.setdefault(gid, []).append(leaf)
+    best, best_cost = (None, None), None
+    for gid, leaves in sorted(used.items()):
+        tree = trees[gid]
+        if tree is None or not tree.leaves_:
+            continue
+        parent = tree.parent_of(common_ancestor(leaves, (0, len(tree.cells))))
+        # Bins spread over the whole scale (read against the group's size): undo one of them.
+        for split in [parent] if parent is not None else {tree.parent_of(leaf) for leaf in leaves} - {None}:
+            cost = (tree.count(split) / max(tree.n, 1), -tree.n, gid, split)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = (gid, split), cost
+    return best
 
 
 def _row(position: pd.Series, ids: pd.Index) -> np.ndarray:
