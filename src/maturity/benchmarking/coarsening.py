@@ -208,7 +208,7 @@ class BinTree:
 
     def _may_split(self, node: Node) -> bool:
         halves = children(node)
-        if halves is None or node in self.blocked:
+        if halves is None or node in self.blocked or self.count(node) == 0:
             return False
         for half in halves:
             mine = self.count(half)
