@@ -8,6 +8,7 @@ import http.client
 import json
 import re
 import socket
+import threading
 import urllib.parse
 
 import pytest
@@ -155,6 +156,21 @@ def test_changing_ones_answers_replaces_ones_own_file(server):
     visitor.post("./", _answers(server, "Second Thoughts", shift=3))
     after = [p for p in server.service.collect.files() if "Second Thoughts" in p.read_text(encoding="utf-8")]
     assert len(before) == 1 and after == before
+
+
+def test_a_double_click_leaves_one_file(server):
+    visitor = Visitor(server.url)
+    visitor.get()
+    fields = _answers(server, "Double Clicker")
+    replies: list = []
+    threads = [threading.Thread(target=lambda: replies.append(visitor.post("./", fields))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status for r in replies] == [200, 200, 200]
+    mine = [p for p in server.service.collect.files() if "Double Clicker" in p.read_text(encoding="utf-8")]
+    assert len(mine) == 1
 
 
 # --- who may ask ----------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from ..published.profile import ClientProfile
 from ..reporting.quickcheck_report import pdf_available, report_document, report_file_name, report_pdf, result_html
 from .access import (
     TOKEN_PARAMETER,
+    WILDCARD_HOSTS,
     allowed_hosts,
     host_allowed,
     needs_token,
@@ -138,10 +139,10 @@ class Sessions:
             self._sessions.move_to_end(session.id)
         return session
 
-    def new(self) -> Session:
+    def new(self, session_id: str | None = None) -> Session:
         now = self.clock()
         self._expire(now)
-        session = Session(secrets.token_urlsafe(18), seen=now)
+        session = Session(session_id or secrets.token_urlsafe(18), seen=now)
         self._sessions[session.id] = session
         while len(self._sessions) > self.limit:
             self._sessions.popitem(last=False)
@@ -314,13 +315,23 @@ class QuickCheckHandler(tornado.web.RequestHandler):
 
     # --- sessions -------------------------------------------------------------------------------
 
+    def session_id(self) -> str:
+        """The visitor's session id: from their signed cookie, or a new one (the cookie is set).
+        Nothing is kept on the server until they submit, so opening the form costs no memory."""
+        raw = self.get_signed_cookie(SESSION_COOKIE, max_age_days=1)
+        if raw:
+            return raw.decode("ascii", "replace")
+        session_id = secrets.token_urlsafe(18)
+        self.set_signed_cookie(SESSION_COOKIE, session_id, expires_days=None, httponly=True, samesite="Lax",
+                               secure=self.request.protocol == "https")
+        return session_id
+
     def session(self, create: bool = False) -> Session | None:
+        """The visitor's session (made when ``create``; else None when they have none)."""
         raw = self.get_signed_cookie(SESSION_COOKIE, max_age_days=1)
         session = self.service.sessions.get(raw.decode("ascii", "replace") if raw else None)
         if session is None and create:
-            session = self.service.sessions.new()
-            self.set_signed_cookie(SESSION_COOKIE, session.id, expires_days=None, httponly=True, samesite="Lax",
-                                   secure=self.request.protocol == "https")
+            session = self.service.sessions.new(self.session_id())
         return session
 
     def xsrf_field(self) -> str:
@@ -366,6 +377,7 @@ class FormHandler(QuickCheckHandler):
     """The form, and its submission."""
 
     def get(self) -> None:
+        self.session_id()  # the cookie a double-clicked first submission shares
         session = self.session()
         form = self.service.wave.form.blank()
         if session is not None:
@@ -396,27 +408,28 @@ class FormHandler(QuickCheckHandler):
             self.page(self._form(form, notices=[busy]), 503)
             return
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        if session.submission is None:  # a new organisation: counted against the run's cap
+        new = session.submission is None
+        if new:  # a new organisation: counted against the run's cap
             if (full := service.new_organisations.refusal()) is not None:
                 self.page(self._form(form, notices=[full]), 429)
                 return
-            submission = new_submission(now)
-        else:  # a respondent who changes their answers keeps their id (their file is replaced)
-            submission = Submission(session.submission.id, now)
+            # Reserved at once: a second click arriving meanwhile replaces this file, not adds one.
+            session.submission = new_submission(now)
+        # A respondent who changes their answers keeps their id (their file is replaced).
+        submission = Submission(session.submission.id, now)
         loop = asyncio.get_running_loop()
         try:
             client, options, group, results, result, note = await loop.run_in_executor(
                 service.compute, service.score, session.answers, submission, session.group, True)
-        except DataError as exc:
-            if session.submission is None:
+        except Exception as exc:
+            if new and session.results is None:  # nothing was written: the reservation is given back
                 service.new_organisations.give_back()
+                session.submission = None
+            if not isinstance(exc, DataError):
+                raise
             self.page(self._form(form, True, [str(exc)]), 400)
             return
-        except Exception:
-            if session.submission is None:
-                service.new_organisations.give_back()
-            raise
-        session.submission, session.client, session.options, session.group = submission, client, options, group
+        session.client, session.options, session.group = client, options, group
         session.results, session.result, session.note = results, result, note
         self.redirect("result", status=303)
 
@@ -543,8 +556,10 @@ class QuickCheckServer:
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        extra = [h for h in allow_hosts if h.strip()]
-        shown = extra[0] if extra and host in ("0.0.0.0", "::", "") else ("127.0.0.1" if host in ("0.0.0.0", "::", "") else host)
+        # The link names the interface, or for a wildcard the first name allowed (else loopback).
+        shown = host
+        if host in WILDCARD_HOSTS:
+            shown = next((h.strip() for h in allow_hosts if h.strip()), "127.0.0.1")
         shown = f"[{shown}]" if ":" in shown else shown
         self.base_url = f"http://{shown}:{self.port}/"
 
