@@ -337,3 +337,18 @@ def test_a_request_too_big_for_the_server_is_cut_off(server):
     except (ConnectionError, http.client.HTTPException):
         return  # the server closed the connection: nothing read, nothing shown
     assert status >= 400 and "Traceback" not in text
+
+
+def test_a_failure_on_the_server_shows_a_short_page_and_the_log_keeps_the_details(server, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom in /srv/secret/path.py")
+
+    server.service.score = broken  # an instance attribute: the handlers call it in place of the method
+    try:
+        visitor, reply = _submit(server, "Unlucky")
+    finally:
+        del server.service.score
+    assert reply.status == 500 and "Something went wrong" in reply.text
+    _no_leak(reply, "boom", "secret", "RuntimeError")
+    assert any("boom in /srv/secret/path.py" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+    assert visitor.post("./", _answers(server, "Unlucky")).status == 200  # the next try works
