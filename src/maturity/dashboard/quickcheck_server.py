@@ -215,8 +215,8 @@ class QuickCheckService:
 
     # --- work done in the worker thread (no session state touched there) -----------------------
 
-    def score(self, answers: dict[str, Any], submission: Submission, group: str | None,
-              store: bool) -> tuple[ClientProfile, list[PeerOption], str | None, dict[str, Any], str, str]:
+    def score(self, answers: dict[str, Any], submission: Submission,
+              group: str | None) -> tuple[ClientProfile, list[PeerOption], str | None, dict[str, Any], str, str]:
         """Score the answers, write them when collecting, and place the respondent.
 
         Returns the profile, the peer groups offered, the group shown, the results, the
@@ -226,7 +226,7 @@ class QuickCheckService:
         form.answers = dict(answers)
         _clean, client = form.score(submission.id)
         note = "Your answers were not stored."
-        if store and self.collect is not None:
+        if self.collect is not None:
             try:
                 self.collect.write(form.response_frame(submission.id), submission)
                 note = f"Your answers were saved for the survey team as submission {submission.id}."
@@ -370,7 +370,8 @@ class NotFoundHandler(QuickCheckHandler):
 
     def prepare(self) -> None:
         super().prepare()
-        raise tornado.web.HTTPError(404)
+        if not self._finished:  # (a link with its token is first redirected without it)
+            raise tornado.web.HTTPError(404)
 
 
 class FormHandler(QuickCheckHandler):
@@ -420,7 +421,7 @@ class FormHandler(QuickCheckHandler):
         loop = asyncio.get_running_loop()
         try:
             client, options, group, results, result, note = await loop.run_in_executor(
-                service.compute, service.score, session.answers, submission, session.group, True)
+                service.compute, service.score, session.answers, submission, session.group)
         except Exception as exc:
             if new and session.results is None:  # nothing was written: the reservation is given back
                 service.new_organisations.give_back()
