@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import html
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
 
 from maturity.dashboard.quickcheck_form import QuickCheckForm
 
@@ -21,36 +28,71 @@ def answer_everything(form: QuickCheckForm, name: str, *, shift: int = 0) -> Non
                 form.set_answer(question.name, question.choices[(k + shift) % len(question.choices)].code)
 
 
-def widget_state_text() -> str:
-    """Everything the kernel holds as widget state (what it sends to a browser), as text."""
-    from ipywidgets.widgets.widget import _instances
+def form_fields(form: QuickCheckForm) -> list[tuple[str, str]]:
+    """``form``'s answers as the fields a browser posts (a ticked box is one field each)."""
+    fields: list[tuple[str, str]] = []
+    for name, value in form.answers.items():
+        if value is None:
+            continue
+        for one in (value if isinstance(value, tuple) else (value,)):
+            fields.append((name, str(one)))
+    return fields
 
-    return json.dumps([w.get_state() for w in list(_instances.values())], default=str)
+
+@dataclass
+class Reply:
+    status: int
+    text: str
+    headers: Any
+    url: str
+
+
+class Visitor:
+    """A browser without a browser: keeps its cookies, follows redirects, and posts forms
+    with the XSRF field of the last page it read (``Host`` may be set to anything)."""
+
+    def __init__(self, base_url: str, host: str | None = None) -> None:
+        self.base_url = base_url
+        self.host = host
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.xsrf: str | None = None
+
+    def request(self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None,
+                method: str | None = None) -> Reply:
+        url = urllib.parse.urljoin(self.base_url, path)
+        request = urllib.request.Request(url, data=data, headers=dict(headers or {}), method=method)
+        if self.host is not None:
+            request.add_header("Host", self.host)
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                reply = Reply(response.status, response.read().decode("utf-8", "replace"), response.headers,
+                              response.url)
+        except urllib.error.HTTPError as error:
+            reply = Reply(error.code, error.read().decode("utf-8", "replace"), error.headers, error.url)
+        found = re.search(r'name="_xsrf" value="([^"]+)"', reply.text)
+        if found:
+            self.xsrf = html.unescape(found.group(1))
+        return reply
+
+    def get(self, path: str = "") -> Reply:
+        return self.request(path)
+
+    def post(self, path: str, fields: list[tuple[str, str]], *, xsrf: bool = True) -> Reply:
+        body = list(fields) + ([("_xsrf", self.xsrf or "")] if xsrf else [])
+        return self.request(path, urllib.parse.urlencode(body).encode("utf-8"),
+                            {"Content-Type": "application/x-www-form-urlencoded"})
 
 
 def fill_in_browser(page, name: str, *, shift: int = 0) -> None:
-    """Answer the quick check in a browser page: the organisation page, every statement
-    of every strand page (button ``(k + shift) % n``), through the optional pages, stopping
-    on the last page (its button submits)."""
-    page.wait_for_selector(".maturity-qc-next", timeout=90_000)
-    page.fill(".maturity-qc-q-name input", name)
-    selects = page.locator(".maturity-qc-page-organisation select")
+    """Answer the quick check's form in a browser page: the name, each demographic (option
+    ``(k + shift) % 3`` after "Choose"), and every strand statement (option ``(k + shift) % n``),
+    leaving the optional pages blank."""
+    page.fill(".qc-page-organisation input[type=text]", name)
+    selects = page.locator(".qc-page-organisation select")
     for k in range(selects.count()):
-        selects.nth(k).select_option(index=(k + shift) % 3)
-    while True:
-        where = page.text_content(".maturity-qc-progress .qc-where")
-        questions = page.locator(".maturity-qc-page-strand .maturity-qc-q")
-        for k in range(questions.count()):
-            buttons = questions.nth(k).locator("button")
-            buttons.nth((k + shift) % buttons.count()).click()
-        if page.locator(".maturity-qc-next").text_content().strip() == "See my results":
-            return
-        page.click(".maturity-qc-next")
-        # The next page, or a message saying what is missing (then fail with it).
-        page.wait_for_function(
-            """before => document.querySelector('.maturity-qc-progress .qc-where').textContent !== before
-                        || document.querySelector('.maturity-qc-message .qc-problem') !== null""",
-            arg=where, timeout=90_000,
-        )
-        problem = page.locator(".maturity-qc-message .qc-problem")
-        assert problem.count() == 0, f"{where}: {problem.first.text_content()}"
+        selects.nth(k).select_option(index=1 + (k + shift) % 3)
+    questions = page.locator(".qc-page-strand fieldset.qc-q")
+    for k in range(questions.count()):
+        options = questions.nth(k).locator("label")
+        options.nth((k + shift) % options.count()).click()

@@ -29,6 +29,11 @@ def test_atomic_write_creates_readable_file(tmp_path):
 @pytest.mark.parametrize("value,expected", [
     ("=SUM(A1)", "'=SUM(A1)"), ("+1+1", "'+1+1"), ("-cmd", "'-cmd"), ("@A1", "'@A1"),
     ("-3.5", "-3.5"), ("Acme", "Acme"), (7, 7),
+    # float() reads these as numbers; a spreadsheet may not: quoted.
+    ("-inf", "'-inf"), ("+nan", "'+nan"), ("-1_0", "'-1_0"), ("-Infinity", "'-Infinity"), ("-2+3", "'-2+3"),
+    ("\t=1", "'\t=1"), ("\r1", "'\r1"), ("-3.5\n", "'-3.5\n"), (" -1", " -1"),
+    # Plain decimal numbers stay numbers.
+    ("+2", "+2"), ("-.5", "-.5"), ("-1e-3", "-1e-3"), ("-10.", "-10."), ("-", "'-"), ("-e3", "'-e3"), ("-\u0661", "'-\u0661"),
 ])
 def test_neutralise_formula(value, expected):
     assert neutralise_formula(value) == expected

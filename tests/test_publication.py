@@ -19,7 +19,7 @@ from maturity.benchmarking.privacy_audit import wave_release
 from maturity.benchmarking.publication import publish_wave
 from maturity.benchmarking.release_plan import PrivacySettings, group_members
 from maturity.clients.results import results_for_data
-from maturity.dashboard.quickcheck import SubmissionLimits
+from maturity.dashboard.limits import RateLimiter, Window
 from maturity.data.synthetic import demo_waves
 from maturity.published.profile import ClientProfile
 from maturity.published.results import build_client_results
@@ -156,12 +156,13 @@ def test_percentile_bisection_recovers_only_the_published_bins(wave600):
 
 def test_quickcheck_limits_a_scripted_visitor():
     now = [0.0]
-    limits = SubmissionLimits(per_session=5, per_minute=3, clock=lambda: now[0])
-    assert [limits.refusal() for _ in range(3)] == [None, None, None]
-    assert "a minute" in limits.refusal()
+    limits = RateLimiter([Window(3, 60, "at most {count} a minute"), Window(5, 3600, "at most {count} an hour")],
+                         clock=lambda: now[0])
+    assert [limits.refusal("visitor") for _ in range(3)] == [None, None, None]
+    assert limits.refusal("visitor") == "at most 3 a minute"
     now[0] = 61.0
-    assert limits.refusal() is None and limits.refusal() is None
-    assert "most one visit" in limits.refusal()
+    assert limits.refusal("visitor") is None and limits.refusal("visitor") is None
+    assert limits.refusal("visitor") == "at most 5 an hour"
 
 
 def test_the_wave_that_failed_its_audit_before_publishes_safely():

@@ -1,5 +1,5 @@
 """The quick check without a browser: the form, the answers, submissions, folder import,
-the widget app driven in code, and the command line."""
+the report, and the command line (the web server itself: tests/test_quickcheck_server.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import pytest
 from maturity.benchmarking.client_parameters import ClientParameters
 from maturity.clients.results import client_results
 from maturity.cli import main
-from maturity.dashboard.quickcheck import QuickCheck
 from maturity.dashboard.quickcheck_form import NONE_OF_THESE, QuickCheckForm
 from maturity.dashboard.submissions import (
     SUBMITTED_AT,
@@ -37,8 +36,8 @@ from maturity.reporting.quickcheck_report import report_document, report_file_na
 from maturity.scoring import score_responses
 
 from .conftest import small_framework_dict
-from .dashboard_support import build_two_wave_db, other_organisations
-from .quickcheck_support import answer_everything, widget_state_text
+from .dashboard_support import build_two_wave_db
+from .quickcheck_support import Visitor, answer_everything, form_fields
 
 
 # --- the form --------------------------------------------------------------------------------
@@ -311,130 +310,6 @@ def test_the_downloaded_report_is_one_self_contained_file_with_the_result(bench,
     assert report_file_name(results) == "quick-check-acme-b-learning-b.html"
 
 
-# --- the widget app, driven in code -------------------------------------------------------------
-
-
-def _fill_by_widgets(app: QuickCheck, name: str, shift: int = 0) -> None:
-    """Answer every page through its widgets (as a browser would), ending on the last page."""
-    for index, page in enumerate(app.form.pages):
-        assert app.page == index
-        for question in page.questions:
-            control = app._containers[question.name].children[1]
-            if question.kind == "text":
-                control.value = name
-            elif question.kind == "single":
-                control.value = question.choices[shift % len(question.choices)].code
-            elif question.kind == "scale":
-                control.value = question.choices[(index + shift) % len(question.choices)].code
-        if index < len(app.form.pages) - 1:
-            app.next_button.click()
-
-
-@pytest.fixture(scope="module")
-def collect_app(bench, tmp_path_factory):
-    import ipywidgets
-
-    db, _ = bench
-    # A kernel serves one app: widgets other tests left in this process are not the app's.
-    ipywidgets.Widget.close_all()
-    return QuickCheck(db, collect=tmp_path_factory.mktemp("collected"))
-
-
-def test_next_without_answers_shows_a_message_and_stays(collect_app):
-    app = collect_app
-    app.next_button.click()
-    assert app.page == 0
-    assert "Please give your organisation&#x27;s name." in app.message.value
-    assert "maturity-qc-missing" in app._containers["name"]._dom_classes
-    app._containers["name"].children[1].value = "Typed In"
-    assert "organisation&#x27;s name" not in app.message.value  # the message follows the answers
-    assert "maturity-qc-missing" not in app._containers["name"]._dom_classes
-
-
-def test_the_whole_form_gives_the_client_report_result_and_one_stored_file(collect_app, bench, framework):
-    app = collect_app
-    _fill_by_widgets(app, "Widget Works")
-    # Back and forth keeps the answers, in the form and on screen.
-    last = app.page
-    app.back_button.click()
-    app.back_button.click()
-    page = app.form.pages[app.page]
-    assert page.kind == "strand" and app.progress.value.count(f"Strand {len(framework.strands)} of") == 1
-    kept = [app.form.answer(q.name) for q in page.questions]
-    assert None not in kept and [app._containers[q.name].children[1].value for q in page.questions] == kept
-    app.next_button.click()
-    app.next_button.click()
-    assert app.page == last and app.next_button.description == "See my results"
-    app.next_button.click()
-    assert app.result_box.layout.display != "none" and app.form_box.layout.display == "none"
-    results = app.results
-    files = app.collect.files()
-    assert [p.stem for p in files] == [app.submission.id]
-    assert "saved for the survey team as submission " + app.submission.id in app.result_view.value
-    # The same results as a client report of the same survey file, figure for figure.
-    report = client_results(ClientParameters(client_id="quickcheck", db=bench[0], responses=files[0],
-                                             peers=results["peers"]["filters"]))
-    report.pop("provenance")
-    assert json.dumps(report, sort_keys=True) == json.dumps(results, sort_keys=True)
-    assert "invariance" in results or not results["peers"]["filters"]
-    assert len(results["priorities"]) == 3 and results["actions"]
-    assert f'data-index="{results["scores"]["index"]:.2f}"' in app.result_view.value
-    assert app.download.value.count("data:text/html;charset=utf-8;base64,") == 1
-
-
-def test_only_released_groups_are_offered_and_picking_one_recomputes(collect_app):
-    app = collect_app
-    released = {g["id"] for g in app.publication.released_groups}
-    offered = [value for _, value in app.peer_select.options]
-    assert set(offered) == released and offered[0] == "all"
-    mine = [label for label, _ in app.peer_select.options if "includes you" in label]
-    assert mine, "the respondent's own groups are marked"
-    chosen = next(value for label, value in app.peer_select.options if "includes you" in label)
-    before = app.updates
-    app.peer_select.value = chosen
-    assert app.updates == before + 1 and app.results["peers"]["group_id"] == chosen
-    assert app.results["peers"]["n"] == app.publication.group(chosen)["n"]
-    # Still the client report of the same answers, now with its fairness verdict for the group.
-    demographic = next(iter(app.publication.group(chosen)["filters"]))
-    assert app.results["invariance"]["group"] == demographic
-    report = client_results(ClientParameters(client_id="quickcheck", db=app.db, responses=app.collect.files()[0],
-                                             peers=app.results["peers"]["filters"]))
-    report.pop("provenance")
-    assert json.dumps(report, sort_keys=True) == json.dumps(app.results, sort_keys=True)
-    assert "Fair comparison" in app.result_view.value
-
-
-def test_resubmitting_replaces_the_respondents_own_file(collect_app):
-    app = collect_app
-    first = app.submission.id
-    app.edit_button.click()
-    assert app.page == 0 and app.form_box.layout.display != "none"
-    while app.next_button.description != "See my results":
-        app.next_button.click()
-    app.next_button.click()
-    assert app.submission.id == first and [p.stem for p in app.collect.files()] == [first]
-
-
-def test_widget_state_names_no_other_organisation(collect_app, bench):
-    _, later = bench
-    state = widget_state_text()
-    ids, names = other_organisations(later, keep="")
-    assert "Widget Works" in state  # the respondent's own name is there: the scan sees the results
-    assert [n for n in names if n in state] == []
-    assert [i for i in ids if i in state] == []
-
-
-def test_without_a_folder_nothing_is_stored_and_the_page_says_so(bench, tmp_path, monkeypatch):
-    db, _ = bench
-    monkeypatch.chdir(tmp_path)
-    app = QuickCheck(db)
-    assert "Nothing is stored" in app.header.value and "data-collect='no'" in app.header.value
-    _fill_by_widgets(app, "Nobody Stores", shift=1)
-    app.next_button.click()
-    assert "Your answers were not stored." in app.result_view.value
-    assert list(tmp_path.iterdir()) == [] and list(db.parent.glob("qc-*")) == []
-
-
 # --- the command line -----------------------------------------------------------------------------
 
 
@@ -462,30 +337,64 @@ def test_quickcheck_rejects_a_missing_database_a_bad_folder_and_an_unknown_wave(
     assert wave.returncode == 2 and "1999" in wave.stderr and "Traceback" not in wave.stderr
 
 
-def test_quickcheck_prints_its_address_and_where_submissions_go_then_stops_on_sigterm(bench, tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "maturity.cli", "quickcheck", "--db", str(bench[0]), "--collect", str(tmp_path / "in")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+def _start(args: list[str]) -> tuple[subprocess.Popen, list[str], str]:
+    """Start ``maturity quickcheck ARGS``; its process, first output lines and the link it prints."""
+    proc = subprocess.Popen([sys.executable, "-m", "maturity.cli", "quickcheck", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    url = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(lines) < 4:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        lines.append(line)
+        if "running at" in line:
+            url = line.split("running at", 1)[1].split()[0]
+    assert url is not None, proc.stderr.read()
+    return proc, lines, url
+
+
+def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> int:
+    proc.send_signal(sig)
     try:
-        lines: list[str] = []
-        url = None
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and len(lines) < 3:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
-                break
-            lines.append(line)
-            if "running at" in line:
-                url = line.split("running at", 1)[1].split()[0]
-        assert url is not None and url.startswith("http://127.0.0.1:"), proc.stderr.read()
-        assert f"Submissions are written to {tmp_path / 'in'}" in lines[2]
-        with urllib.request.urlopen(url, timeout=60) as response:
-            assert response.status == 200
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-        with pytest.raises(OSError):
-            urllib.request.urlopen(url, timeout=5)
+        return proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_quickcheck_serves_the_form_writes_submissions_and_stops_on_sigterm(bench, tmp_path, framework):
+    proc, lines, url = _start(["--db", str(bench[0]), "--collect", str(tmp_path / "in")])
+    try:
+        assert url.startswith("http://127.0.0.1:") and "token" not in url
+        assert any(f"Submissions are written to {tmp_path / 'in'}" in line for line in lines)
+        visitor = Visitor(url)
+        assert visitor.get().status == 200
+        form = QuickCheckForm(framework)
+        answer_everything(form, "Command Line Ltd")
+        result = visitor.post("./", form_fields(form))
+        assert result.status == 200 and "Where Command Line Ltd stands" in result.text
+        assert len(list((tmp_path / "in").glob("qc-*.csv"))) == 1
+        assert Visitor(url, host="attacker.example").get().status == 403
+    finally:
+        code = _stop(proc)
+    assert code == 0
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url, timeout=5)
+
+
+def test_quickcheck_beyond_loopback_needs_its_token_and_warns_about_tls(bench):
+    proc, lines, url = _start(["--db", str(bench[0]), "--host", "0.0.0.0", "--allow-host", "qc.example.org"])
+    try:
+        assert url.startswith("http://qc.example.org:") and "?token=" in url
+        port = url.split(":")[2].split("/")[0]
+        local = f"http://127.0.0.1:{port}/"
+        assert Visitor(local, host="qc.example.org").get().status == 403  # no token
+        assert Visitor(local + "?" + url.split("?", 1)[1], host="qc.example.org").get().status == 200
+        assert Visitor(local + "?" + url.split("?", 1)[1], host="elsewhere.example").get().status == 403
+    finally:
+        code = _stop(proc, signal.SIGINT)  # Ctrl-C
+    assert code == 0
+    err = proc.stderr.read()
+    assert "WARNING" in err and "TLS" in err and "Traceback" not in err

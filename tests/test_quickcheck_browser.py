@@ -1,20 +1,20 @@
-"""The quick check in a real browser: Voila + Debian's chromium driven by Playwright.
+"""The quick check in a real browser: its web server + Debian's chromium driven by Playwright.
 
 One server (collecting into a folder) serves the whole module. The tests that share
-``answered`` run in file order on one page: answered, then moved back and forth, then
-submitted.
+``answered`` run in file order on one page: answered and submitted, then the result read,
+the peer group changed and the report downloaded.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import re
+import socket
 
 import pytest
 
 from maturity.cli import main
-from maturity.dashboard.server import start_quickcheck
+from maturity.dashboard.quickcheck_server import QuickCheckServer, QuickCheckService
 from maturity.data.store import BenchmarkStore
 
 from .browser_support import CHROMIUM_ARGS, chromium_path, skip_reason
@@ -24,6 +24,7 @@ from .quickcheck_support import fill_in_browser
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")]
 
 LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 800}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,10 @@ def bench(tmp_path_factory):
 @pytest.fixture(scope="module")
 def served(bench, tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
-    server = start_quickcheck(db=bench[0], collect=folder, quiet=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = QuickCheckServer(QuickCheckService(bench[0], collect=folder), port=port).start()
     yield server.url, folder
     server.stop()
 
@@ -49,153 +53,90 @@ def browser():
         chromium.close()
 
 
-def _open(browser, url: str, frames: list[str] | None = None):
-    """A page in a browser context of its own (its own Voila kernel), recording every
-    websocket frame the server sends when ``frames`` is given."""
-    page = browser.new_context(viewport=LAPTOP).new_page()
-    if frames is not None:
-        def record(ws):
-            ws.on("framereceived", lambda payload: frames.append(
-                payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload))
-        page.on("websocket", record)
+def _open(browser, url: str, viewport=LAPTOP, javascript: bool = True):
+    page = browser.new_context(viewport=viewport, java_script_enabled=javascript).new_page()
     page.goto(url)
-    page.wait_for_selector(".maturity-qc-next", timeout=90_000)
+    page.wait_for_selector("form.qc-form")
     return page
 
 
-def _submit_and_wait(page) -> None:
-    page.click(".maturity-qc-next")
-    page.wait_for_selector(".maturity-qc-result .qc-index", timeout=60_000)
-
-
 def _no_horizontal_scroll(page) -> bool:
-    return page.evaluate("""() => Array.from(document.querySelectorAll('*')).every(e => {
-        const style = getComputedStyle(e);
-        return !(e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(style.overflowX));
-    }) && document.documentElement.scrollWidth <= document.documentElement.clientWidth""")
+    return page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
 @pytest.fixture(scope="module")
 def answered(browser, served):
-    frames: list[str] = []
-    page = _open(browser, served[0], frames)
+    page = _open(browser, served[0], javascript=False)  # plain HTML: it works without script
     fill_in_browser(page, "Browser Learning Ltd")
-    yield page, frames
+    page.click(".qc-page-barriers label:has-text('None of these')")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".qc-result .qc-index")
+    yield page
     page.context.close()
 
 
-def test_the_form_shows_where_you_are_and_keeps_answers_moving_back_and_forth(answered):
-    page, _ = answered
-    assert page.text_content(".maturity-qc-progress .qc-where") == "Barriers (optional)"
-    assert _no_horizontal_scroll(page)
-    page.click(".maturity-qc-back")
-    page.wait_for_selector("text=Outcomes (optional)")
-    page.click(".maturity-qc-back")
-    page.wait_for_selector(".maturity-qc-progress >> text=Strand 6 of 6")
-    assert _no_horizontal_scroll(page)  # the widest page: every statement's buttons fit a laptop screen
-    questions = page.locator(".maturity-qc-page-strand .maturity-qc-q")
-    chosen = [questions.nth(k).locator("button.mod-active").count() for k in range(questions.count())]
-    assert chosen == [1] * questions.count()  # each statement still shows its answer
-    page.click(".maturity-qc-back")
-    page.click(".maturity-qc-back")
-    page.click(".maturity-qc-back")
-    page.wait_for_selector(".maturity-qc-progress >> text=Strand 3 of 6")
-    page.click(".maturity-qc-next")
-    page.click(".maturity-qc-next")
-    page.click(".maturity-qc-next")
-    page.click(".maturity-qc-next")
-    page.wait_for_selector(".maturity-qc-progress >> text=Outcomes (optional)")
-    page.click(".maturity-qc-next")
-    page.wait_for_selector(".maturity-qc-progress >> text=Barriers (optional)")
-    page.click(".maturity-qc-choice-barrier_time input")
-
-
-def test_submitting_shows_the_index_percentile_priorities_and_findings(answered):
-    page, _ = answered
-    _submit_and_wait(page)
-    card = page.locator(".maturity-qc-result .qc-index")
-    index = float(card.get_attribute("data-index"))
-    assert 0 <= index <= 100
+def test_submitting_shows_the_index_band_priorities_and_findings(answered):
+    page = answered
+    card = page.locator(".qc-result .qc-index")
+    assert 0 <= float(card.get_attribute("data-index")) <= 100
     assert re.search(r"\d+(st|nd|rd|th) percentile", card.text_content())
     assert "published band" in card.text_content()
-    strands = page.locator(".maturity-qc-result table.qc-strands tbody tr")
-    assert strands.count() == 7  # the index and six strands, each with its percentile and interval
-    assert all(re.search(r"\d+(st|nd|rd|th) to \d+(st|nd|rd|th)", strands.nth(k).text_content()) for k in range(7))
-    priorities = page.locator(".maturity-qc-result .qc-priorities > ol > li")
-    assert priorities.count() == 3
-    assert page.locator(".maturity-qc-result .qc-priorities li li").count() >= 3  # their actions
-    findings = page.locator(".maturity-qc-result .qc-findings li")
-    assert findings.count() >= 3 and "Your maturity index is" in findings.first.text_content()
-    assert "Your segment" in page.text_content(".maturity-qc-result")
-    assert "saved for the survey team as submission qc-" in page.text_content(".maturity-qc-result")
+    strands = page.locator(".qc-result table.qc-strands tbody tr")
+    assert strands.count() == 7
+    assert page.locator(".qc-result .qc-priorities > ol > li").count() == 3
+    assert "saved for the survey team as submission qc-" in page.text_content(".qc-result")
     assert "Traceback" not in page.content()
     assert _no_horizontal_scroll(page)
 
 
-def test_the_download_is_the_same_report_as_one_file(answered):
-    page, _ = answered
-    link = page.locator("a.maturity-qc-download").first
-    assert link.get_attribute("download") == "quick-check-browser-learning-ltd.html"
-    href = link.get_attribute("href")
-    assert href.startswith("data:text/html;charset=utf-8;base64,")
-    document = base64.b64decode(href.split(",", 1)[1]).decode("utf-8")
-    index = page.get_attribute(".maturity-qc-result .qc-index", "data-index")
-    assert f'data-index="{index}"' in document and "<script" not in document
-    first_finding = page.text_content(".maturity-qc-result .qc-findings li")
-    assert first_finding.replace("&", "&amp;") in document
+def test_changing_the_peer_group_recomputes_the_result(answered, bench):
+    page = answered
+    labels = page.eval_on_selector_all("form.qc-peers select option", "os => os.map(o => o.textContent)")
+    assert labels[0].startswith("All organisations") and any("includes you" in label for label in labels)
+    before = page.text_content(".qc-result .qc-sub")
+    mine = next(label for label in labels if "includes you" in label)
+    page.select_option("form.qc-peers select", label=mine)
+    page.click("form.qc-peers button")
+    page.wait_for_function("b => document.querySelector('.qc-result .qc-sub').textContent !== b", arg=before)
+    n = re.search(r"\(([\d,]+) organisations", mine).group(1)
+    assert f"{n} organisations" in page.text_content(".qc-result .qc-sub")
+    assert page.eval_on_selector("form.qc-peers select", "s => s.selectedOptions[0].textContent") == mine
+    ids, names = other_organisations(bench[1], keep="")
+    content = page.content()
+    assert [x for x in names + ids if x in content] == []
 
 
-def test_a_pdf_of_the_report_can_be_downloaded(answered):
+def test_the_report_and_its_pdf_download(answered):
+    page = answered
+    with page.expect_download() as info:
+        page.click("a[href='report.html']")
+    download = info.value
+    assert download.suggested_filename == "quick-check-browser-learning-ltd.html"
+    document = open(download.path(), encoding="utf-8").read()
+    assert "Where Browser Learning Ltd stands" in document and "<script" not in document
     pypdf = pytest.importorskip("pypdf")
-    page, _ = answered
-    assert page.locator(".maturity-qc-pdf").is_visible()  # chromium is installed here
-    page.click(".maturity-qc-pdf")
-    link = page.wait_for_selector("a.maturity-qc-pdf-link", timeout=120_000)
-    data = base64.b64decode(link.get_attribute("href").split(",", 1)[1])
+    with page.expect_download(timeout=120_000) as info:
+        page.click("form[action='report.pdf'] button")
+    data = open(info.value.path(), "rb").read()
     assert data.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
-    assert "Where Browser Learning Ltd stands" in text and "Maturity index" in text
+    assert "Where Browser Learning Ltd stands" in text
 
 
-def test_page_and_widget_state_name_no_other_organisation(answered, bench):
-    page, frames = answered
-    # Look at another peer group too, so its figures are sent as well.
-    labels = page.eval_on_selector_all(".maturity-qc-peers select option", "os => os.map(o => o.textContent)")
-    before = page.get_attribute(".maturity-qc-ready", "data-updates")
-    page.select_option(".maturity-qc-peers select", label=labels[-1])
-    page.wait_for_function("b => document.querySelector('.maturity-qc-ready')?.dataset.updates !== b",
-                           arg=before, timeout=30_000)
-    sent = "\n".join(frames)
-    content = page.content()
-    assert "Browser Learning Ltd" in sent and "Browser Learning Ltd" in content  # the scan sees what was sent
-    ids, names = other_organisations(bench[1], keep="")
-    assert [n for n in names if n in sent or n in content] == []
-    assert [i for i in ids if i in sent or i in content] == []
-
-
-def test_a_missing_answer_shows_a_message(browser, served):
-    page = _open(browser, served[0])
+def test_a_missing_answer_is_pointed_out_and_the_answers_kept_on_a_phone(browser, served):
+    page = _open(browser, served[0], viewport=PHONE)
     try:
-        page.click(".maturity-qc-next")
-        message = page.wait_for_selector(".maturity-qc-message .qc-problem")
-        assert "Please give your organisation's name." in message.text_content()
-        assert page.text_content(".maturity-qc-progress .qc-where") == "About your organisation"
-        page.fill(".maturity-qc-q-name input", "Half Done")
-        selects = page.locator(".maturity-qc-page-organisation select")
-        for k in range(selects.count()):
-            selects.nth(k).select_option(index=1)
-        page.wait_for_selector(".maturity-qc-message .qc-problem", state="detached")
-        page.click(".maturity-qc-next")
-        page.wait_for_selector(".maturity-qc-progress >> text=Strand 1 of 6")
-        questions = page.locator(".maturity-qc-page-strand .maturity-qc-q")
-        for k in range(2):
-            questions.nth(k).locator("button").nth(3).click()
-        page.click(".maturity-qc-next")
-        message = page.wait_for_selector(".maturity-qc-message .qc-problem")
-        assert "at least 4 of the 7 statements" in message.text_content()
-        assert page.text_content(".maturity-qc-progress .qc-where") == "Strand 1 of 6"
-        assert page.locator(".maturity-qc-missing").count() == 5
-        assert "Traceback" not in page.content()
+        page.fill(".qc-page-organisation input[type=text]", "Half Done")
+        page.locator(".qc-page-strand fieldset.qc-q").first.locator("label").nth(3).click()
+        page.click("button[type=submit]")
+        page.wait_for_selector(".qc-problems")
+        summary = page.text_content(".qc-problems")
+        assert "Please choose your sector." in summary and "at least 4 of the 7 statements" in summary
+        assert page.input_value(".qc-page-organisation input[type=text]") == "Half Done"
+        first = page.locator(".qc-page-strand fieldset.qc-q").first
+        assert first.locator("input:checked").count() == 1
+        assert page.locator(".qc-missing").count() > 10
+        assert _no_horizontal_scroll(page)
     finally:
         page.context.close()
 
@@ -208,11 +149,11 @@ def test_two_browsers_submitting_at_once_leave_two_importable_files(browser, ser
         for k, page in enumerate(pages):
             fill_in_browser(page, f"Concurrent {k}", shift=k + 1)
         for page in pages:  # both submits go out before either result is back
-            page.click(".maturity-qc-next", no_wait_after=True)
+            page.click("button[type=submit]", no_wait_after=True)
         ids = []
         for page in pages:
-            page.wait_for_selector(".maturity-qc-result .qc-index", timeout=60_000)
-            ids.append(re.search(r"submission (qc-[0-9a-f-]+)", page.text_content(".maturity-qc-result")).group(1))
+            page.wait_for_selector(".qc-result .qc-index", timeout=60_000)
+            ids.append(re.search(r"submission (qc-[0-9a-f-]+)", page.text_content(".qc-result")).group(1))
     finally:
         for page in pages:
             page.context.close()

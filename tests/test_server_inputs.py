@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+import maturity.dashboard.quickcheck_server as quickcheck_server
 import maturity.dashboard.server as server
 from maturity.cli import main
 
@@ -14,7 +15,7 @@ from .dashboard_support import build_two_wave_db
 
 
 class ServerStarted(BaseException):  # passes through the CLI's error handling
-    """Raised instead of starting Voila: the inputs passed every check."""
+    """Raised instead of starting a server: the inputs passed every check."""
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,7 @@ def no_server(monkeypatch):
     def refuse(*args, **kwargs):
         raise ServerStarted
     monkeypatch.setattr(server, "start_voila", refuse)
+    monkeypatch.setattr(quickcheck_server.QuickCheckServer, "start", refuse)
 
 
 def _client_file(folder, db, organisation, wave=None):

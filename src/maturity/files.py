@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -21,6 +22,10 @@ from .values import json_safe
 
 #: Leading characters a spreadsheet may treat as the start of a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A plain decimal number (sign, digits, point, exponent): the only text starting with a
+#: formula character that is left as it is. ``float()`` is not the test: it also reads
+#: ``-inf``, ``+nan`` and ``-1_0``, which a spreadsheet may not read as the same number.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 def _umask_mode() -> int:
@@ -96,15 +101,14 @@ def write_json(path: str | Path, data: Any) -> Path:
 
 
 def neutralise_formula(value: Any) -> Any:
-    """Prefix text a spreadsheet would run as a formula (``= + - @``) with a quote.
+    """Prefix text a spreadsheet could read as a formula with a quote: anything starting
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return.
 
-    Numbers are left alone, so a negative number stays a number.
+    Only a plain decimal number (``-3.5``, ``+2``, ``1e-3``) is left alone, so a negative
+    number stays a number; ``-inf``, ``+nan``, ``-1_0`` or ``-2+3`` are quoted.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
     return value
 
 

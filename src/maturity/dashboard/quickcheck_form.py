@@ -24,6 +24,7 @@ scoring (:meth:`QuickCheckForm.score`), exactly as a survey file does.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -100,6 +101,12 @@ class QuickCheckForm:
         self.pages = self._build_pages()
         self.answers: dict[str, Any] = {}
         self._questions = {q.name: q for page in self.pages for q in page.questions}
+
+    def blank(self) -> "QuickCheckForm":
+        """A form with the same pages and no answers (cheap: the pages are shared, not rebuilt)."""
+        form = copy.copy(self)
+        form.answers = {}
+        return form
 
     def _build_pages(self) -> list[FormPage]:
         fw = self.framework

@@ -1,4 +1,6 @@
-"""Starting the Voila servers: the dashboard and the quick check.
+"""Starting the Voila server of the dashboard, and the checks every server makes first.
+
+(The Quick Check is no Voila app: :mod:`maturity.dashboard.quickcheck_server` serves it.)
 
 Both notebooks read their configuration from environment variables that only the server
 sets (never from the URL), so a client-mode dashboard cannot be unlocked, nor a quick
@@ -34,7 +36,6 @@ from ..config import DEFAULT_DB, check_min_group_size
 from ..data.store import BenchmarkStore
 from ..errors import DashboardError, ParametersError
 from ..reporting.notebooks import notebook_path
-from .submissions import check_collect_folder
 
 from .environment import ENV_CLIENT, ENV_COLLECT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE  # noqa: F401 (re-exported)
 DEFAULT_PORT = 8866
@@ -148,47 +149,6 @@ def start_dashboard(
     if min_group_size is not None:
         env[ENV_MIN_GROUP] = str(min_group_size)
     return start_voila(nb, env, host=host, port=port, ready_timeout=ready_timeout, quiet=quiet, what="dashboard")
-
-
-def start_quickcheck(
-    *,
-    db: str | Path | None = None,
-    wave: str | None = None,
-    collect: str | Path | None = None,
-    host: str = "127.0.0.1",
-    port: int | None = None,
-    notebook: str | Path | None = None,
-    ready_timeout: float = 120,
-    quiet: bool = False,
-) -> DashboardServer:
-    """Start Voila on the quick-check notebook and wait until it answers.
-
-    Parameters
-    ----------
-    db : path, optional
-        Benchmark database, only ever read (default ``outputs/benchmark.duckdb``).
-    wave : str, optional
-        The wave respondents are placed against (default the latest).
-    collect : path, optional
-        Folder each submission is written to (created when missing); without it nothing
-        is stored.
-    host, port, ready_timeout, quiet
-        As :func:`start_dashboard`.
-    notebook : path, optional
-        Quick-check notebook (default the packaged ``quickcheck.ipynb``).
-
-    Returns
-    -------
-    DashboardServer
-    """
-    db, _label = check_server_inputs(db=db, wave=wave)  # before any server
-    env = {ENV_DB: str(db)}
-    if wave is not None:
-        env[ENV_WAVE] = str(wave)
-    if collect is not None:
-        env[ENV_COLLECT] = str(check_collect_folder(collect))
-    nb = Path(notebook) if notebook else notebook_path("quickcheck.ipynb")
-    return start_voila(nb, env, host=host, port=port, ready_timeout=ready_timeout, quiet=quiet, what="quick check")
 
 
 def check_server_inputs(
