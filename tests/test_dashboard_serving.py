@@ -207,3 +207,10 @@ def test_a_token_is_required_when_set(db):
         assert server.status()["kernels"] >= 1
     finally:
         server.stop()
+
+
+def test_a_start_up_message_names_no_file_path(tmp_path):
+    from maturity.dashboard.app import app
+
+    shown = app(tmp_path / "missing.duckdb").data
+    assert "missing.duckdb" in shown and str(tmp_path) not in shown
