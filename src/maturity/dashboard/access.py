@@ -25,6 +25,12 @@ WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 #: Query parameter and cookie that carry the link token.
 TOKEN_PARAMETER = "token"
 
+#: Environment variable that hands the link token to the server process (argv is public).
+ENV_TOKEN = "MATURITY_DASHBOARD_TOKEN"
+
+#: A dashboard server's status endpoint: kernel counts as JSON, and it takes no kernel.
+STATUS_PATH = "/maturity/status"
+
 
 def host_name(header: str) -> str:
     """The name in a ``Host`` header, without its port and brackets, in lower case.

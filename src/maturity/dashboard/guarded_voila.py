@@ -29,6 +29,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
+from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
 from jupyter_server.utils import url_path_join
 from tornado import web
@@ -38,22 +39,10 @@ from traitlets import Float, Integer, List, Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from .access import TOKEN_PARAMETER, allowed_hosts, host_allowed, token_matches
-
-#: Environment variable carrying the link token to the server process.
-ENV_TOKEN = "MATURITY_DASHBOARD_TOKEN"
-
-#: Path of the status endpoint (kernel counts; takes no kernel).
-STATUS_PATH = "/maturity/status"
+from .access import ENV_TOKEN, STATUS_PATH, TOKEN_PARAMETER, allowed_hosts, host_allowed, token_matches
 
 #: The page view's claim on a kernel: filled with the kernel id once the page has one.
 _CLAIM: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("maturity_claim", default=None)
-
-
-def _utcnow():
-    from jupyter_server._tz import utcnow
-
-    return utcnow()
 
 
 class CullingKernelManager(MappingKernelManager):
@@ -76,7 +65,7 @@ class CullingKernelManager(MappingKernelManager):
         last = getattr(kernel, "last_activity", None)
         if (last is not None and not self._kernel_connections.get(kernel_id, 0)
                 and getattr(kernel, "execution_state", None) != "busy"
-                and _utcnow() - last > timedelta(seconds=self.cull_disconnected_timeout)):
+                and utcnow() - last > timedelta(seconds=self.cull_disconnected_timeout)):
             self.log.info("Culling kernel %s: no connection for %.0f s", kernel_id, self.cull_disconnected_timeout)
             await self.shutdown_kernel(kernel_id)
             return
@@ -251,7 +240,7 @@ class GuardedVoila(Voila):
         self.guard = Guard(hosts=allowed_hosts(self.ip, self.allow_hosts), token=token, port=self.port,
                            max_viewers=self.max_viewers)
         settings["maturity_guard"] = self.guard
-        # Voila's page is served without the login machinery: the guard checks the token.
+        # The _xsrf cookie is only ever sent back by this server's own pages.
         settings["xsrf_cookie_kwargs"] = {"samesite": "Strict"}
         _claim_kernels(self.kernel_manager)
         return settings

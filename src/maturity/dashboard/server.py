@@ -34,7 +34,7 @@ from ..config import DEFAULT_DB, check_min_group_size
 from ..data.store import BenchmarkStore
 from ..errors import DashboardError, ParametersError
 from ..reporting.notebooks import notebook_path
-from .access import needs_token, new_token, tls_warning
+from .access import ENV_TOKEN, STATUS_PATH, needs_token, new_token, tls_warning
 from .submissions import check_collect_folder
 
 from .environment import ENV_CLIENT, ENV_COLLECT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE  # noqa: F401 (re-exported)
@@ -319,8 +319,6 @@ def _probe_url(base_url: str, token: str) -> str:
     """The status endpoint of a server at ``base_url`` (takes no kernel)."""
     from urllib.parse import quote
 
-    from .guarded_voila import STATUS_PATH
-
     url = base_url.rstrip("/") + STATUS_PATH
     return f"{url}?token={quote(token)}" if token else url
 
@@ -376,7 +374,7 @@ def start_voila(
     workdir = Path(tempfile.mkdtemp(prefix="maturity-dash-"))
     ready_file = workdir / "ready"
     env[ENV_READY] = str(ready_file)
-    env["MATURITY_DASHBOARD_TOKEN"] = token  # the environment, not argv: ps shows argv
+    env[ENV_TOKEN] = token  # the environment, not argv: other users can read argv
     cmd = [
         sys.executable, "-m", "maturity.dashboard.guarded_voila", str(notebook),
         "--no-browser",
