@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help="also answer requests for this host name, e.g. the public name a reverse proxy "
                         "forwards (repeatable); any other Host header is refused")
+    p.add_argument("--require-token", action="store_true",
+                   help="require the secret link token even on loopback (behind a public reverse proxy); "
+                        "it is always required beyond loopback")
     p.add_argument("--max-viewers", type=positive_int, default=8, metavar="N",
                    help="viewers at once (one kernel of about 330 MB each); beyond them a 'busy' page (default 8)")
     p.add_argument("--idle-timeout", type=seconds, default=600, metavar="S",
@@ -42,6 +45,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from ..benchmarking.client_parameters import load_client_parameters
     from ..benchmarking.wave_models import ensure_publication
+    from ..dashboard.access import new_token
     from ..dashboard.server import check_server_inputs, start_dashboard
 
     if args.client:
@@ -56,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
                                  host=args.host, port=args.port, max_viewers=args.max_viewers,
                                  allow_hosts=args.allow_host, idle_timeout=args.idle_timeout,
-                                 disconnected_timeout=args.disconnected_timeout)
+                                 disconnected_timeout=args.disconnected_timeout,
+                                 token=new_token() if args.require_token else None)
     mode = "client mode" if args.client else "researcher mode"
     notes = (f"Up to {args.max_viewers} viewers at once; idle kernels are freed after "
              f"{args.idle_timeout:.0f} s (tab open) or {args.disconnected_timeout:.0f} s (tab gone).",)
