@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import ParametersError, StoreError
-from .options import as_usage_error, serve
+from .options import as_usage_error, positive_int, seconds, serve
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -25,13 +25,27 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--min-group-size", type=int, default=None, metavar="N",
                    help="smallest peer group whose statistics are shown (default 5, never below 3)")
     p.add_argument("--port", type=int, default=None, metavar="P", help="port (default: first free from 8866)")
-    p.add_argument("--host", default="127.0.0.1", metavar="H", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", metavar="H",
+                   help="interface to bind (default 127.0.0.1); beyond loopback the link carries a secret token")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests for this host name, e.g. the public name a reverse proxy "
+                        "forwards (repeatable); any other Host header is refused")
+    p.add_argument("--require-token", action="store_true",
+                   help="require the secret link token even on loopback (behind a public reverse proxy); "
+                        "it is always required beyond loopback")
+    p.add_argument("--max-viewers", type=positive_int, default=8, metavar="N",
+                   help="viewers at once (one kernel of about 330 MB each); beyond them a 'busy' page (default 8)")
+    p.add_argument("--idle-timeout", type=seconds, default=600, metavar="S",
+                   help="free a viewer's kernel after this many idle seconds with the tab open (default 600)")
+    p.add_argument("--disconnected-timeout", type=seconds, default=90, metavar="S",
+                   help="free a kernel whose tab is gone after this many seconds (default 90)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..benchmarking.client_parameters import load_client_parameters
     from ..benchmarking.wave_models import ensure_publication
+    from ..dashboard.access import new_token
     from ..dashboard.server import check_server_inputs, start_dashboard
 
     if args.client:
@@ -44,7 +58,14 @@ def run(args: argparse.Namespace) -> int:
             ensure_publication(db, label, echo=lambda line: print(line, flush=True))
         print("Starting the dashboard...", flush=True)
         server = start_dashboard(db=args.db, client=args.client, wave=args.wave, min_group_size=args.min_group_size,
-                                 host=args.host, port=args.port)
+                                 host=args.host, port=args.port, max_viewers=args.max_viewers,
+                                 allow_hosts=args.allow_host, idle_timeout=args.idle_timeout,
+                                 disconnected_timeout=args.disconnected_timeout,
+                                 token=new_token() if args.require_token else None)
     mode = "client mode" if args.client else "researcher mode"
-    return serve(server, f"Dashboard ({mode})", "dashboard")
+    notes = (f"Up to {args.max_viewers} viewers at once; idle kernels are freed after "
+             f"{args.idle_timeout:.0f} s (tab open) or {args.disconnected_timeout:.0f} s (tab gone).",)
+    if server.token:
+        notes += ("Share the whole link: without its token the dashboard refuses the visit.",)
+    return serve(server, f"Dashboard ({mode})", "dashboard", notes + server.warnings)
 

@@ -4,13 +4,15 @@ A server answers only requests whose ``Host`` header names it: loopback names by
 plus the interface it was told to bind and any name the operator allows. That is what
 stops DNS rebinding (a foreign page resolving its own name to 127.0.0.1 and talking to the
 server with the visitor's browser). A server reachable beyond loopback also requires a
-secret token in the link; it is printed at start-up and compared in constant time.
+secret token in the link; it is printed at start-up and compared in constant time. And what
+a server tells a browser names no file of the machine it runs on (:func:`public_message`).
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -22,6 +24,12 @@ WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
 #: Query parameter and cookie that carry the link token.
 TOKEN_PARAMETER = "token"
+
+#: Environment variable that hands the link token to the server process (argv is public).
+ENV_TOKEN = "MATURITY_DASHBOARD_TOKEN"
+
+#: A dashboard server's status endpoint: kernel counts as JSON, and it takes no kernel.
+STATUS_PATH = "/maturity/status"
 
 
 def host_name(header: str) -> str:
@@ -96,3 +104,20 @@ def tls_warning(url: str) -> str:
         "path can read the pages and the link token. Serve it behind a reverse proxy with TLS "
         "(see the documentation on serving to a crowd) and share only the https:// link."
     )
+
+
+#: An absolute file path in a message (POSIX or Windows), up to the next space or quote.
+_ABSOLUTE_PATH = re.compile(r"""(?<![\w/])(?:[A-Za-z]:\\|/)[^\s'"`]*[/\\]([^\s'"`/\\]+)""")
+
+
+def public_message(text: str) -> str:
+    """``text`` with every absolute file path cut to its last part, for a browser.
+
+    The operator's log keeps the full message; a visitor learns nothing about the machine.
+
+    Examples
+    --------
+    >>> public_message("no wave '2030' in /srv/kit/outputs/benchmark.duckdb; waves: 2025")
+    "no wave '2030' in benchmark.duckdb; waves: 2025"
+    """
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1), text)

@@ -52,6 +52,7 @@ from ..errors import DataError, MaturityError, ParametersError, StoreError
 from ..framework import INDEX_COLUMN
 from ..reporting import figures, report_blocks
 from ..reporting.learner_blocks import learner_voice_html
+from .access import public_message
 from .environment import ENV_CLIENT, ENV_DB, ENV_MIN_GROUP, ENV_WAVE, mark_ready
 
 log = logging.getLogger(__name__)
@@ -265,7 +266,8 @@ class Dashboard:
             self.message.value = ""
             action()
         except MaturityError as exc:
-            self._fail(str(exc))
+            log.warning("dashboard update refused: %s", exc)  # the full message, paths included
+            self._fail(public_message(str(exc)))
         except Exception:  # never a traceback in the page; the server log has it
             log.exception("dashboard update failed")
             self._fail("Something went wrong while updating the dashboard. The details are in the server log.")
@@ -597,7 +599,8 @@ def app(
     try:
         return Dashboard.from_environment(db=db, client=client, wave=wave, min_group_size=min_group_size)
     except MaturityError as exc:
-        return HTML(f"<div style='color:#611a15'>The dashboard cannot start: {html.escape(str(exc))}</div>")
+        log.warning("dashboard start-up refused: %s", exc)  # the full message, paths included
+        return HTML(f"<div style='color:#611a15'>The dashboard cannot start: {html.escape(public_message(str(exc)))}</div>")
     except Exception:
         log.exception("dashboard start-up failed")
         return HTML("<div style='color:#611a15'>The dashboard cannot start; the details are in the server log.</div>")

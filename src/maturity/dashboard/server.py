@@ -36,9 +36,15 @@ from ..config import DEFAULT_DB, check_min_group_size
 from ..data.store import BenchmarkStore
 from ..errors import DashboardError, ParametersError
 from ..reporting.notebooks import notebook_path
+from .access import ENV_TOKEN, STATUS_PATH, needs_token, new_token, tls_warning
 
 from .environment import ENV_CLIENT, ENV_COLLECT, ENV_DB, ENV_MIN_GROUP, ENV_READY, ENV_WAVE  # noqa: F401 (re-exported)
 DEFAULT_PORT = 8866
+#: Visitors' kernels at most, by default (about 330 MB each, plus the pre-heated one).
+DEFAULT_MAX_VIEWERS = 8
+#: Seconds before an idle kernel is freed: an open but untouched tab, and a tab that is gone.
+DEFAULT_IDLE_TIMEOUT = 600.0
+DEFAULT_DISCONNECTED_TIMEOUT = 90.0
 
 
 @dataclass
@@ -50,6 +56,22 @@ class DashboardServer:
     workdir: Path
     settings: dict[str, str] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
+    #: The secret link token ("" when the server is on loopback only); ``url`` carries it.
+    token: str = ""
+    #: Warnings to print with the address (plain HTTP beyond this machine).
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def base_url(self) -> str:
+        """The address without the token."""
+        return self.url.split("?", 1)[0]
+
+    def status(self, timeout: float = 5) -> dict:
+        """Kernel counts from ``/maturity/status`` (running, pooled, in use; takes no kernel)."""
+        import json
+
+        with urllib.request.urlopen(_probe_url(self.base_url, self.token), timeout=timeout) as response:
+            return json.loads(response.read())
 
     def stop(self, timeout: float = 10) -> None:
         """Stop the server and its kernels."""
@@ -97,6 +119,12 @@ def start_dashboard(
     notebook: str | Path | None = None,
     ready_timeout: float = 120,
     quiet: bool = False,
+    max_viewers: int = DEFAULT_MAX_VIEWERS,
+    allow_hosts: tuple[str, ...] | list[str] = (),
+    token: str | None = None,
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    disconnected_timeout: float = DEFAULT_DISCONNECTED_TIMEOUT,
+    cull_interval: float | None = None,
 ) -> DashboardServer:
     """Start Voila on the dashboard notebook and wait until it answers.
 
@@ -122,6 +150,18 @@ def start_dashboard(
     quiet : bool
         Send the server's own log to ``server.log`` in its private folder instead of the
         terminal (tests and benchmarks).
+    max_viewers : int
+        Visitors' kernels at most; a page view beyond them gets a "busy" page (HTTP 503).
+    allow_hosts : sequence of str
+        Host names the server answers to besides loopback and ``host`` (e.g. the public
+        name a reverse proxy forwards); any other ``Host`` header gets 403.
+    token : str, optional
+        Secret link token. Default: a fresh one when ``host`` is not loopback (each start,
+        so each client's dashboard has its own), none on loopback. ``""`` disables it.
+    idle_timeout, disconnected_timeout : float
+        Seconds after which an idle kernel is freed, with and without a tab connected.
+    cull_interval : float, optional
+        Seconds between idle checks (default: a tenth of ``disconnected_timeout``, 1 to 30).
 
     Returns
     -------
@@ -148,7 +188,11 @@ def start_dashboard(
         env[ENV_WAVE] = str(wave)
     if min_group_size is not None:
         env[ENV_MIN_GROUP] = str(min_group_size)
-    return start_voila(nb, env, host=host, port=port, ready_timeout=ready_timeout, quiet=quiet, what="dashboard")
+    limits = ServeLimits(max_viewers=max_viewers, allow_hosts=tuple(allow_hosts), token=token,
+                         idle_timeout=idle_timeout, disconnected_timeout=disconnected_timeout,
+                         cull_interval=cull_interval)
+    return start_voila(nb, env, host=host, port=port, ready_timeout=ready_timeout, quiet=quiet, what="dashboard",
+                       limits=limits)
 
 
 def check_server_inputs(
@@ -199,6 +243,46 @@ def check_server_inputs(
     return db, label
 
 
+@dataclass(frozen=True)
+class ServeLimits:
+    """Who may reach a dashboard and how much it may hold (see :func:`start_dashboard`)."""
+
+    max_viewers: int = DEFAULT_MAX_VIEWERS
+    allow_hosts: tuple[str, ...] = ()
+    token: str | None = None
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    disconnected_timeout: float = DEFAULT_DISCONNECTED_TIMEOUT
+    cull_interval: float | None = None
+
+    def check(self) -> None:
+        """Refuse impossible limits before anything starts."""
+        if self.max_viewers < 1:
+            raise ParametersError(f"max_viewers must be at least 1, got {self.max_viewers}")
+        if not (self.idle_timeout > 0 and self.disconnected_timeout > 0):
+            raise ParametersError("idle timeouts must be positive numbers of seconds")
+
+    def options(self) -> list[str]:
+        """Command-line options of :mod:`maturity.dashboard.guarded_voila` for these limits."""
+        interval = self.cull_interval or min(30.0, max(1.0, self.disconnected_timeout / 10))
+        return [
+            f"--GuardedVoila.max_viewers={self.max_viewers}",
+            *(f"--GuardedVoila.allow_hosts={name}" for name in self.allow_hosts),
+            "--VoilaConfiguration.multi_kernel_manager_class=maturity.dashboard.guarded_voila.CullingKernelManager",
+            f"--CullingKernelManager.cull_idle_timeout={int(round(self.idle_timeout))}",
+            f"--CullingKernelManager.cull_disconnected_timeout={self.disconnected_timeout}",
+            f"--CullingKernelManager.cull_interval={max(1, int(round(interval)))}",
+            "--CullingKernelManager.cull_connected=True",
+        ]
+
+
+def _probe_url(base_url: str, token: str) -> str:
+    """The status endpoint of a server at ``base_url`` (takes no kernel)."""
+    from urllib.parse import quote
+
+    url = base_url.rstrip("/") + STATUS_PATH
+    return f"{url}?token={quote(token)}" if token else url
+
+
 def start_voila(
     notebook: Path,
     settings: dict[str, str],
@@ -208,6 +292,7 @@ def start_voila(
     ready_timeout: float = 120,
     quiet: bool = False,
     what: str = "dashboard",
+    limits: ServeLimits | None = None,
 ) -> DashboardServer:
     """Serve ``notebook`` with Voila, configured by the environment variables ``settings``
     (this module's ``ENV_*`` names; any others of them are cleared), and wait until the
@@ -227,7 +312,12 @@ def start_voila(
         Send the server's log to ``server.log`` in its private folder.
     what : str
         What is served, for messages.
+    limits : ServeLimits, optional
+        Viewer limit, allowed hosts, link token and idle culling (default :class:`ServeLimits`).
     """
+    limits = limits or ServeLimits()
+    limits.check()
+    token = limits.token if limits.token is not None else (new_token() if needs_token(host) else "")
     if port is None:
         port = free_port(host)
     elif not 0 < port < 65536:
@@ -244,8 +334,9 @@ def start_voila(
     workdir = Path(tempfile.mkdtemp(prefix="maturity-dash-"))
     ready_file = workdir / "ready"
     env[ENV_READY] = str(ready_file)
+    env[ENV_TOKEN] = token  # the environment, not argv: other users can read argv
     cmd = [
-        sys.executable, "-m", "voila", str(notebook),
+        sys.executable, "-m", "maturity.dashboard.guarded_voila", str(notebook),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={host}",
@@ -256,6 +347,7 @@ def start_voila(
         "--preheat_kernel=True",
         "--pool_size=1",
         "--Voila.log_level=ERROR",
+        *limits.options(),
     ]
     log_file = open(workdir / "server.log", "wb") if quiet else None  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
@@ -263,13 +355,16 @@ def start_voila(
         stdout=log_file or subprocess.DEVNULL, stderr=log_file or subprocess.PIPE,
     )
     shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{port}/"
-    server = DashboardServer(process, url, workdir, dict(settings))
+    base_url = f"http://{shown_host}:{port}/"
+    url = f"{base_url}?token={token}" if token else base_url
+    warnings = (tls_warning(base_url),) if needs_token(host) else ()
+    server = DashboardServer(process, url, workdir, dict(settings), token=token, warnings=warnings)
     if log_file is not None:
         log_file.close()  # the child holds its own descriptor
     else:
         threading.Thread(target=_forward_log, args=(process.stderr, server.stopping), daemon=True).start()
-    probe = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else shown_host}:{port}/"
+    # The status endpoint takes no kernel (the page itself would take the pre-heated one).
+    probe = _probe_url(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else shown_host}:{port}/", token)
     deadline = time.monotonic() + ready_timeout
     answered = False
     while time.monotonic() < deadline:
