@@ -465,3 +465,21 @@ def test_dashboard_learner_tab_withholds_small_organisations(imported, built, mo
     dash._view_learners()
     assert f"{sizes[large]:,} of your staff answered" in shown[0] and "icc1" in shown[1]
     assert not any(org in shown[0] for org in sizes.index if org != large)
+
+
+def test_a_clients_learner_summary_reads_its_own_learners_only(imported):
+    """The client's own learner figures come from its own rows: filtering by organisation
+    gives exactly the wave summary's rows of that organisation."""
+    from maturity.data.learner_tables import learner_choice_counts, learner_organisation_summary
+    with BenchmarkStore(imported, read_only=True) as store:
+        whole = learner_organisation_summary(store)
+        org = str(whole["organisation_id"].iloc[0])
+        own = learner_organisation_summary(store, organisations=[org])
+        assert set(own["organisation_id"]) == {org}
+        expected = whole[whole["organisation_id"] == org].reset_index(drop=True)
+        pd.testing.assert_frame_equal(own.reset_index(drop=True), expected, check_dtype=False)
+        choices = learner_choice_counts(store, organisations=[org])
+        all_choices = learner_choice_counts(store)
+        assert set(choices["organisation_id"]) <= {org}
+        assert len(choices) == int((all_choices["organisation_id"] == org).sum())
+        assert learner_organisation_summary(store, organisations=[]).empty

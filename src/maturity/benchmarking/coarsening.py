@@ -15,9 +15,11 @@ group and each score, and every "where do I stand" figure is read from it:
   taken from the members' values (order statistics of raw values are one organisation's
   value).
 
-Bins are member sets like peer groups: the wave's release (:mod:`maturity.benchmarking.publication`)
-audits them together with everything else it publishes and merges bins until no combination
-singles out fewer than the minimum number of organisations.
+Each group's bins are the leaves of a subtree of one tree of halvings of the wave's bins
+(:class:`BinTree`), so any two groups' bins are nested or disjoint. Bins are member sets like
+peer groups: the wave's release (:mod:`maturity.benchmarking.publication`) audits them
+together with everything else it publishes and undoes splits until no combination singles
+out fewer than the minimum number of organisations.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ Rules (learners are protected like organisations):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -49,12 +49,15 @@ class LearnerAggregates:
     choices: pd.DataFrame
 
 
-def wave_learner_aggregates(store: BenchmarkStore, wave: str | int | None = None) -> LearnerAggregates | None:
-    """The wave's learner aggregates, read once (None when the wave has no learners)."""
+def wave_learner_aggregates(store: BenchmarkStore, wave: str | int | None = None, *,
+                            organisations: Sequence[str] | None = None) -> LearnerAggregates | None:
+    """The wave's learner aggregates, read once (None when the wave has no learners); of
+    ``organisations`` only when given (a client's own learners)."""
     if not has_learners(store, wave):
         return None
-    return LearnerAggregates(learner_framework(store, wave), learner_organisation_summary(store, wave),
-                             learner_choice_counts(store, wave))
+    return LearnerAggregates(learner_framework(store, wave),
+                             learner_organisation_summary(store, wave, organisations=organisations),
+                             learner_choice_counts(store, wave, organisations=organisations))
 
 
 def _pooled(part: pd.DataFrame | None, min_learners: int, min_group_size: int) -> dict[str, Any]:

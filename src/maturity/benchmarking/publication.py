@@ -18,8 +18,8 @@ stored), and the client's own answers:
 
 The whole document is audited: the sums (means) by the release plan's exact audit and the
 independent attack search, the counts (group sizes, bins) by the exact audit of every
-released member set, bins included. A bin that would complete an exposure is merged with
-its neighbour, and a figure the attack search still breaks is withheld, until both pass;
+released member set, bins included. The split of bins that would complete an exposure is
+undone, and a figure the attack search still breaks is withheld, until both pass;
 the work is bounded by counts (never by wall-clock time), so the same wave and settings
 give the same document, and the same fingerprint, on any machine.
 """

@@ -170,7 +170,7 @@ def _client_results(params: "ClientParameters", store: BenchmarkStore) -> dict[s
     publication = Publication(wave_publication(store, wave))
     own_learners = None
     if client.in_benchmark and publication.document.get("learners"):
-        aggregates = wave_learner_aggregates(store, wave)  # the client's own staff, nobody else's
+        aggregates = wave_learner_aggregates(store, wave, organisations=[client.id])  # its own staff only
         if aggregates is not None:
             own_learners = learner_figures(aggregates, [client.id],
                                            min_learners=int(publication.document["learners"]["min_learners"]),

@@ -15,6 +15,7 @@ wave (its organisation survey was replaced) drop out.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -135,10 +136,12 @@ def _scale_sql(framework: Framework) -> dict[str, str]:
     return out
 
 
-def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
+def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None = None, *,
+                                 organisations: Sequence[str] | None = None) -> pd.DataFrame:
     """Per organisation and measure, the learners' count, mean and sample variance.
 
-    One ``GROUP BY`` over the wave's learner table. Measures are the learner framework's
+    One ``GROUP BY`` over the wave's learner table (over ``organisations`` only, when given:
+    a client's own figures read its own learners, not the wave's). Measures are the learner framework's
     items (on their printed scale, as answered), its strands (``kind`` ``scale``: learner
     scores 0-100) and its barriers (``kind`` ``barrier``: the mean is the share selecting it).
     Organisations no longer in the wave are left out.
@@ -164,7 +167,7 @@ def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None =
         scale_sql["favourable:" + item.id] = f"CASE WHEN {col} IS NULL THEN NULL WHEN {test} THEN 1.0 ELSE 0.0 END"
         measures.append((item.id, "favourable", sql_ident("favourable:" + item.id)))
     scores = ", ".join(f"{sql} AS {sql_ident(name if ':' in name else 'scale:' + name)}" for name, sql in scale_sql.items())
-    inner = f"SELECT *, {scores} FROM {table}"
+    inner = f"SELECT *, {scores} FROM {table}{_only(organisations)}"
     # Counts, sums and sums of squares are the cheapest aggregates; means and variances
     # follow from them per organisation (answers are small numbers: no loss of precision).
     # For 0/1 measures the sum of squares is the sum (DuckDB computes a repeated aggregate once).
@@ -175,7 +178,7 @@ def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None =
         f"SELECT o.organisation_id, g.* EXCLUDE (org_key) FROM "
         f"(SELECT org_key, count(*) AS n_learners, {aggregates} FROM ({inner}) t GROUP BY org_key) g "
         f"JOIN participants p ON p.org_key = g.org_key AND p.wave_key = {key} "
-        "JOIN organisations o ON o.org_key = g.org_key ORDER BY o.organisation_id"
+        "JOIN organisations o ON o.org_key = g.org_key ORDER BY o.organisation_id", _ids(organisations)
     ).fetchnumpy()
     names = list(frame)
     rows = []
@@ -195,8 +198,10 @@ def learner_organisation_summary(store: BenchmarkStore, wave: str | int | None =
         columns=["organisation_id", "measure", "kind", "n", "mean", "var", "n_learners"])
 
 
-def learner_choice_counts(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
-    """Per organisation and single-choice question, how many learners chose each value.
+def learner_choice_counts(store: BenchmarkStore, wave: str | int | None = None, *,
+                          organisations: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per organisation and single-choice question, how many learners chose each value
+    (of ``organisations`` only, when given).
 
     Returns
     -------
@@ -213,12 +218,24 @@ def learner_choice_counts(store: BenchmarkStore, wave: str | int | None = None) 
             continue
         parts.append(store.con.execute(
             f"SELECT o.organisation_id, {sql_literal(demo.id)} AS question, t.{sql_ident(demo.id)} AS value, "
-            f"count(*) AS n FROM {table} t JOIN participants p ON p.org_key = t.org_key AND p.wave_key = {key} "
+            f"count(*) AS n FROM (SELECT * FROM {table}{_only(organisations)}) t "
+            f"JOIN participants p ON p.org_key = t.org_key AND p.wave_key = {key} "
             f"JOIN organisations o ON o.org_key = t.org_key WHERE t.{sql_ident(demo.id)} IS NOT NULL "
-            "GROUP BY ALL ORDER BY 1, 3").df())
+            "GROUP BY ALL ORDER BY 1, 3", _ids(organisations)).df())
     if not parts:
         return pd.DataFrame(columns=["organisation_id", "question", "value", "n"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _only(organisations: Sequence[str] | None) -> str:
+    """A WHERE clause keeping the learners of ``organisations`` (bound as one list parameter)."""
+    if organisations is None:
+        return ""
+    return " WHERE org_key IN (SELECT org_key FROM organisations WHERE list_contains(?, organisation_id))"
+
+
+def _ids(organisations: Sequence[str] | None) -> list:
+    return [] if organisations is None else [[str(o) for o in organisations]]
 
 
 def learner_rows(store: BenchmarkStore, wave: str | int | None = None) -> pd.DataFrame:
